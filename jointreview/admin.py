@@ -1,0 +1,149 @@
+from django.contrib import admin
+
+from .models import (
+    Application,
+    ApplicationItem,
+    ApplicationMaterial,
+    Assignment,
+    AuditEvent,
+    CalendarDay,
+    CalendarYear,
+    Clock,
+    ClockEvent,
+    DeadlineChange,
+    Deferral,
+    FeeOrder,
+    FeeSplit,
+    Finding,
+    FindingTemplate,
+    IssuedDocument,
+    Item,
+    Material,
+    NoticeDefect,
+    Notification,
+    Opinion,
+    OpinionAttachment,
+    PauseRequest,
+    RegionalEvaluation,
+    ReviewRound,
+    Stage,
+    SurveyReport,
+    Workflow,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records written only by the services (append-only or immutable): viewable, never edited here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- catalogue: edited by the centre admin -------------------------------------------------
+@admin.register(Stage)
+class StageAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "lead_agency", "cap_days", "counts_to_timeline"]
+
+
+@admin.register(Workflow)
+class WorkflowAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "stage", "lead_agency", "limit_value", "limit_unit", "single_fee"]
+    list_filter = ["kind", "stage"]
+
+
+class MaterialInline(admin.TabularInline):
+    model = Material
+    extra = 0
+
+
+@admin.register(Item)
+class ItemAdmin(admin.ModelAdmin):
+    list_display = [
+        "code", "name", "workflow", "agency", "competitive", "promised_limit_value", "promised_limit_unit",
+        "legal_limit_value", "allows_deferral", "allows_commitment", "fee",
+    ]
+    list_filter = ["workflow", "kind", "competitive", "allows_deferral", "allows_commitment"]
+    search_fields = ["code", "name"]
+    inlines = [MaterialInline]
+
+
+@admin.register(Material)
+class MaterialAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "item", "essential", "accepted_types"]
+    list_filter = ["essential", "item__workflow"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(RegionalEvaluation)
+class RegionalEvaluationAdmin(admin.ModelAdmin):
+    list_display = ["title", "zone", "mode", "valid_from", "valid_to"]
+    list_filter = ["zone", "mode"]
+    filter_horizontal = ["items"]
+
+
+@admin.register(FindingTemplate)
+class FindingTemplateAdmin(admin.ModelAdmin):
+    list_display = ["speciality", "standard", "clause", "mandatory", "text"]
+    list_filter = ["speciality", "mandatory"]
+    search_fields = ["standard", "clause", "text"]
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    list_display = ["date", "is_workday", "name", "source"]
+    list_filter = ["is_workday"]
+    date_hierarchy = "date"
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(ReadOnlyAdmin):
+    list_display = ["year", "source", "imported_at", "imported_by"]
+
+
+# --- records of the process: written by services, read here ---------------------------------
+class ApplicationItemInline(admin.TabularInline):
+    model = ApplicationItem
+    extra = 0
+    can_delete = False
+    readonly_fields = ["item", "required", "reason", "evaluation_mode", "regional_evaluation", "agency"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Application)
+class ApplicationAdmin(ReadOnlyAdmin):
+    list_display = ["number", "project", "workflow", "status", "acceptance_mode", "current_round", "accepted_on"]
+    list_filter = ["status", "workflow"]
+    search_fields = ["number", "project__name", "project__code"]
+    inlines = [ApplicationItemInline]
+
+
+for model, fields in [
+    (ApplicationItem, ["application", "item", "required", "agency"]),
+    (ApplicationMaterial, ["application", "material", "document", "check_status"]),
+    (Deferral, ["application", "material", "promised_date", "fulfilled_at"]),
+    (FeeOrder, ["application", "total", "paid_at"]),
+    (FeeSplit, ["order", "recipient", "amount"]),
+    (ReviewRound, ["application", "number", "opened_at", "completed_at"]),
+    (Assignment, ["application", "agency", "round_number", "status", "reviewer", "due_date", "notify_status"]),
+    (PauseRequest, ["assignment", "reason", "expected_days", "status", "requested_by", "decided_by"]),
+    (Opinion, ["assignment", "version", "state", "outcome", "signed_by", "signed_at"]),
+    (Finding, ["opinion", "number", "standard", "clause", "mandatory", "state", "response"]),
+    (OpinionAttachment, ["opinion", "original_name", "size", "uploaded_at"]),
+    (IssuedDocument, ["number", "kind", "application", "state", "issued_at"]),
+    (NoticeDefect, ["notice", "material", "problem"]),
+    (SurveyReport, ["application", "department", "title", "delivered_at"]),
+    (Clock, ["id", "kind", "state", "started_on", "due_date", "light", "provisional"]),
+    (ClockEvent, ["clock", "seq", "kind", "on", "days", "reason", "actor"]),
+    (DeadlineChange, ["clock", "old_due", "new_due", "was_provisional", "cause", "changed_at"]),
+    (AuditEvent, ["at", "actor", "verb", "target_type", "target_id", "application"]),
+    (Notification, ["created_at", "organization", "kind", "subject", "read_at"]),
+]:
+    admin.site.register(model, type(f"{model.__name__}Admin", (ReadOnlyAdmin,), {"list_display": fields}))

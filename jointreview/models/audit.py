@@ -1,0 +1,63 @@
+"""The audit log and in-app notifications."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class AuditEvent(models.Model):
+    """Who did what, when, to which object, with the state before and after. Append-only."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    verb = models.CharField(max_length=60, db_index=True)
+    target_type = models.CharField(max_length=60)
+    target_id = models.CharField(max_length=40)
+    application = models.ForeignKey(
+        "jointreview.Application", on_delete=models.PROTECT, null=True, blank=True, related_name="audit_events"
+    )
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = "审计记录 audit event"
+        verbose_name_plural = "审计记录 audit events"
+        indexes = [models.Index(fields=["target_type", "target_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.verb} {self.target_type}#{self.target_id}"
+
+
+class Notification(models.Model):
+    """An in-app message to an organization (and optionally one person). `key` makes sending idempotent."""
+
+    key = models.CharField(max_length=120, unique=True)
+    organization = models.ForeignKey("projects.Organization", on_delete=models.CASCADE, related_name="notifications")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    kind = models.CharField(max_length=40)
+    subject = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    application = models.ForeignKey(
+        "jointreview.Application", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    assignment = models.ForeignKey(
+        "jointreview.Assignment", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "通知 notification"
+        verbose_name_plural = "通知 notifications"
+        indexes = [models.Index(fields=["organization", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.subject

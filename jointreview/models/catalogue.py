@@ -1,0 +1,216 @@
+"""The catalogue a centre edits in the admin: stages, joint workflows, review items, materials."""
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+
+class TimeUnit(models.TextChoices):
+    WORKING = "working", "工作日 working days"
+    NATURAL = "natural", "自然日 natural days"
+
+
+class ResubmissionPolicy(models.TextChoices):
+    RESUME = "resume", "续算剩余时限 resume with the remaining days"
+    RESTART = "restart", "重新计算全部时限 restart the full limit"
+
+
+class Stage(models.Model):
+    """审批阶段: 1 立项用地规划许可 ... 4 竣工验收, 5 并行推进."""
+
+    code = models.PositiveSmallIntegerField("阶段代码 code", unique=True)
+    name = models.CharField("名称 name", max_length=80)
+    lead_agency = models.ForeignKey(
+        "projects.Organization", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name="牵头部门 lead department",
+    )
+    cap_days = models.PositiveIntegerField("阶段时限(工作日) stage cap", null=True, blank=True)
+    counts_to_timeline = models.BooleanField(
+        "计入40个工作日 counts toward the filing-to-permit target", default=False
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "审批阶段 stage"
+        verbose_name_plural = "审批阶段 stages"
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class WorkflowKind(models.TextChoices):
+    JOINT_EVALUATION = "joint_evaluation", "多评合一 Joint evaluation"
+    JOINT_DRAWING_REVIEW = "joint_drawing_review", "多图联审 Joint drawing review"
+    JOINT_SURVEY = "joint_survey", "多测合一 Joint survey"
+    JOINT_ACCEPTANCE = "joint_acceptance", "联合验收 Joint acceptance"
+    OTHER = "other", "其他并联审批 Other parallel approval"
+
+
+class Workflow(models.Model):
+    """A joint workflow (辅线 51/53/54C/54Y ...) run at one stage through one window."""
+
+    code = models.CharField("辅线代码 code", max_length=10, unique=True)
+    kind = models.CharField("类型 kind", max_length=30, choices=WorkflowKind.choices)
+    name = models.CharField("名称 name", max_length=80)
+    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="workflows")
+    lead_agency = models.ForeignKey(
+        "projects.Organization", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name="牵头单位 lead",
+    )
+    limit_value = models.PositiveIntegerField("整体时限 overall limit", default=15)
+    limit_unit = models.CharField(max_length=10, choices=TimeUnit.choices, default=TimeUnit.WORKING)
+    check_limit_days = models.PositiveIntegerField("完整性审查时限 completeness check (WD)", default=5)
+    single_fee = models.BooleanField("一次收费 one fee split among recipients", default=False)
+    certificate_title = models.CharField(
+        "合格文书名称 certificate title", max_length=60, default="审查合格书"
+    )
+    description = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["stage__code", "code"]
+        verbose_name = "联合审批流程 joint workflow"
+        verbose_name_plural = "联合审批流程 joint workflows"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ItemKind(models.TextChoices):
+    LICENCE = "licence", "行政许可 Administrative licence"
+    TECHNICAL = "technical", "技术审查 Technical review"
+    INTERMEDIARY = "intermediary", "中介服务 Intermediary service"
+    UTILITY = "utility", "市政公用 Utility service"
+    FILING = "filing", "备案 Filing"
+
+
+class Item(models.Model):
+    """审批事项: one review item of a workflow, done by one agency (fixed or chosen by the owner)."""
+
+    code = models.SlugField("事项编码 code", max_length=60, unique=True)
+    name = models.CharField("事项名称 name", max_length=120)
+    workflow = models.ForeignKey(Workflow, on_delete=models.PROTECT, related_name="items")
+    kind = models.CharField("事项类型 kind", max_length=20, choices=ItemKind.choices)
+    speciality = models.ForeignKey(
+        "projects.Speciality", on_delete=models.PROTECT, null=True, blank=True, related_name="items"
+    )
+    agency = models.ForeignKey(
+        "projects.Organization", on_delete=models.PROTECT, null=True, blank=True, related_name="items",
+        verbose_name="办理机构 agency (fixed)",
+        help_text="Empty for competitive items: the owner picks a firm from the intermediary registry.",
+    )
+    competitive = models.BooleanField("竞争性中介 owner picks the firm", default=False)
+    legal_limit_value = models.PositiveIntegerField("法定时限 legal limit")
+    legal_limit_unit = models.CharField(max_length=10, choices=TimeUnit.choices, default=TimeUnit.WORKING)
+    promised_limit_value = models.PositiveIntegerField("承诺时限 promised limit")
+    promised_limit_unit = models.CharField(max_length=10, choices=TimeUnit.choices, default=TimeUnit.WORKING)
+    resubmission_policy = models.CharField(
+        "补正后计时 resubmission policy", max_length=10, choices=ResubmissionPolicy.choices,
+        default=ResubmissionPolicy.RESUME,
+    )
+    allows_deferral = models.BooleanField("可容缺受理 allows 容缺", default=False)
+    allows_commitment = models.BooleanField("可告知承诺 allows 告知承诺", default=False)
+    milestone = models.BooleanField("里程碑事项 milestone", default=False)
+    fee = models.DecimalField("收费(元) fee", max_digits=12, decimal_places=2, default=0)
+    fee_basis = models.CharField("收费依据 fee basis", max_length=200, blank=True)
+    applicability = models.JSONField(
+        "适用条件 applicability rule", default=dict, blank=True,
+        help_text='Empty = always. E.g. {"all": [{"field": "underground_area", "op": ">", "value": 0}]}',
+    )
+    applicability_text = models.CharField("适用条件说明 rule in words", max_length=200, blank=True)
+    warn_days = models.PositiveSmallIntegerField("黄灯(剩余工作日) yellow at N days", null=True, blank=True)
+    warn_percent = models.PositiveSmallIntegerField("黄灯(剩余%) yellow at X%", null=True, blank=True)
+    legal_basis = models.CharField("法律依据 legal basis", max_length=200, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["workflow", "order", "code"]
+        verbose_name = "审批事项 review item"
+        verbose_name_plural = "审批事项 review items"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(promised_limit_value__gte=1), name="item_promised_limit_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(competitive=True) | models.Q(agency__isnull=False),
+                name="item_fixed_needs_agency",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if (
+            self.legal_limit_unit == self.promised_limit_unit
+            and self.promised_limit_value > self.legal_limit_value
+        ):
+            raise ValidationError({"promised_limit_value": "The promised limit cannot exceed the legal limit."})
+
+
+class Material(models.Model):
+    """A required document (申请材料) of an item."""
+
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="materials")
+    code = models.SlugField("材料编码 code", max_length=60)
+    name = models.CharField("材料名称 name", max_length=200)
+    essential = models.BooleanField(
+        "主要材料 essential (never 容缺)", default=True,
+        help_text="Non-essential materials may be accepted with gaps (容缺) when the item allows it.",
+    )
+    accepted_types = models.CharField(
+        "允许格式 accepted types", max_length=100, default="pdf",
+        help_text="Comma list of: pdf, dwg, dxf, jpg, png, zip, ofd",
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["item", "order", "code"]
+        verbose_name = "申请材料 required material"
+        verbose_name_plural = "申请材料 required materials"
+        constraints = [models.UniqueConstraint(fields=["item", "code"], name="material_unique_per_item")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EvaluationMode(models.TextChoices):
+    EXEMPT = "exempt", "免于评估 exempt"
+    SIMPLIFIED = "simplified", "简化评估 simplified"
+    COMMITMENT = "commitment", "告知承诺 by commitment"
+
+
+class RegionalEvaluation(models.Model):
+    """A zone-wide evaluation done in advance (区域评估); projects in the zone reuse it."""
+
+    zone = models.ForeignKey("projects.Zone", on_delete=models.CASCADE, related_name="evaluations")
+    title = models.CharField("评估名称 title", max_length=200)
+    items = models.ManyToManyField(Item, related_name="regional_evaluations", verbose_name="覆盖事项 items")
+    mode = models.CharField(max_length=20, choices=EvaluationMode.choices, default=EvaluationMode.EXEMPT)
+    valid_from = models.DateField("有效期自 valid from")
+    valid_to = models.DateField("有效期至 valid to")
+    max_floor_area = models.DecimalField(
+        "适用面积上限(㎡) floor-area limit", max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    max_investment = models.DecimalField(
+        "适用投资上限(万元) investment limit", max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    negative_list = models.JSONField(
+        "负面清单(流程类型) negative list", default=list, blank=True,
+        help_text="Project flow types that must follow the normal route.",
+    )
+    report_reference = models.CharField("评估报告 report reference", max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["zone", "title"]
+        verbose_name = "区域评估 regional evaluation"
+        verbose_name_plural = "区域评估 regional evaluations"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(valid_to__gte=models.F("valid_from")), name="regeval_valid_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

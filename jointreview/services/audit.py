@@ -1,0 +1,44 @@
+"""One audit event per state change (who, when, what, before/after)."""
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from jointreview.models import Application, AuditEvent
+
+
+def audit_record(
+    *,
+    actor,
+    verb: str,
+    target: models.Model,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    application: Application | None = None,
+    note: str = "",
+) -> AuditEvent:
+    if application is None and isinstance(target, Application):
+        application = target
+    return AuditEvent.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        verb=verb,
+        target_type=target._meta.label,
+        target_id=str(target.pk),
+        application=application,
+        before=_jsonable(before or {}),
+        after=_jsonable(after or {}),
+        note=note[:300],
+    )
+
+
+def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, models.Model):
+            out[key] = value.pk
+        elif value is None or isinstance(value, (str, int, float, bool, list, dict)):
+            out[key] = value
+        else:
+            out[key] = str(value)
+    return out

@@ -1,0 +1,1 @@
+"""Settings modules: base (shared), dev (demo, SQLite by default), test (PostgreSQL), production."""

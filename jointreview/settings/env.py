@@ -1,0 +1,71 @@
+"""Reading settings from the environment, with errors that name the variable."""
+from __future__ import annotations
+
+import os
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_str(name: str, default: str | None = None) -> str:
+    value = os.environ.get(name, default)
+    if value is None:
+        raise ImproperlyConfigured(f"{name}: this setting is required and is not set")
+    return value
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    low = raw.strip().lower()
+    if low in _TRUE:
+        return True
+    if low in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name}: expected true/false, got {raw!r}")
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}: expected an integer, got {raw!r}")
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [part.strip() for part in os.environ.get(name, default).split(",") if part.strip()]
+
+
+_ENGINES = {
+    "django.db.backends.postgresql",
+    "django.db.backends.sqlite3",
+}
+
+
+def env_database(name: str = "DATABASE_URL", default: str | None = None) -> dict:
+    url = env_str(name, default)
+    try:
+        config = dj_database_url.parse(url, conn_max_age=0)
+    except Exception as exc:  # dj-database-url raises several types for bad URLs
+        raise ImproperlyConfigured(f"{name}: cannot parse {url!r} ({exc})")
+    if config.get("ENGINE") not in _ENGINES:
+        raise ImproperlyConfigured(
+            f"{name}: unsupported database {url.split(':', 1)[0]!r}; use postgres://... or sqlite:///..."
+        )
+    if config["ENGINE"].endswith("postgresql") and not config.get("NAME"):
+        raise ImproperlyConfigured(f"{name}: the URL {url!r} names no database")
+    return config
+
+
+def env_redis(name: str = "REDIS_URL", default: str = "redis://127.0.0.1:6379/0") -> str:
+    url = env_str(name, default)
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(f"{name}: expected redis://host:port/db, got {url!r}")
+    return url

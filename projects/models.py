@@ -1,0 +1,322 @@
+"""What comes through the centre: organizations and their people, projects, zones, documents."""
+from __future__ import annotations
+
+import re
+import secrets
+
+from django.contrib.auth.models import AbstractUser, Group
+from django.core.exceptions import ValidationError
+from django.db import models
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+
+class OrganizationKind(models.TextChoices):
+    OWNER = "owner", "建设单位 Project owner"
+    AGENCY = "agency", "审查机构 Review agency"
+    CENTRE = "centre", "政务服务中心 Service centre"
+
+
+class AgencyType(models.TextChoices):
+    DEPARTMENT = "department", "职能部门 Government department"
+    REVIEW_BODY = "review_body", "审查机构 Review body"
+    INTERMEDIARY = "intermediary", "中介机构 Intermediary firm"
+
+
+class Speciality(models.Model):
+    """A review speciality (专业): 消防, 人防, 结构, 建筑节能, 规划 ..."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField("名称 name", max_length=80)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "审查专业 speciality"
+        verbose_name_plural = "审查专业 specialities"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Organization(models.Model):
+    name = models.CharField("名称 name", max_length=200, unique=True)
+    short_name = models.CharField("简称 short name", max_length=60, blank=True)
+    kind = models.CharField("类型 kind", max_length=10, choices=OrganizationKind.choices)
+    agency_type = models.CharField(
+        "机构类别 agency type", max_length=20, choices=AgencyType.choices, blank=True
+    )
+    credit_code = models.CharField("统一社会信用代码 credit code", max_length=18, blank=True)
+    specialities = models.ManyToManyField(Speciality, blank=True, related_name="organizations")
+    # Intermediary registry (中介超市): shown to owners choosing a firm.
+    credit_rating = models.CharField("信用等级 credit rating", max_length=10, blank=True)
+    credit_notes = models.TextField("信用记录 credit record", blank=True)
+    contact_phone = models.CharField("联系电话 phone", max_length=40, blank=True)
+    email = models.EmailField("邮箱 email", blank=True)
+    is_active = models.BooleanField("启用 active", default=True)
+    group = models.OneToOneField(
+        Group, on_delete=models.PROTECT, null=True, blank=True, editable=False, related_name="organization"
+    )
+
+    class Meta:
+        ordering = ["kind", "name"]
+        verbose_name = "机构 organization"
+        verbose_name_plural = "机构 organizations"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind="agency") | models.Q(agency_type=""),
+                name="org_agency_type_only_for_agencies",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.short_name or self.name
+
+    @property
+    def is_agency(self) -> bool:
+        return self.kind == OrganizationKind.AGENCY
+
+    @property
+    def is_centre(self) -> bool:
+        return self.kind == OrganizationKind.CENTRE
+
+    @property
+    def is_owner(self) -> bool:
+        return self.kind == OrganizationKind.OWNER
+
+
+class Role(models.TextChoices):
+    OWNER_STAFF = "owner_staff", "建设单位经办人 Owner staff"
+    AGENCY_REVIEWER = "agency_reviewer", "审查人员 Agency reviewer"
+    AGENCY_LEAD = "agency_lead", "机构负责人 Agency lead"
+    CENTRE_COORDINATOR = "centre_coordinator", "中心协调员 Centre coordinator"
+    CENTRE_ADMIN = "centre_admin", "中心管理员 Centre admin"
+
+
+ROLE_ORG_KIND = {
+    Role.OWNER_STAFF: OrganizationKind.OWNER,
+    Role.AGENCY_REVIEWER: OrganizationKind.AGENCY,
+    Role.AGENCY_LEAD: OrganizationKind.AGENCY,
+    Role.CENTRE_COORDINATOR: OrganizationKind.CENTRE,
+    Role.CENTRE_ADMIN: OrganizationKind.CENTRE,
+}
+AGENCY_ROLES = frozenset({Role.AGENCY_REVIEWER, Role.AGENCY_LEAD})
+CENTRE_ROLES = frozenset({Role.CENTRE_COORDINATOR, Role.CENTRE_ADMIN})
+
+
+class User(AbstractUser):
+    """A person; belongs to one organization with one role (superusers may have none)."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="members"
+    )
+    role = models.CharField("角色 role", max_length=30, choices=Role.choices, blank=True)
+    display_name = models.CharField("姓名 name", max_length=60, blank=True)
+    phone = models.CharField("电话 phone", max_length=40, blank=True)
+    is_absent = models.BooleanField("不在岗 absent (AB角: B acts)", default=False)
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = "用户 user"
+        verbose_name_plural = "用户 users"
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    def clean(self) -> None:
+        super().clean()
+        if bool(self.organization_id) != bool(self.role):
+            raise ValidationError("A user needs both an organization and a role, or neither.")
+        if self.organization_id and ROLE_ORG_KIND[self.role] != self.organization.kind:
+            raise ValidationError(
+                {"role": f"Role {self.get_role_display()} does not fit a {self.organization.get_kind_display()}."}
+            )
+
+    @property
+    def is_centre(self) -> bool:
+        return self.role in CENTRE_ROLES
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.role in CENTRE_ROLES
+
+    @property
+    def is_centre_admin(self) -> bool:
+        return self.role == Role.CENTRE_ADMIN or self.is_superuser
+
+    @property
+    def is_agency(self) -> bool:
+        return self.role in AGENCY_ROLES
+
+    @property
+    def is_agency_lead(self) -> bool:
+        return self.role == Role.AGENCY_LEAD
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == Role.OWNER_STAFF
+
+
+class Zone(models.Model):
+    """A zone (e.g. a high-tech park) whose evaluations were done in advance (区域评估)."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField("名称 name", max_length=200)
+    description = models.TextField("说明 description", blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "区域 zone"
+        verbose_name_plural = "区域 zones"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FlowType(models.TextChoices):
+    GOV_BUILDING = "gov_building", "政府投资房屋建筑 Government-funded building"
+    GOV_INFRA = "gov_infra", "政府投资城市基础设施 Government-funded infrastructure"
+    SOCIAL = "social", "社会投资 Social investment"
+    SMALL = "small", "小型社会投资 Small social investment"
+    LAND_WITH_SCHEME = "land_with_scheme", "带方案出让 Land sold with design scheme"
+
+
+class LandAcquisition(models.TextChoices):
+    TRANSFER = "transfer", "出让 Transfer"
+    ALLOCATION = "allocation", "划拨 Allocation"
+    OWN = "own", "自有用地 Own land"
+
+
+PROJECT_CODE_RE = re.compile(r"^\d{4}-\d{6}-\d{2}-\d{2}-\d{6}$")
+
+
+def validate_project_code(value: str) -> None:
+    if not PROJECT_CODE_RE.match(value):
+        raise ValidationError(
+            "投资项目代码 must look like 2025-320500-47-01-123456 (year-region-industry-type-serial)."
+        )
+
+
+class Project(models.Model):
+    code = models.CharField(
+        "投资项目代码 project code", max_length=24, unique=True, validators=[validate_project_code]
+    )
+    name = models.CharField("项目名称 name", max_length=200)
+    owner = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="projects",
+        limit_choices_to={"kind": OrganizationKind.OWNER},
+        verbose_name="建设单位 owner",
+    )
+    location = models.CharField("建设地点 location", max_length=300)
+    flow_type = models.CharField("审批流程类型 flow type", max_length=20, choices=FlowType.choices)
+    land_acquisition = models.CharField(
+        "土地获取方式 land acquisition", max_length=20, choices=LandAcquisition.choices,
+        default=LandAcquisition.TRANSFER,
+    )
+    land_with_scheme = models.BooleanField("土地带设计方案 land with scheme", default=False)
+    floor_area = models.DecimalField("总建筑面积(㎡) floor area", max_digits=12, decimal_places=2)
+    underground_area = models.DecimalField(
+        "地下建筑面积(㎡) underground area", max_digits=12, decimal_places=2, default=0
+    )
+    height_m = models.DecimalField("建筑高度(m) height", max_digits=7, decimal_places=2, default=0)
+    investment = models.DecimalField("总投资(万元) investment", max_digits=14, decimal_places=2)
+    special_construction = models.BooleanField(
+        "特殊建设工程(消防) special construction (fire review)", default=False
+    )
+    filing_date = models.DateField("核准/备案日期 filing date", null=True, blank=True)
+    zone = models.ForeignKey(
+        Zone, on_delete=models.SET_NULL, null=True, blank=True, related_name="projects", verbose_name="区域 zone"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "项目 project"
+        verbose_name_plural = "项目 projects"
+        permissions = [("view_project_documents", "Can view the project's documents")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(floor_area__gte=0), name="project_floor_area_nonneg"),
+            models.CheckConstraint(
+                condition=models.Q(underground_area__gte=0), name="project_underground_nonneg"
+            ),
+            models.CheckConstraint(condition=models.Q(investment__gte=0), name="project_investment_nonneg"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+def _version_path(instance: DocumentVersion, filename: str) -> str:
+    # Never the user's file name: the stored name is derived from the hash.
+    return f"documents/{instance.document.project_id}/{instance.sha256[:2]}/{instance.sha256}"
+
+
+class Document(models.Model):
+    """A named document of a project (one required material), with immutable versions."""
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="documents")
+    material_code = models.SlugField("材料编码 material code", max_length=60)
+    title = models.CharField("名称 title", max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["project", "material_code"]
+        verbose_name = "文件 document"
+        verbose_name_plural = "文件 documents"
+        constraints = [
+            models.UniqueConstraint(fields=["project", "material_code"], name="document_unique_per_project"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def latest(self) -> DocumentVersion | None:
+        return self.versions.order_by("-number").first()
+
+
+class DocumentVersion(models.Model):
+    """One uploaded file. Never changed after creation; a replacement is a new version."""
+
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField("版本 version")
+    file = models.FileField(upload_to=_version_path, max_length=300)
+    original_name = models.CharField("原文件名 original name", max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    note = models.CharField("说明 note", max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["document", "number"]
+        verbose_name = "文件版本 document version"
+        verbose_name_plural = "文件版本 document versions"
+        constraints = [
+            models.UniqueConstraint(fields=["document", "number"], name="docversion_unique_number"),
+            models.CheckConstraint(condition=models.Q(number__gte=1), name="docversion_number_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document.title} v{self.number}"
+
+
+def new_token(nbytes: int = 12) -> str:
+    return secrets.token_urlsafe(nbytes)
+
+
+# django-guardian direct foreign-key permission tables (DESIGN.md section 5)
+class ProjectUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Project, on_delete=models.CASCADE)
+
+
+class ProjectGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Project, on_delete=models.CASCADE)
+
+
+class DocumentUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Document, on_delete=models.CASCADE)
+
+
+class DocumentGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Document, on_delete=models.CASCADE)

@@ -1,0 +1,12 @@
+"""Every Celery task: thin functions, ids in, one service call, retries. Stable explicit names."""
+from __future__ import annotations
+
+import time
+
+from .app import app
+
+
+@app.task(name="jointreview.ping", ignore_result=False, acks_late=False)
+def ping(sent_at: float) -> dict:
+    """Round-trip check used by `manage.py celery_ping`."""
+    return {"sent_at": sent_at, "answered_at": time.time()}
