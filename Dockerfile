@@ -1,0 +1,31 @@
+# One image for web (gunicorn), worker and beat (celery); see docker-compose.yml.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    DJANGO_SETTINGS_MODULE=jointreview.settings.production \
+    STATIC_ROOT=/app/staticfiles \
+    MEDIA_ROOT=/app/media
+
+WORKDIR /app
+RUN useradd --system --create-home --uid 10001 --user-group app
+
+# Dependencies first (pinned in pyproject.toml), so code changes do not reinstall them.
+COPY pyproject.toml README.md ./
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
+        > /tmp/requirements.txt \
+    && pip install -r /tmp/requirements.txt \
+    && rm /tmp/requirements.txt
+
+COPY . .
+RUN pip install --no-deps -e . \
+    && SECRET_KEY=collectstatic-at-build-only DATABASE_URL=sqlite:////tmp/build.sqlite3 \
+       python manage.py collectstatic --noinput -v 0 \
+    && rm -f /tmp/build.sqlite3 \
+    && mkdir -p "$MEDIA_ROOT" && chown app:app "$MEDIA_ROOT"
+
+USER app
+EXPOSE 8000
+CMD ["gunicorn", "jointreview.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
