@@ -182,48 +182,63 @@ class WorkCalendar:
         self._work_ords = work_ords
         self._total = c
         self._names = names
-        self._before = _weekdays_upto(lo - 1)  # Mon-Fri count up to the span start
-        self._after = _weekdays_upto(hi)
+        self._bind_fast_paths()
 
     # -- internals (ordinals) -------------------------------------------------
-    def _work_ord(self, o: int) -> bool:
-        i = o - self._lo
-        if 0 <= i < len(self._is_work):
-            return bool(self._is_work[i])
-        return (o - 1) % 7 < 5
+    def _bind_fast_paths(self) -> None:
+        """Build the ordinal helpers as closures over local arrays (hot paths of evaluate/add)."""
+        lo, hi, base = self._lo, self._hi, self._base
+        is_work = self._is_work
+        cum, cum_prov, work_ords, total = self._cum, self._cum_prov, self._work_ords, self._total
+        n_work, n_cum = len(is_work), len(cum)
+        before = _weekdays_upto(lo - 1)  # Mon-Fri count up to the span start
+        after = _weekdays_upto(hi)
 
-    def _count(self, o: int) -> int:
-        """W(o): working days with ordinal <= o, relative to the span start (may be negative)."""
-        i = o - self._base
-        if i < 0:
-            return _weekdays_upto(o) - self._before
-        if i < len(self._cum):
-            return self._cum[i]
-        return self._total + _weekdays_upto(o) - self._after
+        def work_ord(o: int) -> bool:
+            i = o - lo
+            if 0 <= i < n_work:
+                return is_work[i] == 1
+            return (o - 1) % 7 < 5
 
-    def _nth(self, k: int) -> int:
-        """Smallest ordinal o with W(o) >= k (always a working day)."""
-        if k <= 0:
-            return _kth_weekday(k + self._before)
-        if k <= self._total:
-            return self._work_ords[k - 1]
-        return _kth_weekday(k - self._total + self._after)
+        def count(o: int) -> int:
+            """W(o): working days with ordinal <= o, relative to the span start (may be negative)."""
+            i = o - base
+            if 0 <= i < n_cum:
+                return cum[i]
+            if i < 0:
+                return _weekdays_upto(o) - before
+            return total + _weekdays_upto(o) - after
 
-    def _add_ord(self, o: int, n: int) -> int:
-        if n == 0:
-            return o if self._work_ord(o) else self._nth(self._count(o) + 1)
-        return self._nth(self._count(o) + n)
+        def nth(k: int) -> int:
+            """Smallest ordinal o with W(o) >= k (always a working day)."""
+            if 0 < k <= total:
+                return work_ords[k - 1]
+            if k <= 0:
+                return _kth_weekday(k + before)
+            return _kth_weekday(k - total + after)
 
-    def _add_natural_ord(self, o: int, n: int) -> int:
-        o += n
-        return o if self._work_ord(o) else self._nth(self._count(o) + 1)
+        def add_ord(o: int, n: int) -> int:
+            if n:
+                return nth(count(o) + n)
+            return o if work_ord(o) else nth(count(o) + 1)
 
-    def _span_provisional_ord(self, oa: int, ob: int) -> bool:
-        if ob < oa:
-            oa, ob = ob, oa
-        if oa < self._lo or ob > self._hi:
-            return True
-        return self._cum_prov[ob - self._base] != self._cum_prov[oa - self._base - 1]
+        def add_natural_ord(o: int, n: int) -> int:
+            o += n
+            return o if work_ord(o) else nth(count(o) + 1)
+
+        def span_provisional_ord(oa: int, ob: int) -> bool:
+            if ob < oa:
+                oa, ob = ob, oa
+            if oa < lo or ob > hi:
+                return True
+            return cum_prov[ob - base] != cum_prov[oa - base - 1]
+
+        self._work_ord: Callable[[int], bool] = work_ord
+        self._count: Callable[[int], int] = count
+        self._nth: Callable[[int], int] = nth
+        self._add_ord: Callable[[int, int], int] = add_ord
+        self._add_natural_ord: Callable[[int, int], int] = add_natural_ord
+        self._span_provisional_ord: Callable[[int, int], bool] = span_provisional_ord
 
     # -- public API -----------------------------------------------------------
     @property
@@ -307,7 +322,7 @@ class ClockEvent:
     reason: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ClockStatus:
     """Result of :func:`evaluate`.
 
@@ -331,20 +346,58 @@ class ClockStatus:
     overdue: bool
 
 
+_object_new = object.__new__
+_object_setattr = object.__setattr__
+
+
+def _status(
+    state: str,
+    started_on: date | None,
+    due_date: date | None,
+    used: int,
+    paused_days: int,
+    remaining: int,
+    limit: int,
+    light: str,
+    provisional: bool,
+    overdue: bool,
+) -> ClockStatus:
+    """Fast ClockStatus constructor (skips the frozen per-field __setattr__ calls)."""
+    obj = _object_new(ClockStatus)
+    _object_setattr(
+        obj,
+        "__dict__",
+        {
+            "state": state,
+            "started_on": started_on,
+            "due_date": due_date,
+            "used": used,
+            "paused_days": paused_days,
+            "remaining": remaining,
+            "limit": limit,
+            "light": light,
+            "provisional": provisional,
+            "overdue": overdue,
+        },
+    )
+    return obj
+
+
 def validate(events: Sequence[ClockEvent]) -> None:
     """Raise :class:`ClockError` with a one-line message if the sequence is invalid."""
     started = paused = stopped = False
     prev: date | None = None
     for idx, ev in enumerate(events):
-        if not isinstance(ev, ClockEvent):
+        if ev.__class__ is not ClockEvent and not isinstance(ev, ClockEvent):
             raise ClockError(f"event #{idx} is not a ClockEvent: {ev!r}")
         kind, on = ev.kind, ev.on
         if kind not in EVENT_KINDS:
             raise ClockError(f"event #{idx}: unknown kind {kind!r} (expected one of {sorted(EVENT_KINDS)})")
-        try:
-            _check_date(on, f"event #{idx} ({kind}) date")
-        except ValueError as exc:
-            raise ClockError(str(exc)) from None
+        if on.__class__ is not date:
+            try:
+                _check_date(on, f"event #{idx} ({kind}) date")
+            except ValueError as exc:
+                raise ClockError(str(exc)) from None
         if stopped:
             raise ClockError(f"{kind} on {on} after the clock was stopped")
         if kind == "start":
@@ -384,31 +437,26 @@ def evaluate(
 ) -> ClockStatus:
     """Evaluate a clock as of ``today``; events dated after ``today`` are ignored."""
     validate(events)
-    _check_count(limit, "limit")
-    if unit != "working" and unit != "natural":
-        raise ValueError(f"unit must be 'working' or 'natural', got {unit!r}")
-    if policy != "resume" and policy != "restart":
-        raise ValueError(f"policy must be 'resume' or 'restart', got {policy!r}")
-    t = _check_date(today, "today")
-
-    cal = calendar
-    restart = policy == "restart"
+    if limit.__class__ is not int or limit < 0:
+        _check_count(limit, "limit")
     if unit == "working":
-        w = cal._count
-
-        def count(a: int, b: int) -> int:
-            return w(b) - w(a)
-
-        step = cal._add_ord
+        cum_w = calendar._count  # W(o): cumulative working-day count
+        step = calendar._add_ord
+    elif unit == "natural":
+        cum_w = int  # natural days: W(o) = o
+        step = calendar._add_natural_ord
     else:
-
-        def count(a: int, b: int) -> int:
-            return b - a
-
-        step = cal._add_natural_ord
+        raise ValueError(f"unit must be 'working' or 'natural', got {unit!r}")
+    if policy == "resume":
+        restart = False
+    elif policy == "restart":
+        restart = True
+    else:
+        raise ValueError(f"policy must be 'resume' or 'restart', got {policy!r}")
+    t = today.toordinal() if today.__class__ is date else _check_date(today, "today")
 
     state = "not_started"
-    start_o = seg_o = pause_o = end_o = 0
+    start_o = seg_o = seg_w = pause_w = end_o = 0
     used = paused_days = used_due = seg_base = 0
     stopped_while_paused = False
     # closed counting segments: (start ordinal, end ordinal, used_due at segment start)
@@ -420,38 +468,40 @@ def evaluate(
             break
         kind = ev.kind
         if kind == "start":
-            state, start_o, seg_o = "running", o, o
+            state, start_o, seg_o, seg_w = "running", o, o, cum_w(o)
         elif kind == "extend":
             limit += ev.days
         elif kind == "resume":
-            paused_days += count(pause_o, o)
+            wo = cum_w(o)
+            paused_days += wo - pause_w
             if restart:
                 used_due = 0
-            state, seg_o, seg_base = "running", o, used_due
+            state, seg_o, seg_w, seg_base = "running", o, wo, used_due
         elif state == "paused":  # stop while paused
-            paused_days += count(pause_o, o)
+            paused_days += cum_w(o) - pause_w
             state, end_o, stopped_while_paused = "stopped", o, True
         else:  # pause or stop while running
-            n = count(seg_o, o)
+            wo = cum_w(o)
+            n = wo - seg_w
             used += n
             used_due += n
             segments.append((seg_o, o, seg_base))
             if kind == "pause":
-                state, pause_o = "paused", o
+                state, pause_w = "paused", wo
             else:
                 state, end_o = "stopped", o
 
     if state == "not_started":
-        return ClockStatus("not_started", None, None, 0, 0, limit, limit, "green", False, False)
+        return _status("not_started", None, None, 0, 0, limit, limit, "green", False, False)
 
     if state == "running":
-        n = count(seg_o, t)
+        n = cum_w(t) - seg_w
         used += n
         used_due += n
         segments.append((seg_o, t, seg_base))
         end_o = t
     elif state == "paused":
-        paused_days += count(pause_o, t)
+        paused_days += cum_w(t) - pause_w
         end_o = t
 
     if state == "paused" or stopped_while_paused:
@@ -461,13 +511,13 @@ def evaluate(
         if used_due <= limit:
             due_o = step(end_o, limit - used_due)
         else:
-            due_o = _crossing(step, count, limit, segments)
+            due_o = _crossing(step, cum_w, limit, segments)
     else:
         s_o, _, base = segments[-1]
         if base <= limit:
             due_o = step(s_o, limit - base)
         else:
-            due_o = _crossing(step, count, limit, segments)
+            due_o = _crossing(step, cum_w, limit, segments)
 
     remaining = limit - used_due
     overdue = end_o > due_o
@@ -479,31 +529,29 @@ def evaluate(
         light = "yellow"
     else:
         light = "green"
-    started_on = date.fromordinal(start_o)
-    due_date = _from_ordinal(due_o)
-    return ClockStatus(
-        state,  # type: ignore[arg-type]
-        started_on,
-        due_date,
+    return _status(
+        state,
+        events[0].on,  # validate() guarantees the first event is the start
+        date.fromordinal(due_o) if 0 < due_o <= _MAX_ORD else _from_ordinal(due_o),
         used,
         paused_days,
         remaining,
         limit,
         light,
-        cal._span_provisional_ord(start_o, due_o),
+        calendar._span_provisional_ord(start_o, due_o),
         overdue,
     )
 
 
 def _crossing(
     step: Callable[[int, int], int],
-    count: Callable[[int, int], int],
+    cum_w: Callable[[int], int],
     limit: int,
     segments: list[tuple[int, int, int]],
 ) -> int:
     """Day on which the counted days reached ``limit`` (the due date is already in the past)."""
     for s_o, e_o, base in segments:
-        if base <= limit <= base + count(s_o, e_o):
+        if base <= limit <= base + cum_w(e_o) - cum_w(s_o):
             return step(s_o, limit - base)
     s_o, _, base = segments[-1]  # not reachable for validated input
     return step(s_o, max(limit - base, 0))
