@@ -1,0 +1,180 @@
+"""The real catalogue of DOMAIN.md, as seed data. Creates what is missing; never overwrites a centre's edits.
+
+Limits: [N] national rules where a law sets them (住建部令13号 施工图审查 15 WD, 住建部令51号 消防 15 WD,
+环评法 §22 报告表 30 days, 行政许可法 §42 20 days); promised limits and local values are the demo
+values of DOMAIN.md's local examples (a centre edits them in the admin).
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import transaction
+
+from jointreview.models import Item, Material, Stage, Workflow
+from projects.models import AgencyType, Organization, OrganizationKind, Speciality
+from projects.services import organization_create
+
+STAGES = [
+    (1, "立项用地规划许可", True),
+    (2, "工程建设许可", True),
+    (3, "施工许可", True),
+    (4, "竣工验收", False),
+    (5, "并行推进", False),
+]
+
+SPECIALITIES = [
+    ("architecture", "建筑"), ("structure", "结构"), ("fire", "消防"), ("civil-defence", "人防"),
+    ("energy", "建筑节能与绿色建筑"), ("seismic", "抗震设防"), ("water", "给排水与节水"),
+    ("environment", "环境影响"), ("traffic", "交通影响"), ("planning", "规划"), ("survey", "测绘"),
+    ("archives", "城建档案"), ("safety", "安全评价"), ("soil-water", "水土保持"), ("geology", "地质灾害"),
+]
+
+# (name, short, agency_type, specialities, credit rating)
+AGENCIES = [
+    ("示范市发展和改革委员会", "市发改委", AgencyType.DEPARTMENT, ["energy"], ""),
+    ("示范市自然资源和规划局", "市自然资源和规划局", AgencyType.DEPARTMENT, ["planning", "geology"], ""),
+    ("示范市住房和城乡建设局", "市住建局", AgencyType.DEPARTMENT, ["fire", "architecture"], ""),
+    ("示范市生态环境局", "市生态环境局", AgencyType.DEPARTMENT, ["environment"], ""),
+    ("示范市人民防空办公室", "市人防办", AgencyType.DEPARTMENT, ["civil-defence"], ""),
+    ("示范市水务局", "市水务局", AgencyType.DEPARTMENT, ["soil-water", "water"], ""),
+    ("示范市城建档案馆", "市城建档案馆", AgencyType.DEPARTMENT, ["archives"], ""),
+    ("示范市不动产登记中心", "市不动产登记中心", AgencyType.DEPARTMENT, ["survey"], ""),
+    ("示范市施工图联合审查中心", "市审图中心", AgencyType.REVIEW_BODY,
+     ["architecture", "structure", "energy", "seismic", "water"], "A"),
+    ("示范市测绘院有限公司", "市测绘院", AgencyType.INTERMEDIARY, ["survey"], "AAA"),
+    ("华清环境咨询有限公司", "华清环境", AgencyType.INTERMEDIARY, ["environment", "safety"], "AA"),
+    ("绿源交通规划设计院", "绿源交通", AgencyType.INTERMEDIARY, ["traffic"], "A"),
+    ("安泰安全评价有限公司", "安泰安评", AgencyType.INTERMEDIARY, ["safety"], "B"),
+]
+
+# code, kind, name, stage, lead (short name), limit, unit, single_fee, certificate title
+WORKFLOWS = [
+    ("51", "joint_evaluation", "多评合一", 1, "市发改委", 20, "working", False, "联合评审意见书"),
+    ("52", "other", "方案联审", 2, "市自然资源和规划局", 10, "working", False, "设计方案审查意见书"),
+    ("53", "joint_drawing_review", "多图联审", 3, "市审图中心", 15, "working", True, "施工图联合审查合格书"),
+    ("54C", "joint_survey", "多测合一", 4, "市自然资源和规划局", 10, "working", True, "联合测绘成果确认书"),
+    ("54Y", "joint_acceptance", "联合验收", 4, "市住建局", 7, "working", False, "联合验收意见书"),
+]
+
+UNDERGROUND = {"field": "underground_area", "op": ">", "value": 0}
+
+# workflow, code, name, kind, agency short (None = competitive), speciality, legal (v, unit),
+# promised (v, unit), policy, deferral, commitment, fee, applicability, rule text, legal basis,
+# materials [(code, name, essential, types)]
+ITEMS = [
+    ("51", "eia", "环境影响评价审批(报告表)", "licence", "市生态环境局", "environment", (30, "natural"), (15, "working"),
+     "resume", True, True, "0", {}, "", "环境影响评价法 §22",
+     [("eia-report", "环境影响报告表", True, "pdf"), ("eia-public", "公众参与说明", False, "pdf")]),
+    ("51", "energy", "节能审查", "licence", "市发改委", "energy", (20, "working"), (10, "working"), "resume",
+     True, True, "0", {"field": "floor_area", "op": ">=", "value": 20000},
+     "总建筑面积 ≥ 20000㎡ (年综合能耗≥1000吨标煤的简化判定)", "固定资产投资项目节能审查办法",
+     [("energy-report", "节能报告", True, "pdf")]),
+    ("51", "soil-water", "水土保持方案审批", "licence", "市水务局", "soil-water", (20, "working"), (10, "working"),
+     "resume", False, True, "0", {}, "", "水土保持法 §25", [("sw-plan", "水土保持方案报告书", True, "pdf")]),
+    ("51", "geohazard", "地质灾害危险性评估", "technical", "市自然资源和规划局", "geology", (20, "working"),
+     (10, "working"), "resume", False, False, "0", {}, "", "地质灾害防治条例 §21",
+     [("geo-report", "地质灾害危险性评估报告", True, "pdf")]),
+    ("51", "traffic", "交通影响评价", "intermediary", None, "traffic", (20, "working"), (15, "working"), "resume",
+     False, False, "30000", {"field": "floor_area", "op": ">=", "value": 10000}, "总建筑面积 ≥ 10000㎡", "",
+     [("traffic-brief", "项目交通需求说明", True, "pdf")]),
+    ("51", "safety-eval", "安全预评价", "intermediary", None, "safety", (20, "working"), (15, "working"), "resume",
+     False, False, "20000", {"field": "special_construction", "op": "==", "value": True}, "特殊建设工程", "",
+     [("safety-brief", "安全预评价委托资料", True, "pdf")]),
+    ("52", "scheme-review", "设计方案审查", "technical", "市自然资源和规划局", "planning", (20, "working"),
+     (10, "working"), "resume", False, False, "0",
+     {"field": "land_with_scheme", "op": "==", "value": False}, "土地未带设计方案出让", "",
+     [("scheme", "建筑设计方案文本及图纸", True, "pdf,dwg"), ("site-plan", "总平面图", True, "pdf,dwg")]),
+    ("52", "planning-permit", "建设工程规划许可证核发", "licence", "市自然资源和规划局", "planning",
+     (20, "working"), (5, "working"), "resume", True, False, "0", {}, "", "城乡规划法 §40",
+     [("land-cert", "土地权属证明", True, "pdf"), ("planning-form", "建设工程规划许可申请表", False, "pdf")]),
+    ("53", "drawing-review", "施工图审查(建筑、结构、节能、抗震、给排水)", "technical", "市审图中心", "structure",
+     (15, "working"), (10, "working"), "restart", False, False, "0", {}, "", "住建部令13号 §12",
+     [("drawings", "施工图设计文件(全专业)", True, "pdf,dwg"), ("survey-docs", "岩土工程勘察文件", True, "pdf"),
+      ("calc", "结构计算书", False, "pdf")]),
+    ("53", "fire-design", "消防设计审查", "licence", "市住建局", "fire", (15, "working"), (10, "working"), "resume",
+     False, False, "0", {"field": "special_construction", "op": "==", "value": True}, "特殊建设工程",
+     "住建部令51号 §22", [("fire-design", "消防设计文件", True, "pdf,dwg")]),
+    ("53", "civil-defence-design", "人防工程施工图审查", "technical", "市人防办", "civil-defence", (15, "working"),
+     (10, "working"), "resume", False, True, "0", UNDERGROUND, "有地下空间 (地下建筑面积 > 0)", "人民防空法 §22",
+     [("cd-drawings", "防空地下室施工图", True, "pdf,dwg")]),
+    ("53", "sponge-city", "海绵城市与节水设施审查", "technical", "市水务局", "water", (10, "working"),
+     (5, "working"), "resume", True, True, "0", {}, "", "",
+     [("sponge", "海绵城市专项设计", True, "pdf"), ("water-balance", "水平衡测试报告", False, "pdf")]),
+    ("54C", "joint-survey", "竣工联合测绘(规划核实、地籍、房产测量)", "intermediary", None, "survey", (15, "working"),
+     (10, "working"), "resume", False, False, "45000", {}, "", "",
+     [("survey-commission", "测绘委托书", True, "pdf"), ("as-built", "竣工图", True, "pdf,dwg")]),
+    ("54C", "survey-planning", "规划核实测量成果确认", "technical", "市自然资源和规划局", "planning", (5, "working"),
+     (3, "working"), "resume", False, False, "0", {}, "", "", []),
+    ("54C", "survey-cadastral", "地籍与房产测量成果确认", "technical", "市不动产登记中心", "survey", (5, "working"),
+     (3, "working"), "resume", False, False, "0", {}, "", "", []),
+    ("54Y", "planning-acceptance", "规划条件核实", "licence", "市自然资源和规划局", "planning", (20, "working"),
+     (7, "working"), "resume", False, False, "0", {}, "", "城乡规划法 §45",
+     [("completion-report", "竣工验收报告", True, "pdf")]),
+    ("54Y", "fire-acceptance", "消防验收", "licence", "市住建局", "fire", (15, "working"), (7, "working"), "resume",
+     False, False, "0", {"field": "special_construction", "op": "==", "value": True}, "特殊建设工程",
+     "住建部令51号 §27", [("fire-test", "消防设施检测报告", True, "pdf")]),
+    ("54Y", "civil-defence-acceptance", "人防工程竣工验收", "licence", "市人防办", "civil-defence", (15, "working"),
+     (7, "working"), "resume", False, False, "0", UNDERGROUND, "有地下空间 (地下建筑面积 > 0)", "",
+     [("cd-completion", "人防工程竣工资料", True, "pdf")]),
+    ("54Y", "archives-acceptance", "城建档案验收", "filing", "市城建档案馆", "archives", (10, "working"),
+     (5, "working"), "resume", True, True, "0", {}, "", "",
+     [("archive-list", "工程档案移交清单", True, "pdf"), ("archive-photos", "声像档案", False, "pdf,jpg,png")]),
+]
+
+
+@transaction.atomic
+def seed_catalogue() -> dict[str, int]:
+    """Create the specialities, agencies, stages, workflows, items and materials that are missing."""
+    created = {"specialities": 0, "agencies": 0, "stages": 0, "workflows": 0, "items": 0, "materials": 0}
+    specs = {}
+    for code, name in SPECIALITIES:
+        specs[code], new = Speciality.objects.get_or_create(code=code, defaults={"name": name})
+        created["specialities"] += new
+    agencies = {}
+    for name, short, agency_type, spec_codes, rating in AGENCIES:
+        org = Organization.objects.filter(name=name).first()
+        if org is None:
+            org = organization_create(
+                name=name, short_name=short, kind=OrganizationKind.AGENCY, agency_type=agency_type,
+                credit_rating=rating, specialities=[specs[c] for c in spec_codes],
+            )
+            created["agencies"] += 1
+        agencies[short] = org
+    stages = {}
+    for code, name, counts in STAGES:
+        stages[code], new = Stage.objects.get_or_create(
+            code=code, defaults={"name": name, "counts_to_timeline": counts}
+        )
+        created["stages"] += new
+    workflows = {}
+    for code, kind, name, stage, lead, limit, unit, single_fee, cert in WORKFLOWS:
+        workflows[code], new = Workflow.objects.get_or_create(
+            code=code,
+            defaults=dict(
+                kind=kind, name=name, stage=stages[stage], lead_agency=agencies[lead], limit_value=limit,
+                limit_unit=unit, single_fee=single_fee, certificate_title=cert,
+            ),
+        )
+        created["workflows"] += new
+    for order, row in enumerate(ITEMS):
+        (wf, code, name, kind, agency, spec, legal, promised, policy, deferral, commitment, fee, rule,
+         rule_text, basis, materials) = row
+        item, new = Item.objects.get_or_create(
+            code=code,
+            defaults=dict(
+                workflow=workflows[wf], name=name, kind=kind, agency=agencies[agency] if agency else None,
+                competitive=agency is None, speciality=specs[spec], legal_limit_value=legal[0],
+                legal_limit_unit=legal[1], promised_limit_value=promised[0], promised_limit_unit=promised[1],
+                resubmission_policy=policy, allows_deferral=deferral, allows_commitment=commitment,
+                fee=Decimal(fee), applicability=rule, applicability_text=rule_text, legal_basis=basis,
+                order=order,
+            ),
+        )
+        created["items"] += new
+        for m_order, (m_code, m_name, essential, types) in enumerate(materials):
+            _, new = Material.objects.get_or_create(
+                item=item, code=m_code,
+                defaults=dict(name=m_name, essential=essential, accepted_types=types, order=m_order),
+            )
+            created["materials"] += new
+    return created

@@ -1,0 +1,42 @@
+"""Send a task through Redis to a running worker and print the round trip."""
+from __future__ import annotations
+
+import sys
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Round-trip a task through the broker (REDIS_URL) to a running Celery worker."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for a worker")
+
+    def handle(self, *args, timeout: float, **options):
+        import redis
+        from celery.exceptions import TimeoutError as CeleryTimeout
+
+        from tasks.jobs import ping
+
+        url = settings.CELERY_BROKER_URL
+        try:
+            redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3).ping()
+        except redis.RedisError as exc:
+            self.stderr.write(f"error: REDIS_URL: no broker answers at {url}: {exc}")
+            sys.exit(2)
+        started = time.perf_counter()
+        result = ping.apply_async(args=[time.time()], expires=timeout, retry=False)
+        try:
+            result.get(timeout=timeout, propagate=True)
+        except CeleryTimeout:
+            result.forget()
+            self.stderr.write(
+                f"error: no Celery worker answered within {timeout:g}s through {url} "
+                "(start one with: celery -A tasks worker)"
+            )
+            sys.exit(1)
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        result.forget()
+        self.stdout.write(f"pong from a worker via {url}: round trip {elapsed_ms:.1f} ms")
