@@ -15,4 +15,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("clocks/", include("jointreview.urls_clocks")),
+    path("api/clocks/", include("jointreview.api.clocks")),
 ]

@@ -10,3 +10,5 @@ from .app import app
 def ping(sent_at: float) -> dict:
     """Round-trip check used by `manage.py celery_ping`."""
     return {"sent_at": sent_at, "answered_at": time.time()}
+
+from . import clocks  # noqa: E402,F401

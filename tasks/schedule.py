@@ -2,3 +2,17 @@
 from __future__ import annotations
 
 BEAT_SCHEDULE: dict[str, dict] = {}
+
+# --- clocks and the calendar (issue 3) ---
+from celery.schedules import crontab  # noqa: E402
+
+BEAT_SCHEDULE["clock-sweep"] = {
+    "task": "jointreview.clock_sweep",
+    "schedule": 600.0,  # every 10 minutes; a clock is re-evaluated once per day (and on every event)
+    "options": {"expires": 540},
+}
+BEAT_SCHEDULE["calendar-missing-year-check"] = {
+    "task": "jointreview.calendar_missing_year_check",
+    "schedule": crontab(hour=7, minute=30),  # daily; it only warns from 1 November
+    "options": {"expires": 6 * 3600},
+}

@@ -1,0 +1,62 @@
+"""Read-only API of the clocks (centre users only): /api/clocks/."""
+from __future__ import annotations
+
+from django.urls import path
+from rest_framework import generics, permissions, serializers
+
+from jointreview.models import Clock, Light
+from jointreview.selectors_clocks import clock_list, clock_subject
+
+
+class IsCentre(permissions.BasePermission):
+    message = "时限监察仅限中心人员 Clocks are visible to centre staff only."
+
+    def has_permission(self, request, view):
+        return bool(request.user and request.user.is_authenticated and getattr(request.user, "is_centre", False))
+
+
+class ClockSerializer(serializers.ModelSerializer):
+    application = serializers.SerializerMethodField()
+    project = serializers.SerializerMethodField()
+    agency = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Clock
+        fields = [
+            "id", "kind", "state", "limit_value", "limit_unit", "policy", "started_on", "due_date",
+            "used_days", "paused_days", "remaining_days", "light", "provisional", "evaluated_on",
+            "application", "project", "agency",
+        ]
+        read_only_fields = fields
+
+    def _subject(self, obj):
+        return clock_subject(obj)
+
+    def get_application(self, obj):
+        app = self._subject(obj)["application"]
+        return app.number if app else None
+
+    def get_project(self, obj):
+        project = self._subject(obj)["project"]
+        return project.code if project else None
+
+    def get_agency(self, obj):
+        agency = self._subject(obj)["agency"]
+        return agency.name if agency else None
+
+
+class ClockListView(generics.ListAPIView):
+    """Open clocks, red first. Filters: ?light=green|yellow|red, ?provisional=1."""
+
+    serializer_class = ClockSerializer
+    permission_classes = [IsCentre]
+
+    def get_queryset(self):
+        light = self.request.query_params.get("light", "")
+        if light and light not in Light.values:
+            raise serializers.ValidationError({"detail": f"unknown light {light!r} (green, yellow or red)"})
+        return clock_list(self.request.user, light=light, provisional=self.request.query_params.get("provisional") == "1")
+
+
+app_name = "clocks-api"
+urlpatterns = [path("", ClockListView.as_view(), name="list")]

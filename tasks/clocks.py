@@ -1,0 +1,28 @@
+"""Celery tasks of the clocks and the calendar: thin, ids/plain values in, one service call."""
+from __future__ import annotations
+
+from .app import app
+
+
+@app.task(name="jointreview.calendar_recompute", acks_late=True, reject_on_worker_lost=True)
+def calendar_recompute(year: int | None = None, cause: str = "calendar changed") -> dict:
+    """Recompute the clocks touching ``year`` after the calendar changed (idempotent)."""
+    from jointreview.services.clocks import calendar_recompute as service
+
+    return service(year=year, cause=cause)
+
+
+@app.task(name="jointreview.clock_sweep", acks_late=True, reject_on_worker_lost=True)
+def clock_sweep() -> dict:
+    """Beat: move clocks to yellow/red with conditional updates (safe to run twice)."""
+    from jointreview.services.clocks import clock_sweep as service
+
+    return service()
+
+
+@app.task(name="jointreview.calendar_missing_year_check", acks_late=True, reject_on_worker_lost=True)
+def calendar_missing_year_check() -> list:
+    """Beat: warn the centre admins from 1 November when next year's schedule is missing."""
+    from jointreview.services.clocks import calendar_missing_year_check as service
+
+    return service()
