@@ -64,17 +64,23 @@ class WorkerProcess:
         return self
 
     def _wait_ready(self, timeout: float) -> None:
-        from tasks import app
+        """Wait for the worker's pong on ITS broker (a client app of its own, not the tests' settings)."""
+        from celery import Celery
 
+        client = Celery("readiness", broker=self.redis_url)
         deadline = time.monotonic() + timeout
-        with app.connection_for_write(self.redis_url) as conn:
+        try:
             while time.monotonic() < deadline:
                 if self.proc.poll() is not None:
                     raise RuntimeError(f"the worker exited at start with code {self.proc.returncode}")
-                replies = app.control.ping(timeout=0.5, connection=conn)
-                if replies:
+                if client.control.ping(timeout=0.5):
                     return
-        raise RuntimeError(f"no worker answered a ping within {timeout}s")
+            raise RuntimeError(f"no worker answered a ping within {timeout}s")
+        except BaseException:
+            self.kill()
+            raise
+        finally:
+            client.close()
 
     def kill(self) -> None:
         """SIGKILL the whole process group: the worker dies mid-task, as in a crash."""

@@ -180,6 +180,9 @@ class FeeOrder(models.Model):
         verbose_name_plural = "收费单 fee orders"
         constraints = [models.CheckConstraint(condition=models.Q(total__gte=0), name="fee_total_nonneg")]
 
+    def __str__(self) -> str:
+        return f"fee {self.total} for {self.application_id}"
+
 
 class FeeSplit(models.Model):
     order = models.ForeignKey(FeeOrder, on_delete=models.CASCADE, related_name="splits")
@@ -193,6 +196,9 @@ class FeeSplit(models.Model):
             models.UniqueConstraint(fields=["order", "recipient"], name="feesplit_unique"),
             models.CheckConstraint(condition=models.Q(amount__gte=0), name="feesplit_amount_nonneg"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id}: {self.amount}"
 
 
 class ApplicationUserObjectPermission(UserObjectPermissionBase):

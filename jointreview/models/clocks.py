@@ -155,3 +155,6 @@ class DeadlineChange(models.Model):
         ordering = ["-changed_at"]
         verbose_name = "时限变更 deadline change"
         verbose_name_plural = "时限变更 deadline changes"
+
+    def __str__(self) -> str:
+        return f"clock {self.clock_id}: {self.old_due} -> {self.new_due}"

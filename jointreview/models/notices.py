@@ -66,6 +66,9 @@ class NoticeDefect(models.Model):
         verbose_name = "告知事项 notice defect"
         verbose_name_plural = "告知事项 notice defects"
 
+    def __str__(self) -> str:
+        return f"{self.material_id}: {self.problem}"
+
 
 class SurveyReport(models.Model):
     """多测合一 分编报告: one report per receiving department; each department sees only its own."""
@@ -84,3 +87,6 @@ class SurveyReport(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["application", "department"], name="surveyreport_unique_dept"),
         ]
+
+    def __str__(self) -> str:
+        return self.title

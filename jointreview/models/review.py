@@ -134,6 +134,9 @@ class PauseRequest(models.Model):
             models.CheckConstraint(condition=models.Q(expected_days__gte=1), name="pause_expected_positive"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()} ({self.status})"
+
 
 class Outcome(models.TextChoices):
     PASS = "pass", "通过 pass"
@@ -245,6 +248,9 @@ class OpinionAttachment(models.Model):
     class Meta:
         verbose_name = "意见附件 opinion attachment"
         verbose_name_plural = "意见附件 opinion attachments"
+
+    def __str__(self) -> str:
+        return self.original_name
 
 
 class FindingTemplate(models.Model):

@@ -1,0 +1,89 @@
+"""Settings load in every mode; bad settings give one clear line naming the variable."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PROBE = (
+    "import django; django.setup(); from django.conf import settings as s; "
+    "print(s.DATABASES['default']['ENGINE'], s.DEBUG, s.CELERY_BROKER_URL, s.CELERY_TASK_ACKS_LATE, "
+    "s.CELERY_WORKER_PREFETCH_MULTIPLIER, s.CELERY_TASK_SERIALIZER)"
+)
+
+
+def run(args: list[str], **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG"}}
+    clean.update(env)
+    return subprocess.run([sys.executable, *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60)
+
+
+def test_dev_defaults_to_sqlite_and_debug(tmp_path):
+    out = run(["-c", PROBE], DJANGO_SETTINGS_MODULE="jointreview.settings.dev")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == [
+        "django.db.backends.sqlite3", "True", "redis://127.0.0.1:6379/0", "True", "1", "json"
+    ]
+
+
+def test_test_settings_use_postgresql():
+    out = run(["-c", PROBE], DJANGO_SETTINGS_MODULE="jointreview.settings.test")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split()[0] == "django.db.backends.postgresql"
+
+
+def test_environment_overrides_are_read():
+    out = run(
+        ["-c", PROBE], DJANGO_SETTINGS_MODULE="jointreview.settings.dev",
+        DATABASE_URL="postgres://u:p@db.example:5433/jr", REDIS_URL="redis://cache:6380/2", DEBUG="false",
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split()[:3] == ["django.db.backends.postgresql", "False", "redis://cache:6380/2"]
+
+
+def test_production_requires_a_secret_key():
+    out = run(["manage.py", "check"], DJANGO_SETTINGS_MODULE="jointreview.settings.production",
+              DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres")
+    assert out.returncode == 2
+    assert out.stderr.strip() == "error: SECRET_KEY: this setting is required and is not set"
+
+
+def test_production_passes_check_deploy_without_warnings():
+    out = run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        DJANGO_SETTINGS_MODULE="jointreview.settings.production",
+        SECRET_KEY="x" * 20 + "production-secret-key-with-enough-entropy-0123456789",
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres",
+        ALLOWED_HOSTS="review.example.gov.cn",
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "no issues" in out.stdout
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"DATABASE_URL": "mysql://root@localhost/jr"}, "error: DATABASE_URL: unsupported database 'mysql'"),
+        ({"DATABASE_URL": "postgres://postgres@127.0.0.1:1/jr"}, "error: DATABASE_URL: cannot use the database at"),
+        ({"REDIS_URL": "http://localhost:6379"}, "error: REDIS_URL: expected redis://host:port/db"),
+        ({"DEBUG": "maybe"}, "error: DEBUG: expected true/false, got 'maybe'"),
+    ],
+)
+def test_bad_settings_give_one_clear_line(env, expected):
+    out = run(["manage.py", "migrate", "--check"], DJANGO_SETTINGS_MODULE="jointreview.settings.dev", **env)
+    assert out.returncode == 2
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1, out.stderr
+    assert lines[0].startswith(expected)
+    assert "Traceback" not in out.stderr
+
+
+def test_unreachable_redis_is_named_by_celery_ping():
+    out = run(["manage.py", "celery_ping", "--timeout", "2"], DJANGO_SETTINGS_MODULE="jointreview.settings.dev",
+              REDIS_URL="redis://127.0.0.1:1/0")
+    assert out.returncode == 2
+    assert out.stderr.strip().startswith("error: REDIS_URL: no broker answers at redis://127.0.0.1:1/0")
