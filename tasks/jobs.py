@@ -12,3 +12,12 @@ def ping(sent_at: float) -> dict:
     return {"sent_at": sent_at, "answered_at": time.time()}
 
 from . import clocks  # noqa: E402,F401
+
+
+@app.task(name="jointreview.noop", acks_late=True)
+def noop(n: int = 0) -> None:
+    """Does nothing: the baseline of bench/fanout.py (broker + worker overhead of one task)."""
+    return None
+
+
+from . import intake  # noqa: E402,F401

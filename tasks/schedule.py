@@ -16,3 +16,10 @@ BEAT_SCHEDULE["calendar-missing-year-check"] = {
     "schedule": crontab(hour=7, minute=30),  # daily; it only warns from 1 November
     "options": {"expires": 6 * 3600},
 }
+
+# --- intake fan-out (issue 4) ---
+BEAT_SCHEDULE["fanout-sweep"] = {
+    "task": "jointreview.fanout_sweep",
+    "schedule": 60.0,  # re-dispatch assignment notifications still pending after 60 s
+    "options": {"expires": 50},
+}

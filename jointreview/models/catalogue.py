@@ -147,6 +147,12 @@ class Item(models.Model):
             and self.promised_limit_value > self.legal_limit_value
         ):
             raise ValidationError({"promised_limit_value": "The promised limit cannot exceed the legal limit."})
+        from jointreview.services.applicability import validate_rule  # no import cycle at load time
+
+        try:
+            validate_rule(self.applicability if self.applicability is not None else {})
+        except ValueError as exc:
+            raise ValidationError({"applicability": f"适用条件无效 invalid rule: {exc}"})
 
 
 class Material(models.Model):

@@ -1,0 +1,185 @@
+"""The fan-out after acceptance: notify each agency of its assignment, exactly once (DESIGN.md 4).
+
+The database is the source of truth: ``application_accept`` commits one Assignment per agency with
+``notify_status=pending`` and, on commit, enqueues ``jointreview.notify_assignment`` per assignment.
+
+- ``assignment_notify`` claims the row with a conditional update (pending -> sent) and creates the
+  in-app Notification (unique ``key``) in the same transaction: a retry, a duplicate delivery, a
+  worker killed mid-task (nothing committed -> the redelivered task does the work) or two deliveries
+  at once never create a second notification. The e-mail (the one external edge) goes out after
+  commit; a mail failure is logged, never fatal (the in-app notification is the record).
+- ``fanout_sweep`` (beat, every 60 s) re-dispatches assignments still pending after N seconds
+  (a publish lost between commit and broker, a broker down at accept time) and marks them failed
+  after ``settings.JR_FANOUT_MAX_ATTEMPTS`` re-dispatches, telling the centre.
+
+Services never import ``tasks`` (imports flow tasks -> jointreview): ``enqueue`` sends a task by its
+stable name through a producer-only Celery app configured from the same Django settings.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from jointreview.models import Assignment, Notification, NotifyStatus
+from jointreview.services.audit import audit_record
+from projects.models import Organization, OrganizationKind
+
+log = logging.getLogger(__name__)
+
+NOTIFY_TASK = "jointreview.notify_assignment"
+_producer = {"app": None}
+
+
+def _producer_app():
+    from celery import Celery, current_app
+
+    if current_app.main == "jointreview":  # the worker (or anything that loaded tasks.app)
+        return current_app
+    if _producer["app"] is None:
+        app = Celery("jointreview", set_as_current=False)
+        app.config_from_object("django.conf:settings", namespace="CELERY")
+        _producer["app"] = app
+    return _producer["app"]
+
+
+def enqueue(task_name: str, **kwargs) -> None:
+    """Send a task by name. Raises if the broker is unreachable (callers on commit use robust hooks)."""
+    _producer_app().send_task(task_name, kwargs=kwargs)
+
+
+def dispatch_notify(assignment_id: int) -> None:
+    """Enqueue the notification of one assignment; a failure is logged (the sweep re-dispatches)."""
+    try:
+        enqueue(NOTIFY_TASK, assignment_id=assignment_id)
+    except Exception:  # broker down: the row stays pending and fanout_sweep picks it up
+        log.warning("could not enqueue %s for assignment %s; the sweep will retry", NOTIFY_TASK,
+                    assignment_id, exc_info=True)
+
+
+def notify_key(assignment_id: int) -> str:
+    return f"assignment-{assignment_id}-assigned"
+
+
+def _test_delay() -> None:
+    raw = os.environ.get("JR_TEST_NOTIFY_DELAY_S")
+    if raw:
+        time.sleep(float(raw))
+
+
+def assignment_notify(*, assignment_id: int) -> bool:
+    """Tell the agency of a new assignment. Idempotent: returns False if it was already done."""
+    try:
+        with transaction.atomic():
+            claimed = Assignment.objects.filter(pk=assignment_id, notify_status=NotifyStatus.PENDING).update(
+                notify_status=NotifyStatus.SENT, notify_attempts=F("notify_attempts") + 1,
+                notified_at=timezone.now(),
+            )
+            if not claimed:
+                return False
+            _test_delay()  # test-only: widen the window in which a worker can be killed mid-task
+            a = (
+                Assignment.objects.select_related("agency", "application__project", "application__workflow")
+                .only(
+                    "id", "due_date", "round_number", "application_id", "agency__id", "agency__name",
+                    "agency__email", "application__number", "application__project__name",
+                    "application__workflow__name",
+                )
+                .get(pk=assignment_id)
+            )
+            app = a.application
+            subject = f"新审查任务 New assignment: {app.number} {app.workflow.name}"
+            due = a.due_date.isoformat() if a.due_date else "—"
+            body = (
+                f"{a.agency.name}: 项目「{app.project.name}」的{app.workflow.name}申请 {app.number} 已受理, "
+                f"请于 {due} 前出具审查意见(第{a.round_number}轮)。\n"
+                f"Application {app.number} was accepted; your opinion is due by {due} (round {a.round_number})."
+            )
+            # The unique key is the second guard: the claim above already excludes a second run.
+            notification = Notification.objects.create(
+                key=notify_key(assignment_id), organization_id=a.agency_id, kind="assignment",
+                subject=subject, body=body, application_id=a.application_id, assignment_id=assignment_id,
+            )
+    except IntegrityError:
+        log.warning("assignment %s already has its notification; nothing sent", assignment_id)
+        return False
+    if a.agency.email:
+        _send_mail_logged(notification.pk, subject, body, a.agency.email)
+    return True
+
+
+def _send_mail_logged(notification_id: int, subject: str, body: str, to: str) -> None:
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
+    except Exception:
+        log.warning("mail to %s for notification %s failed", to, notification_id, exc_info=True)
+        return
+    Notification.objects.filter(pk=notification_id).update(emailed_at=timezone.now())
+
+
+def fanout_sweep(*, older_than_s: int = 60, batch: int = 200) -> dict[str, int]:
+    """Re-dispatch pending assignment notifications older than ``older_than_s`` seconds.
+
+    Safe to run twice at once (rows are claimed with ``skip_locked``). After
+    ``JR_FANOUT_MAX_ATTEMPTS`` re-dispatches a row is marked failed and the centre is told.
+    """
+    cutoff = timezone.now() - timedelta(seconds=older_than_s)
+    max_attempts = settings.JR_FANOUT_MAX_ATTEMPTS
+    redispatch: list[int] = []
+    failed = 0
+    with transaction.atomic():
+        rows = list(
+            Assignment.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(notify_status=NotifyStatus.PENDING, created_at__lt=cutoff)
+            .select_related("agency", "application")
+            .order_by("pk")[:batch]
+        )
+        for a in rows:
+            if a.notify_attempts >= max_attempts:
+                Assignment.objects.filter(pk=a.pk, notify_status=NotifyStatus.PENDING).update(
+                    notify_status=NotifyStatus.FAILED
+                )
+                audit_record(
+                    actor=None, verb="assignment.notify_failed", target=a, application=a.application,
+                    before={"notify_status": "pending", "attempts": a.notify_attempts},
+                    after={"notify_status": "failed"},
+                )
+                _tell_centre_failed(a)
+                failed += 1
+            else:
+                redispatch.append(a.pk)
+        if redispatch:
+            Assignment.objects.filter(pk__in=redispatch).update(notify_attempts=F("notify_attempts") + 1)
+
+        def _send():
+            for pk in redispatch:
+                dispatch_notify(pk)
+
+        transaction.on_commit(_send)
+    return {"redispatched": len(redispatch), "failed": failed}
+
+
+def _tell_centre_failed(a: Assignment) -> None:
+    for centre_id in Organization.objects.filter(kind=OrganizationKind.CENTRE).values_list("pk", flat=True):
+        Notification.objects.get_or_create(
+            key=f"assignment-{a.pk}-notify-failed-{centre_id}",
+            defaults={
+                "organization_id": centre_id, "kind": "fanout_failed", "application": a.application,
+                "assignment": a,
+                "subject": f"通知失败 Notification failed: {a.application.number} / {a.agency}",
+                "body": "多次派发后仍未通知到该部门, 请人工联系。 The agency could not be notified after "
+                f"{a.notify_attempts} dispatches; contact it directly.",
+            },
+        )
+
+
+def assignment_notify_failed(*, assignment_id: int, error: str = "") -> None:
+    """Called when the notify task gave up (retries exhausted): log it; the sweep decides on FAILED."""
+    log.error("notify task for assignment %s gave up: %s", assignment_id, error)
