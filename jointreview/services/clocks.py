@@ -389,7 +389,7 @@ def _clock_subject(clock: Clock, light: str) -> tuple[str, dict[str, Any]]:
 
 
 def clock_sweep(*, today: date | None = None, batch_size: int = SWEEP_BATCH) -> dict[str, int]:
-    """Re-evaluate open clocks not yet evaluated today, in batches (skip rows others hold).
+    """Re-evaluate open clocks not evaluated as of ``today``, in batches (skip rows others hold).
 
     Safe to run twice: a clock evaluated today is skipped, updates are conditional on the cached
     light/state read under the row lock, and notifications are keyed ``clock-<id>-<light>``.
@@ -403,7 +403,7 @@ def clock_sweep(*, today: date | None = None, batch_size: int = SWEEP_BATCH) -> 
             batch = list(
                 Clock.objects.select_for_update(skip_locked=True)
                 .filter(state__in=OPEN_STATES, pk__gt=last_pk)
-                .filter(Q(evaluated_on__isnull=True) | Q(evaluated_on__lt=today))
+                .filter(Q(evaluated_on__isnull=True) | ~Q(evaluated_on=today))
                 .order_by("pk")[:batch_size]
             )
             if not batch:
