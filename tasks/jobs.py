@@ -21,3 +21,5 @@ def noop(n: int = 0) -> None:
 
 
 from . import intake  # noqa: E402,F401
+
+from . import review  # noqa: E402,F401

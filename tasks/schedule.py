@@ -23,3 +23,10 @@ BEAT_SCHEDULE["fanout-sweep"] = {
     "schedule": 60.0,  # re-dispatch assignment notifications still pending after 60 s
     "options": {"expires": 50},
 }
+
+# --- review: consolidation whose publish was lost (issue 5) ---
+BEAT_SCHEDULE["consolidation-sweep"] = {
+    "task": "jointreview.consolidation_sweep",
+    "schedule": 300.0,  # completed rounds without a joint notice (a publish lost between commit and broker)
+    "options": {"expires": 240},
+}
