@@ -104,6 +104,7 @@ class WorkCalendar:
         """``package_*`` default to the installed ``chinese_calendar`` data (injectable for tests)."""
         holidays = chinese_calendar.holidays if package_holidays is None else package_holidays
         workdays = chinese_calendar.workdays if package_workdays is None else package_workdays
+        _check_count(margin_years, "margin_years")
         overrides = dict(overrides or {})
         self.official_years: frozenset[int] = frozenset(int(y) for y in official_years)
         for d, value in overrides.items():
