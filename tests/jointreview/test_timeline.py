@@ -1,0 +1,143 @@
+"""The project timeline: government time of stage 1-3 applications since the filing date."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from jointreview.calendar import get_calendar, invalidate_calendar
+from jointreview.models import ApplicationStatus, Clock, PauseReason
+from jointreview.selectors_clocks import government_intervals, project_timeline, project_timelines
+from jointreview.services import clocks as svc
+from tests.factories import (
+    PASSWORD,
+    ApplicationFactory,
+    CoordinatorFactory,
+    OwnerUserFactory,
+    ProjectFactory,
+    StageFactory,
+    WorkflowFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+FILING = date(2025, 9, 1)  # a Monday
+TODAY = date(2025, 9, 30)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_calendar():
+    invalidate_calendar()
+    yield
+    invalidate_calendar()
+
+
+def application(project, stage_code=3, counts=True, **kw):
+    stage = StageFactory(code=stage_code, name=f"阶段{stage_code}", counts_to_timeline=counts)
+    app = ApplicationFactory(project=project, workflow=WorkflowFactory(stage=stage), **kw)
+    app.clock = svc.clock_create(kind=Clock.Kind.APPLICATION, limit_value=20)
+    app.save(update_fields=["clock"])
+    return app
+
+
+def wd(a, b):
+    return get_calendar().between(a, b)
+
+
+def test_running_application_counts_from_its_start():
+    project = ProjectFactory(filing_date=FILING)
+    app = application(project)
+    svc.clock_start(clock=app.clock, on=date(2025, 9, 10), actor=None)
+    t = project_timeline(project, today=TODAY)
+    assert t.used == wd(date(2025, 9, 10), TODAY) == 15  # incl. Sun Sep 28 (调休 worked)
+    assert t.remaining == 40 - 15
+    assert t.projected_finish == get_calendar().add(TODAY, 25)
+    assert not t.red and not t.provisional and t.applications == 1
+
+
+def test_parallel_applications_are_counted_once():
+    project = ProjectFactory(filing_date=FILING)
+    a = application(project, stage_code=1)
+    b = application(project, stage_code=2)
+    svc.clock_start(clock=a.clock, on=date(2025, 9, 10), actor=None)
+    svc.clock_start(clock=b.clock, on=date(2025, 9, 12), actor=None)
+    svc.clock_stop(clock=a.clock, on=date(2025, 9, 19), actor=None)
+    t = project_timeline(project, today=TODAY)
+    assert t.used == wd(date(2025, 9, 10), TODAY)  # union: Sep 10 -> today, once
+    assert t.applications == 2
+
+
+def test_owner_time_and_expert_review_are_excluded():
+    project = ProjectFactory(filing_date=FILING)
+    app = application(project)
+    svc.clock_start(clock=app.clock, on=date(2025, 9, 10), actor=None)
+    svc.clock_pause(clock=app.clock, on=date(2025, 9, 15), reason=PauseReason.SUPPLEMENT, actor=None)
+    svc.clock_resume(clock=app.clock, on=date(2025, 9, 22), actor=None)
+    svc.clock_pause(clock=app.clock, on=date(2025, 9, 24), reason=PauseReason.EXPERT_REVIEW, actor=None)
+    t = project_timeline(project, today=TODAY)
+    assert t.used == wd(date(2025, 9, 10), date(2025, 9, 15)) + wd(date(2025, 9, 22), date(2025, 9, 24)) == 5
+
+
+def test_stage_4_and_uncounted_stages_do_not_count():
+    project = ProjectFactory(filing_date=FILING)
+    app = application(project, stage_code=4, counts=False)
+    svc.clock_start(clock=app.clock, on=date(2025, 9, 10), actor=None)
+    t = project_timeline(project, today=TODAY)
+    assert t.used == 0 and t.applications == 0
+
+
+def test_time_before_filing_is_not_counted():
+    project = ProjectFactory(filing_date=date(2025, 9, 15))
+    app = application(project)
+    svc.clock_start(clock=app.clock, on=date(2025, 9, 10), actor=None)
+    assert project_timeline(project, today=TODAY).used == wd(date(2025, 9, 15), TODAY)
+
+
+def test_red_when_target_exceeded(settings):
+    settings.JR_TIMELINE_TARGET_DAYS = 10
+    project = ProjectFactory(filing_date=FILING)
+    app = application(project)
+    svc.clock_start(clock=app.clock, on=date(2025, 9, 10), actor=None)
+    t = project_timeline(project, today=TODAY)
+    assert t.target == 10 and t.red and t.remaining == 10 - 15 and t.light == "red"
+
+
+def test_complete_when_the_construction_permit_stage_is_approved():
+    project = ProjectFactory(filing_date=FILING)
+    app = application(project, status=ApplicationStatus.APPROVED)
+    svc.clock_start(clock=app.clock, on=date(2025, 9, 10), actor=None)
+    svc.clock_stop(clock=app.clock, on=date(2025, 9, 19), actor=None)
+    t = project_timeline(project, today=date(2025, 12, 1))
+    assert t.complete and t.projected_finish == date(2025, 9, 19)
+    assert t.used == wd(date(2025, 9, 10), date(2025, 9, 19))
+
+
+def test_timeline_into_an_unpublished_year_is_provisional():
+    project = ProjectFactory(filing_date=date(2026, 12, 1))
+    app = application(project)
+    svc.clock_start(clock=app.clock, on=date(2026, 12, 1), actor=None)
+    t = project_timeline(project, today=date(2026, 12, 10))
+    assert t.projected_finish.year == 2027 and t.provisional
+
+
+def test_government_intervals_from_events():
+    from jointreview.workdays import ClockEvent as E
+
+    events = [E("start", date(2025, 9, 1)), E("pause", date(2025, 9, 5)), E("resume", date(2025, 9, 10)),
+              E("extend", date(2025, 9, 11), 3), E("stop", date(2025, 9, 12))]
+    assert government_intervals(events) == [(date(2025, 9, 1), date(2025, 9, 5)), (date(2025, 9, 10), date(2025, 9, 12))]
+    assert government_intervals(events[:3]) == [(date(2025, 9, 1), date(2025, 9, 5)), (date(2025, 9, 10), None)]
+
+
+def test_dashboard_panel_lists_project_timelines(client):
+    project = ProjectFactory(filing_date=FILING, name="示范大厦A")
+    app = application(project)
+    svc.clock_start(clock=app.clock, on=date(2025, 9, 10), actor=None)
+    ProjectFactory(name="未开始项目")  # no started clock: not listed
+    coordinator = CoordinatorFactory()
+    assert [t.project for t in project_timelines(coordinator, today=TODAY)] == [project]
+    assert project_timelines(OwnerUserFactory(), today=TODAY) == []
+    assert client.login(username=coordinator.username, password=PASSWORD)
+    html = client.get(reverse("clocks:dashboard")).content.decode()
+    assert "示范大厦A" in html and "未开始项目" not in html
