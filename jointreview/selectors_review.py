@@ -1,0 +1,338 @@
+"""Permission-aware reads of the review (DESIGN.md 3.3): the agency inbox, assignments, opinions,
+issued documents, round history, the coordinator's worklist.
+
+Visibility rules:
+- an agency sees only its own assignments (explicit ``agency`` filter) and, of other agencies, only
+  what an ISSUED joint notice says; never another agency's draft or unsigned opinion;
+- in the inbox the agency lead sees every assignment of the agency (unassigned ones as such), a
+  reviewer those where they are A or B;
+- the owner sees signed opinions only through ISSUED notices; drafts of notices only the centre;
+- the centre reads everything (never writes an agency's opinion).
+``access_*`` raise Http404 alike for "missing" and "not yours".
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from jointreview.access import not_found
+from jointreview.models import (
+    OPEN_ASSIGNMENT_STATUSES,
+    Application,
+    ApplicationItem,
+    ApplicationMaterial,
+    ApplicationStatus,
+    Assignment,
+    AssignmentStatus,
+    Finding,
+    FindingTemplate,
+    IssuedDocument,
+    IssuedKind,
+    Light,
+    Opinion,
+    PauseRequest,
+    ReviewRound,
+)
+from jointreview.services.review import _is_writer, certificate_outstanding
+from projects.models import DocumentVersion
+
+INBOX_STATES = [(s.value, s.label) for s in AssignmentStatus]
+LIGHTS = [(c.value, c.label) for c in Light]
+
+
+def _agency_of(user) -> int | None:
+    return user.organization_id if getattr(user, "is_agency", False) else None
+
+
+def inbox(user, *, state: str = "", light: str = "", reviewer: str = "", workflow: str = "") -> QuerySet:
+    """The agency's own assignments, newest work first; constant query count (one + one prefetch)."""
+    agency_id = _agency_of(user)
+    if agency_id is None:
+        return Assignment.objects.none()
+    qs = Assignment.objects.filter(agency_id=agency_id).exclude(status=AssignmentStatus.CANCELLED)
+    if not user.is_agency_lead:
+        qs = qs.filter(Q(reviewer=user) | Q(backup=user))
+    if state:
+        qs = qs.filter(status=state)
+    if light:
+        qs = qs.filter(clock__light=light)
+    if reviewer == "none":
+        qs = qs.filter(reviewer__isnull=True)
+    elif reviewer == "me":
+        qs = qs.filter(Q(reviewer=user) | Q(backup=user))
+    elif reviewer.isdigit():
+        qs = qs.filter(Q(reviewer_id=int(reviewer)) | Q(backup_id=int(reviewer)))
+    if workflow.isdigit():
+        qs = qs.filter(application__workflow_id=int(workflow))
+    return (
+        qs.select_related(
+            "application__project", "application__workflow", "clock", "reviewer", "backup", "round", "agency"
+        )
+        .prefetch_related(Prefetch("items", queryset=ApplicationItem.objects.select_related("item")))
+        .order_by("due_date", "pk")
+    )
+
+
+def _assignment_qs() -> QuerySet:
+    return Assignment.objects.select_related(
+        "application__project__owner", "application__workflow", "agency", "clock", "reviewer", "backup", "round",
+        "previous",
+    )
+
+
+def can_view_assignment(user, a: Assignment) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_centre:
+        return True
+    return bool(user.is_agency and user.organization_id == a.agency_id)
+
+
+def access_assignment(user, assignment_id: int, perm: str = "view") -> Assignment:
+    """perm: view (agency members, centre), review (acting reviewer or lead), lead (agency lead)."""
+    a = _assignment_qs().filter(pk=assignment_id).first()
+    if a is None or not can_view_assignment(user, a):
+        raise not_found("assignment")
+    if perm == "review" and not _is_writer(user, a):
+        raise PermissionDenied("only the acting reviewer or the agency lead may do this")
+    if perm == "lead" and not (user.is_agency_lead and user.organization_id == a.agency_id):
+        raise PermissionDenied("only the agency lead may do this")
+    return a
+
+
+def _notice_issued(round_id: int) -> bool:
+    return IssuedDocument.objects.filter(
+        round_id=round_id, kind=IssuedKind.JOINT_NOTICE, state=IssuedDocument.State.ISSUED
+    ).exists()
+
+
+def can_view_opinion(user, op: Opinion) -> bool:
+    a = op.assignment
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_centre:
+        return True
+    if user.is_agency:
+        return user.organization_id == a.agency_id
+    if user.is_owner and user.organization_id == a.application.project.owner_id:
+        return op.state == Opinion.State.SIGNED and _notice_issued(a.round_id)
+    return False
+
+
+def access_opinion(user, opinion_id: int) -> Opinion:
+    op = (
+        Opinion.objects.select_related("assignment__application__project", "assignment__agency", "signed_by",
+                                       "author", "supersedes")
+        .filter(pk=opinion_id).first()
+    )
+    if op is None or not can_view_opinion(user, op):
+        raise not_found("opinion")
+    return op
+
+
+def assignment_opinions(user, a: Assignment) -> list[Opinion]:
+    """Every version of the assignment's opinion the user may read (oldest first), with findings."""
+    qs = (
+        Opinion.objects.filter(assignment=a)
+        .select_related("signed_by", "author")
+        .prefetch_related(
+            Prefetch("findings", queryset=Finding.objects.select_related(
+                "speciality", "document_version__document", "carried_from"
+            ).order_by("number"))
+        )
+        .order_by("version")
+    )
+    if user.is_centre or (user.is_agency and user.organization_id == a.agency_id):
+        return list(qs)
+    return []
+
+
+def carried_findings(a: Assignment) -> list[Finding]:
+    """The previous round's open findings of this agency (shown before the reviewer opens a draft)."""
+    if not a.previous_id:
+        return []
+    prev = (
+        Opinion.objects.filter(assignment_id=a.previous_id, state=Opinion.State.SIGNED).order_by("-version").first()
+    )
+    if prev is None:
+        return []
+    return list(prev.findings.filter(state=Finding.State.OPEN).select_related("speciality").order_by("number"))
+
+
+def finding_templates(a: Assignment) -> list[FindingTemplate]:
+    """The library: templates of the assignment's specialities, shared or the agency's own."""
+    specs = [ai.item.speciality_id for ai in a.items.all() if ai.item.speciality_id]
+    qs = FindingTemplate.objects.filter(Q(agency__isnull=True) | Q(agency_id=a.agency_id)).select_related("speciality")
+    if specs:
+        qs = qs.filter(speciality_id__in=specs)
+    return list(qs.order_by("speciality__name", "standard", "clause")[:200])
+
+
+def application_document_versions(a: Assignment) -> list[DocumentVersion]:
+    """Every version of every document of the application (the reviewer reads them all)."""
+    doc_ids = ApplicationMaterial.objects.filter(application_id=a.application_id).exclude(document=None).values(
+        "document_id"
+    )
+    return list(
+        DocumentVersion.objects.filter(document_id__in=doc_ids)
+        .select_related("document").order_by("document__material_code", "-number")
+    )
+
+
+def access_document_version(user, assignment_id: int, version_id: int) -> tuple[Assignment, DocumentVersion]:
+    a = access_assignment(user, assignment_id, "view")
+    doc_ids = ApplicationMaterial.objects.filter(application_id=a.application_id).exclude(document=None).values(
+        "document_id"
+    )
+    dv = DocumentVersion.objects.filter(pk=version_id, document_id__in=doc_ids).select_related("document").first()
+    if dv is None:
+        raise not_found("document version")
+    return a, dv
+
+
+def can_view_application(user, app: Application) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_centre:
+        return True
+    if user.is_owner:
+        return user.organization_id == app.project.owner_id
+    if user.is_agency:
+        return Assignment.objects.filter(application=app, agency_id=user.organization_id).exists()
+    return False
+
+
+def access_application(user, application_id: int) -> Application:
+    app = Application.objects.select_related("project__owner", "workflow", "clock").filter(pk=application_id).first()
+    if app is None or not can_view_application(user, app):
+        raise not_found("application")
+    return app
+
+
+def can_view_issued(user, doc: IssuedDocument) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_centre:
+        return True
+    if doc.state != IssuedDocument.State.ISSUED:
+        return False
+    return can_view_application(user, doc.application)
+
+
+def access_issued_document(user, document_id: int) -> IssuedDocument:
+    doc = IssuedDocument.objects.select_related("application__project", "round").filter(pk=document_id).first()
+    if doc is None or not can_view_issued(user, doc):
+        raise not_found("document")
+    return doc
+
+
+@dataclass
+class RoundView:
+    round: ReviewRound
+    assignments: list[Assignment]
+    notices: list[IssuedDocument]
+    other_docs: list[IssuedDocument] = field(default_factory=list)
+
+
+def application_rounds(user, app: Application) -> list[RoundView]:
+    """Round history as the user may see it: agencies see only their own assignments' details."""
+    rounds = list(app.rounds.order_by("number"))
+    assignments = list(
+        Assignment.objects.filter(application=app).select_related("agency", "clock", "reviewer")
+        .order_by("round_number", "agency__name")
+    )
+    docs = list(IssuedDocument.objects.filter(application=app).order_by("created_at"))
+    if not user.is_centre:
+        docs = [d for d in docs if d.state == IssuedDocument.State.ISSUED]
+    out = []
+    for r in rounds:
+        out.append(RoundView(
+            round=r,
+            assignments=[a for a in assignments if a.round_id == r.pk],
+            notices=[d for d in docs if d.round_id == r.pk and d.kind == IssuedKind.JOINT_NOTICE],
+            other_docs=[d for d in docs if d.round_id == r.pk and d.kind != IssuedKind.JOINT_NOTICE],
+        ))
+    return out
+
+
+def findings_to_answer(user, app: Application) -> list[Finding]:
+    """Open findings of the current round's 'revise' opinions, once the notice is issued (owner view)."""
+    if not (user.is_owner and user.organization_id == app.project.owner_id) and not user.is_centre:
+        return []
+    if app.status != ApplicationStatus.REVISION:
+        return []
+    issued = IssuedDocument.objects.filter(
+        round_id=OuterRef("opinion__assignment__round_id"), kind=IssuedKind.JOINT_NOTICE,
+        state=IssuedDocument.State.ISSUED,
+    )
+    superseded = Opinion.objects.filter(supersedes_id=OuterRef("opinion_id"))
+    return list(
+        Finding.objects.filter(
+            opinion__assignment__application=app, opinion__assignment__round_number=app.current_round,
+            opinion__state=Opinion.State.SIGNED, opinion__outcome="revise", state=Finding.State.OPEN,
+        )
+        .filter(Exists(issued)).exclude(Exists(superseded))
+        .select_related("opinion__assignment__agency", "speciality", "document_version__document")
+        .order_by("opinion__assignment__agency__name", "number")
+    )
+
+
+def other_issued(user, app: Application) -> list[IssuedDocument]:
+    """Certificates and documents without a round, as the user may see them."""
+    qs = IssuedDocument.objects.filter(application=app, round__isnull=True)
+    if not user.is_centre:
+        qs = qs.filter(state=IssuedDocument.State.ISSUED)
+    return list(qs.order_by("created_at"))
+
+
+@dataclass
+class Coordination:
+    pauses: list[PauseRequest]
+    notices: list[IssuedDocument]
+    ready: list[Application]
+    blocked: list[tuple[Application, list[str]]]
+
+
+def coordination(user) -> Coordination:
+    """The centre's worklist: pause requests, draft joint notices, applications ready for a certificate."""
+    if not getattr(user, "is_centre", False):
+        raise PermissionDenied("only the centre")
+    pauses = list(
+        PauseRequest.objects.filter(status=PauseRequest.Status.REQUESTED)
+        .select_related("assignment__agency", "assignment__application__project", "requested_by")
+        .order_by("requested_at")
+    )
+    notices = list(
+        IssuedDocument.objects.filter(kind=IssuedKind.JOINT_NOTICE, state=IssuedDocument.State.DRAFT)
+        .select_related("application__project", "round").order_by("created_at")
+    )
+    open_work = Assignment.objects.filter(application=OuterRef("pk"), status__in=OPEN_ASSIGNMENT_STATUSES)
+    draft_notice = IssuedDocument.objects.filter(
+        application=OuterRef("pk"), kind=IssuedKind.JOINT_NOTICE, state=IssuedDocument.State.DRAFT
+    )
+    candidates = (
+        Application.objects.filter(status=ApplicationStatus.ACCEPTED, current_round__gte=1)
+        .exclude(Exists(open_work)).exclude(Exists(draft_notice))
+        .select_related("project", "workflow").order_by("accepted_at")[:100]
+    )
+    ready, blocked = [], []
+    for app in candidates:
+        outstanding = certificate_outstanding(app)
+        if outstanding:
+            blocked.append((app, outstanding))
+        else:
+            ready.append(app)
+    return Coordination(pauses=pauses, notices=notices, ready=ready, blocked=blocked)
+
+
+def verify_lookup(code: str) -> IssuedDocument | None:
+    """The public check: an ISSUED document with this code, or None (drafts are 'no such document')."""
+    code = (code or "").strip().upper()
+    if not code or len(code) > 32:
+        return None
+    return (
+        IssuedDocument.objects.filter(verification_code=code, state=IssuedDocument.State.ISSUED)
+        .select_related("application__project").first()
+    )
