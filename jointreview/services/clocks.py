@@ -631,7 +631,11 @@ def _enqueue_recompute(year: int, cause: str) -> None:
     # Lazy import: the task module imports this one (tasks -> jointreview).
     from tasks.clocks import calendar_recompute as task
 
-    task.delay(year=year, cause=cause)
+    try:
+        task.delay(year=year, cause=cause)
+    except Exception:  # broker down: deadlines must still move, so recompute here (idempotent)
+        logger.exception("could not enqueue calendar_recompute for %s; recomputing in-process", year)
+        calendar_recompute(year=year, cause=cause)
 
 
 def calendar_recompute(*, year: int | None = None, cause: str, today: date | None = None) -> dict[str, int]:

@@ -227,3 +227,24 @@ def test_import_command_bad_file_exits_2(tmp_path):
     with pytest.raises(CommandError) as err:
         call_command("workdays", "import", str(tmp_path / "missing.csv"))
     assert err.value.returncode == 2
+
+
+def test_import_command_recompute_now(tmp_path, capsys):
+    clock = svc.clock_create(kind=Clock.Kind.APPLICATION, limit_value=10)
+    svc.clock_start(clock=clock, on=date(2026, 12, 21), actor=None)
+    path = tmp_path / "2027.json"
+    path.write_text(json.dumps([{"date": "2027-01-01", "is_workday": False, "name": "元旦", "source": ""}]))
+    call_command("workdays", "import", str(path), "--recompute-now")
+    assert "1 deadlines moved" in capsys.readouterr().out
+    clock.refresh_from_db()
+    assert clock.due_date == date(2027, 1, 5) and not clock.provisional
+
+
+def test_broker_failure_falls_back_to_recomputing_in_process(django_capture_on_commit_callbacks, _no_broker):
+    _no_broker.side_effect = ConnectionError("broker down")
+    clock = svc.clock_create(kind=Clock.Kind.APPLICATION, limit_value=10)
+    svc.clock_start(clock=clock, on=date(2026, 12, 21), actor=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        _import(GOOD_2027)
+    clock.refresh_from_db()
+    assert clock.due_date == date(2027, 1, 5) and DeadlineChange.objects.count() == 1

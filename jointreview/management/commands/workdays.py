@@ -3,7 +3,7 @@
     python manage.py workdays due 2025-09-26 5          -> 2025-10-10            (+ " provisional")
     python manage.py workdays between 2025-09-26 2025-10-10  -> 5
     python manage.py workdays is 2025-10-11             -> workday | holiday <name>
-    python manage.py workdays import FILE [--source S] [--format csv|json]
+    python manage.py workdays import FILE [--source S] [--format csv|json] [--recompute-now]
 
 The schedule FILE (CSV, UTF-8) has the header ``date,is_workday,name,source`` and one row per
 holiday day and per 调休 working day of ONE year, every date once, e.g.::
@@ -25,7 +25,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from jointreview.calendar import get_calendar
-from jointreview.services.clocks import calendar_import, calendar_parse
+from jointreview.services.clocks import calendar_import, calendar_parse, calendar_recompute
 from jointreview.services.errors import ServiceError
 
 
@@ -63,6 +63,10 @@ class Command(BaseCommand):
         imp.add_argument("file")
         imp.add_argument("--source", default="", help="where the schedule comes from (default: the file name)")
         imp.add_argument("--format", choices=["csv", "json"], default=None, help="default: from the extension")
+        imp.add_argument(
+            "--recompute-now", action="store_true",
+            help="recompute the affected deadlines in this process too (default: a Celery task does it)",
+        )
 
     def handle(self, *args, **options):
         try:
@@ -101,8 +105,12 @@ class Command(BaseCommand):
         fmt = options["format"] or ("json" if path.suffix.lower() == ".json" else "csv")
         rows = calendar_parse(data, fmt=fmt)
         result = calendar_import(rows=rows, source=options["source"] or path.name, actor=None)
-        return (
+        line = (
             f"imported {result['year']}: {result['holidays']} holidays, {result['workdays']} working days"
-            f" ({result['replaced']} earlier rows replaced); affected deadlines are being recomputed"
+            f" ({result['replaced']} earlier rows replaced)"
         )
+        if options["recompute_now"]:
+            stats = calendar_recompute(year=result["year"], cause=f"calendar {result['year']} imported")
+            return f"{line}; {stats['clocks']} clocks recomputed, {stats['moved']} deadlines moved"
+        return f"{line}; affected deadlines are being recomputed"
 
