@@ -104,3 +104,81 @@ def running_worker(**kwargs):
         yield worker
     finally:
         worker.stop()
+
+
+class RedisServerProcess:
+    """A throw-away `redis-server` on a spare port, to stop and start a broker during a test."""
+
+    def __init__(self, port: int | None = None):
+        self.port = port or _free_port()
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self, timeout: float = 10.0) -> RedisServerProcess:
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with contextlib.suppress(redis.exceptions.ConnectionError):
+                if redis.Redis(port=self.port, socket_connect_timeout=0.2).ping():
+                    return self
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"redis-server did not start on port {self.port}")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate, *, timeout: float = 30.0, interval: float = 0.1, what: str = "condition"):
+    """Poll ``predicate`` until it returns a truthy value; fail with ``what`` after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def _worker_factory_fixture(tmp_path):
+    started: list[WorkerProcess] = []
+
+    def start(*, redis_url: str, concurrency: int = 2, extra_env: dict[str, str] | None = None,
+              name: str = "worker") -> WorkerProcess:
+        worker = WorkerProcess(redis_url=redis_url, concurrency=concurrency, extra_env=extra_env,
+                               log_path=tmp_path / f"{name}.log").start()
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+def worker_factory_fixture():
+    """A pytest fixture (import it into a test module or conftest: ``worker_factory =
+    worker_factory_fixture()``): ``worker_factory(redis_url=..., concurrency=2, extra_env=...)``
+    starts a real worker process, stopped (SIGTERM, else SIGKILL) at teardown; logs in tmp_path."""
+    import pytest
+
+    return pytest.fixture(name="worker_factory")(_worker_factory_fixture)

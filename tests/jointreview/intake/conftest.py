@@ -37,9 +37,11 @@ class World:
 
 
 @pytest.fixture(autouse=True)
-def _no_broker(monkeypatch):
+def _no_broker(request, monkeypatch):
     """Unit tests: tasks are not sent to Redis; calls are recorded (integration tests use real ones)."""
     sent: list[tuple[str, dict]] = []
+    if request.node.get_closest_marker("integration"):
+        return sent
 
     def fake_enqueue(name, **kwargs):
         sent.append((name, kwargs))

@@ -1,0 +1,182 @@
+"""The fan-out end to end: a REAL Redis and REAL Celery worker processes (DESIGN.md 4).
+
+Run with: pytest -m integration tests/jointreview/intake/test_fanout_integration.py
+(REDIS_URL names the Redis server; these tests use its db 5 and flush it.)
+"""
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from celery import Celery
+from django.db import connection
+
+from jointreview.models import Assignment, Notification
+from jointreview.services import fanout, intake
+from jointreview.services.errors import ConflictError
+from tests.integration_support import (
+    RedisServerProcess,
+    WorkerProcess,
+    flush_redis,
+    redis_url_for_tests,
+    wait_for,
+)
+
+from .conftest import make_world, ready_app
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+N_AGENCIES = 6
+
+
+def producer_for(url: str) -> Celery:
+    """The test process sends tasks like the web process does, to the given broker."""
+    app = Celery("jointreview-test-producer", set_as_current=False)
+    app.conf.update(broker_url=url, task_serializer="json", accept_content=["json"],
+                    broker_connection_retry_on_startup=False, broker_connection_timeout=1,
+                    task_publish_retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.1})
+    return app
+
+
+@pytest.fixture
+def broker(monkeypatch):
+    url = redis_url_for_tests(5)
+    flush_redis(url)
+    app = producer_for(url)
+    monkeypatch.setattr(fanout, "_producer_app", lambda: app)
+    yield url
+    app.close()
+    flush_redis(url)
+
+
+def notified(app_id: int) -> int:
+    return Notification.objects.filter(application_id=app_id, kind="assignment").count()
+
+
+def all_sent(app_id: int) -> bool:
+    return Assignment.objects.filter(application_id=app_id).exclude(notify_status="sent").count() == 0
+
+
+def assert_exactly_once(app, n=N_AGENCIES):
+    assert Assignment.objects.filter(application=app).count() == n
+    assert Assignment.objects.filter(application=app).values("agency").distinct().count() == n
+    assert notified(app.pk) == n
+    assert Notification.objects.filter(application=app, kind="assignment").values("assignment").distinct().count() == n
+    assert Assignment.objects.filter(application=app, notify_status="sent").count() == n
+
+
+def test_accept_fans_out_exactly_one_assignment_and_notification_per_agency(broker, tmp_path):
+    w = make_world(n_agencies=N_AGENCIES)
+    app = ready_app(w)
+    worker = WorkerProcess(redis_url=broker, log_path=tmp_path / "worker.log").start()
+    try:
+        intake.application_accept(actor=w.centre, application=app)
+        wait_for(lambda: notified(app.pk) == N_AGENCIES, timeout=30, what="6 notifications")
+        # duplicate deliveries of every task change nothing
+        for a in Assignment.objects.filter(application=app):
+            fanout.dispatch_notify(a.pk)
+            fanout.dispatch_notify(a.pk)
+        time.sleep(1.5)
+    finally:
+        worker.stop()
+    assert_exactly_once(app)
+    assert Assignment.objects.filter(application=app, notify_attempts=1).count() == N_AGENCIES
+
+
+def test_worker_killed_mid_fanout_then_restarted_still_exactly_once(broker, tmp_path):
+    w = make_world(n_agencies=N_AGENCIES)
+    app = ready_app(w)
+    slow = WorkerProcess(redis_url=broker, concurrency=2, extra_env={"JR_TEST_NOTIFY_DELAY_S": "3"},
+                         log_path=tmp_path / "slow.log").start()
+    try:
+        intake.application_accept(actor=w.centre, application=app)
+        time.sleep(1.5)  # two tasks are inside their transaction, sleeping
+    finally:
+        slow.kill()  # SIGKILL the whole worker: mid-task, nothing committed, messages unacked
+    assert notified(app.pk) == 0
+    assert Assignment.objects.filter(application=app, notify_status="pending").count() == N_AGENCIES
+    restarted = WorkerProcess(redis_url=broker, concurrency=2, log_path=tmp_path / "restarted.log").start()
+    try:
+        # the queued tasks run; the ones the dead worker held stay unacked until the visibility
+        # timeout, so the beat sweep re-dispatches whatever is still pending
+        wait_for(lambda: notified(app.pk) >= N_AGENCIES - 2, timeout=30, what="the queued notifications")
+        fanout.fanout_sweep(older_than_s=0)
+        wait_for(lambda: all_sent(app.pk), timeout=30, what="every assignment notified")
+        fanout.fanout_sweep(older_than_s=0)  # nothing pending: a no-op
+        for a in Assignment.objects.filter(application=app):
+            fanout.dispatch_notify(a.pk)  # a late redelivery of every message
+        time.sleep(1.5)
+    finally:
+        restarted.stop()
+    assert_exactly_once(app)
+
+
+def test_broker_down_at_accept_then_beat_sweep_completes(tmp_path, monkeypatch):
+    server = RedisServerProcess().start()
+    url = server.url
+    app_producer = producer_for(url)
+    monkeypatch.setattr(fanout, "_producer_app", lambda: app_producer)
+    server.stop()  # the broker is down when the centre accepts
+    try:
+        w = make_world(n_agencies=N_AGENCIES)
+        app = ready_app(w)
+        intake.application_accept(actor=w.centre, application=app)  # commits; the publish fails (logged)
+        assert Assignment.objects.filter(application=app, notify_status="pending").count() == N_AGENCIES
+        assert notified(app.pk) == 0
+        server = RedisServerProcess(port=server.port).start()  # the broker is back
+        worker = WorkerProcess(redis_url=url, log_path=tmp_path / "worker.log").start()
+        try:
+            time.sleep(1.0)
+            assert notified(app.pk) == 0  # nothing was queued: the rows are the truth
+            # what beat does every 60 s: send the sweep task through the broker to the worker
+            app_producer.send_task("jointreview.fanout_sweep", kwargs={"older_than_s": 0})
+            wait_for(lambda: notified(app.pk) == N_AGENCIES, timeout=30, what="the sweep's re-dispatch")
+            time.sleep(1.0)
+        finally:
+            worker.stop()
+        assert_exactly_once(app)
+    finally:
+        app_producer.close()
+        server.stop()
+
+
+def test_two_concurrent_accepts_one_fanout_one_409(broker, tmp_path, monkeypatch):
+    w = make_world(n_agencies=N_AGENCIES)
+    app = ready_app(w)
+    dispatched: list[int] = []
+    real_dispatch = fanout.dispatch_notify
+
+    def counting_dispatch(pk):
+        dispatched.append(pk)
+        real_dispatch(pk)
+
+    monkeypatch.setattr("jointreview.services.intake.dispatch_notify", counting_dispatch)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def accept():
+        try:
+            barrier.wait(5)
+            intake.application_accept(actor=w.centre, application=app.pk)
+            outcomes.append("accepted")
+        except ConflictError as exc:
+            outcomes.append(f"{exc.status_code} {exc.message}")
+        finally:
+            connection.close()  # each thread has its own database connection
+
+    worker = WorkerProcess(redis_url=broker, log_path=tmp_path / "worker.log").start()
+    try:
+        threads = [threading.Thread(target=accept) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        wait_for(lambda: notified(app.pk) == N_AGENCIES, timeout=30, what="6 notifications")
+        time.sleep(1.0)
+    finally:
+        worker.stop()
+    assert sorted(o.split(" ")[0] for o in outcomes) == ["409", "accepted"]
+    assert any("already accepted" in o for o in outcomes)
+    assert len(dispatched) == N_AGENCIES  # one fan-out
+    assert_exactly_once(app)
