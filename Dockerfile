@@ -10,6 +10,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     MEDIA_ROOT=/app/media
 
 WORKDIR /app
+# A TrueType CJK font embedded in the issued PDFs (一次告知书, 综合审查意见书, 审查合格书).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-wqy-zenhei \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --create-home --uid 10001 --user-group app
 
 # Dependencies first (pinned in pyproject.toml), so code changes do not reinstall them.

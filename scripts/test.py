@@ -21,6 +21,8 @@ from services import (  # noqa: E402
     DEFAULT_TEST_DATABASE_URL,
     ROOT,
     ServiceError,
+    apt_install,
+    can_apt_install,
     drop_empty_env,
     ensure_test_postgres,
     ensure_test_redis,
@@ -68,6 +70,22 @@ def compose_check() -> int:
     return result.returncode
 
 
+CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
+
+
+def ensure_cjk_font() -> None:
+    """Issued PDFs embed a TrueType CJK font; the PDF tests extract Chinese text from them."""
+    if CJK_FONT.exists():
+        return
+    if can_apt_install():
+        try:
+            apt_install("fonts-wqy-zenhei")
+            return
+        except ServiceError as exc:
+            say(f"could not install fonts-wqy-zenhei: {exc}")
+    say(f"no CJK TrueType font at {CJK_FONT}: PDFs fall back to STSong-Light (not embedded)")
+
+
 def pytest(env: dict[str, str]) -> int:
     args = shlex.split(os.environ.get("PYTEST_ARGS", ""))
     say(f"pytest {' '.join(args)}".rstrip())
@@ -90,6 +108,7 @@ def main() -> int:
         return 2
     if "--services-only" in sys.argv[1:]:
         return 0
+    ensure_cjk_font()
     env = dict(os.environ, DATABASE_URL=database_url, REDIS_URL=redis_url)
     env.pop("DJANGO_SETTINGS_MODULE", None)  # pyproject's [tool.pytest.ini_options] decides
     for step in (ruff, compose_check):
