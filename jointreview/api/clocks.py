@@ -32,15 +32,15 @@ class ClockSerializer(serializers.ModelSerializer):
     def _subject(self, obj):
         return clock_subject(obj)
 
-    def get_application(self, obj):
+    def get_application(self, obj) -> str | None:
         app = self._subject(obj)["application"]
         return app.number if app else None
 
-    def get_project(self, obj):
+    def get_project(self, obj) -> str | None:
         project = self._subject(obj)["project"]
         return project.code if project else None
 
-    def get_agency(self, obj):
+    def get_agency(self, obj) -> str | None:
         agency = self._subject(obj)["agency"]
         return agency.name if agency else None
 

@@ -48,6 +48,7 @@ def _count(text: str) -> int:
 
 class Command(BaseCommand):
     help = "Working days: due DATE N | between A B | is DATE | import FILE"
+    requires_system_checks = []  # a one-line tool for scripts: no URL/model checks on every call
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
