@@ -19,4 +19,4 @@ SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
-X_FRAME_OPTIONS = "SAMEORIGIN"  # inline PDF previews are framed by our own pages
+X_FRAME_OPTIONS = "DENY"  # inline PDF previews opt in per view with @xframe_options_sameorigin
