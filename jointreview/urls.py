@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from jointreview.views import common
+from jointreview.views import review as review_views
 
 urlpatterns = [
     path("", common.home, name="home"),
@@ -17,4 +18,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("clocks/", include("jointreview.urls_clocks")),
     path("api/clocks/", include("jointreview.api.clocks")),
+    path("review/", include("jointreview.urls_review")),
+    path("api/review/", include("jointreview.api.review")),
+    path("verify/<str:code>", review_views.verify, name="verify"),
+    path("verify/<str:code>/", review_views.verify, name="verify_slash"),
 ]

@@ -1,0 +1,98 @@
+"""The review API (/api/review/): inbox, assignment detail, opinion signing.
+
+Object permissions go through the selectors (DESIGN.md 5: DjangoObjectPermissions would refuse
+users holding only object grants): lists are filtered by ``selectors_review.inbox``, details by
+``access_assignment`` / ``access_opinion`` (404 alike for missing and not yours).
+"""
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.urls import path
+from rest_framework import generics, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from jointreview import selectors_review as sel
+from jointreview.models import Assignment, Finding, Opinion
+from jointreview.services import review as svc
+from jointreview.services.errors import ServiceError
+
+
+class FindingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Finding
+        fields = ["id", "number", "text", "standard", "clause", "mandatory", "sheet", "document_version", "state",
+                  "response", "response_text", "carried_from"]
+
+
+class OpinionSerializer(serializers.ModelSerializer):
+    findings = FindingSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Opinion
+        fields = ["id", "version", "state", "outcome", "summary", "signed_at", "supersedes", "correction_reason",
+                  "findings"]
+
+
+class InboxSerializer(serializers.ModelSerializer):
+    application = serializers.CharField(source="application.number")
+    project = serializers.CharField(source="application.project.name")
+    workflow = serializers.CharField(source="application.workflow.name")
+    items = serializers.SerializerMethodField()
+    light = serializers.CharField(source="clock.light", default=None)
+    remaining_days = serializers.IntegerField(source="clock.remaining_days", default=None)
+    reviewer = serializers.CharField(source="reviewer.__str__", default=None)
+    backup = serializers.CharField(source="backup.__str__", default=None)
+
+    class Meta:
+        model = Assignment
+        fields = ["id", "application", "project", "workflow", "items", "round_number", "status", "due_date",
+                  "remaining_days", "light", "reviewer", "backup"]
+
+    def get_items(self, obj) -> list[str]:
+        return [ai.item.name for ai in obj.items.all()]
+
+
+class AssignmentDetailSerializer(InboxSerializer):
+    opinions = serializers.SerializerMethodField()
+
+    class Meta(InboxSerializer.Meta):
+        fields = [*InboxSerializer.Meta.fields, "opinions"]
+
+    def get_opinions(self, obj) -> list[dict]:
+        return OpinionSerializer(sel.assignment_opinions(self.context["request"].user, obj), many=True).data
+
+
+class InboxView(generics.ListAPIView):
+    serializer_class = InboxSerializer
+
+    def get_queryset(self):
+        if not self.request.user.is_agency:
+            raise PermissionDenied("the inbox is for review agencies")
+        params = self.request.query_params
+        return sel.inbox(self.request.user, **{k: params.get(k, "") for k in ("state", "light", "reviewer",
+                                                                               "workflow")})
+
+
+class AssignmentDetailView(APIView):
+    def get(self, request, pk: int):
+        a = sel.access_assignment(request.user, pk, "view")
+        return Response(AssignmentDetailSerializer(a, context={"request": request}).data)
+
+
+class OpinionSignView(APIView):
+    def post(self, request, pk: int):
+        op = sel.access_opinion(request.user, pk)
+        try:
+            op = svc.opinion_sign(actor=request.user, opinion_id=op.pk)
+        except ServiceError as exc:
+            return Response({"detail": exc.message}, status=exc.status_code)
+        return Response(OpinionSerializer(op).data, status=status.HTTP_200_OK)
+
+
+app_name = "review-api"
+urlpatterns = [
+    path("inbox/", InboxView.as_view(), name="inbox"),
+    path("assignments/<int:pk>/", AssignmentDetailView.as_view(), name="assignment"),
+    path("opinions/<int:pk>/sign/", OpinionSignView.as_view(), name="opinion_sign"),
+]

@@ -1,0 +1,406 @@
+"""The agencies' workspace, the centre's coordination, the owner's rounds page and the public
+verification page. Views parse input, call one selector or service, render (DESIGN.md 3.1)."""
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from jointreview import selectors_review as sel
+from jointreview.models import (
+    OPEN_ASSIGNMENT_STATUSES,
+    Assignment,
+    Finding,
+    IssuedDocument,
+    IssuedKind,
+    Opinion,
+    Outcome,
+    PauseReason,
+    PauseRequest,
+    Workflow,
+)
+from jointreview.services import review as svc
+from jointreview.services.errors import PermissionDeniedError, ServiceError
+from projects.models import AGENCY_ROLES, User
+
+PAGE_SIZE = 100
+
+
+def _run(request, action: Callable[[], object], success: str) -> bool:
+    """Call a service; its refusal becomes a message (a permission refusal a 403)."""
+    try:
+        action()
+    except PermissionDeniedError as exc:
+        raise PermissionDenied(exc.message) from None
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return False
+    messages.success(request, success)
+    return True
+
+
+def _int(value, default=None):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+# ---------------------------------------------------------------------------
+# agency inbox and assignment
+# ---------------------------------------------------------------------------
+
+
+@login_required
+def inbox(request):
+    user = request.user
+    if not user.is_agency:
+        raise PermissionDenied("审查任务仅限审查机构 The inbox is for review agencies.")
+    filters = {k: request.GET.get(k, "") for k in ("state", "light", "reviewer", "workflow")}
+    page = Paginator(sel.inbox(user, **filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    members = list(
+        User.objects.filter(organization_id=user.organization_id, role__in=AGENCY_ROLES, is_active=True)
+        .order_by("display_name", "username")
+    ) if user.is_agency_lead else []
+    return render(request, "review/inbox.html", {
+        "page": page, "filters": filters, "states": sel.INBOX_STATES, "lights": sel.LIGHTS,
+        "members": members, "is_lead": user.is_agency_lead,
+        "workflows": list(Workflow.objects.filter(is_active=True).order_by("code")),
+    })
+
+
+@login_required
+def assignment_detail(request, assignment_id: int):
+    user = request.user
+    a = sel.access_assignment(user, assignment_id, "view")
+    opinions = sel.assignment_opinions(user, a)
+    draft = next((o for o in opinions if o.state == Opinion.State.DRAFT), None)
+    signed = [o for o in opinions if o.state == Opinion.State.SIGNED]
+    latest_signed = signed[-1] if signed else None
+    is_writer = svc._is_writer(user, a)
+    is_open = a.status in OPEN_ASSIGNMENT_STATUSES
+    notice_issued = IssuedDocument.objects.filter(
+        round_id=a.round_id, kind=IssuedKind.JOINT_NOTICE, state=IssuedDocument.State.ISSUED
+    ).exists()
+    can_edit = is_writer and ((is_open and latest_signed is None) or (draft is not None and draft.supersedes_id
+                                                                        and not notice_issued))
+    pauses = list(a.pause_requests.select_related("requested_by").order_by("-requested_at"))
+    running_pause = next((p for p in pauses if p.status == PauseRequest.Status.APPROVED), None)
+    history = list(
+        Assignment.objects.filter(application_id=a.application_id, agency_id=a.agency_id)
+        .select_related("clock", "reviewer").order_by("round_number")
+    )
+    members = list(
+        User.objects.filter(organization_id=a.agency_id, role__in=AGENCY_ROLES, is_active=True)
+        .order_by("display_name", "username")
+    ) if (user.is_agency_lead and user.organization_id == a.agency_id) else []
+    return render(request, "review/assignment_detail.html", {
+        "a": a,
+        "versions": sel.application_document_versions(a),
+        "opinions": opinions,
+        "draft": draft,
+        "latest_signed": latest_signed,
+        "can_edit": can_edit,
+        "can_sign": can_edit and draft is not None,
+        "can_start": is_writer and is_open and draft is None and latest_signed is None,
+        "can_correct": is_writer and latest_signed is not None and draft is None and not notice_issued,
+        "can_assign": bool(members) and is_open,
+        "can_pause": is_writer and is_open and a.clock_id and a.clock.state == "running"
+        and not any(p.status in ("requested", "approved") for p in pauses),
+        "can_end_pause": running_pause is not None and (is_writer or user.is_centre),
+        "running_pause": running_pause,
+        "members": members,
+        "templates": sel.finding_templates(a) if can_edit else [],
+        "carried": sel.carried_findings(a) if draft is None else [],
+        "pauses": pauses,
+        "history": history,
+        "outcomes": Outcome.choices,
+        "finding_states": Finding.State.choices,
+        "pause_reasons": [c for c in PauseReason.choices if c[0] != PauseReason.SUPPLEMENT],
+        "is_centre": user.is_centre,
+    })
+
+
+def _back(a_id: int):
+    return redirect("review:assignment", assignment_id=a_id)
+
+
+@login_required
+@require_POST
+def assignment_assign(request, assignment_id: int):
+    a = sel.access_assignment(request.user, assignment_id, "view")
+    _run(request, lambda: svc.assignment_assign(
+        actor=request.user, assignment_id=a.pk, reviewer_id=_int(request.POST.get("reviewer")),
+        backup_id=_int(request.POST.get("backup")),
+    ), "已指派 Reviewers assigned.")
+    return _back(a.pk)
+
+
+@login_required
+@require_POST
+def member_absent(request, assignment_id: int):
+    a = sel.access_assignment(request.user, assignment_id, "view")
+    _run(request, lambda: svc.user_mark_absent(
+        actor=request.user, user_id=_int(request.POST.get("user")), absent=request.POST.get("absent") == "1",
+    ), "已更新在岗状态 Presence updated.")
+    return _back(a.pk)
+
+
+@login_required
+@require_POST
+def opinion_save(request, assignment_id: int):
+    a = sel.access_assignment(request.user, assignment_id, "view")
+    _run(request, lambda: svc.opinion_save_draft(
+        actor=request.user, assignment_id=a.pk, outcome=request.POST.get("outcome", ""),
+        summary=request.POST.get("summary", ""),
+    ), "草稿已保存 Draft saved.")
+    return _back(a.pk)
+
+
+def _finding_values(post) -> dict:
+    values = {
+        "text": post.get("text", ""), "standard": post.get("standard", ""), "clause": post.get("clause", ""),
+        "sheet": post.get("sheet", ""), "mandatory": post.get("mandatory") == "1",
+        "document_version_id": _int(post.get("document_version")),
+    }
+    if post.get("state"):
+        values["state"] = post["state"]
+    return values
+
+
+@login_required
+@require_POST
+def finding_add(request, assignment_id: int):
+    a = sel.access_assignment(request.user, assignment_id, "view")
+    values = _finding_values(request.POST)
+    values.pop("state", None)
+    template_id = _int(request.POST.get("template"))
+    draft = Opinion.objects.filter(assignment=a, state=Opinion.State.DRAFT).first()
+    if draft is not None and draft.supersedes_id:
+        action = lambda: svc.finding_add(actor=request.user, opinion_id=draft.pk, template_id=template_id,  # noqa: E731
+                                         **values)
+    else:
+        action = lambda: svc.finding_add(actor=request.user, assignment_id=a.pk, template_id=template_id,  # noqa: E731
+                                         **values)
+    _run(request, action, "已添加意见条目 Finding added.")
+    return _back(a.pk)
+
+
+def _finding_of(request, assignment_id: int, finding_id: int) -> tuple[Assignment, Finding]:
+    a = sel.access_assignment(request.user, assignment_id, "view")
+    f = Finding.objects.filter(pk=finding_id, opinion__assignment=a).first()
+    if f is None:
+        raise Http404("No such finding, or you may not see it.")
+    return a, f
+
+
+@login_required
+@require_POST
+def finding_update(request, assignment_id: int, finding_id: int):
+    a, f = _finding_of(request, assignment_id, finding_id)
+    if request.POST.get("only_state"):
+        values = {"state": request.POST.get("state", "")}
+    else:
+        values = _finding_values(request.POST)
+    _run(request, lambda: svc.finding_update(actor=request.user, finding_id=f.pk, **values),
+         "意见条目已更新 Finding updated.")
+    return _back(a.pk)
+
+
+@login_required
+@require_POST
+def finding_remove(request, assignment_id: int, finding_id: int):
+    a, f = _finding_of(request, assignment_id, finding_id)
+    _run(request, lambda: svc.finding_remove(actor=request.user, finding_id=f.pk), "已删除 Finding removed.")
+    return _back(a.pk)
+
+
+@login_required
+@require_POST
+def opinion_sign(request, assignment_id: int):
+    a = sel.access_assignment(request.user, assignment_id, "view")
+    draft = Opinion.objects.filter(assignment=a, state=Opinion.State.DRAFT).first()
+    if draft is None:
+        messages.error(request, "没有待签发的草稿 There is no draft to sign.")
+        return _back(a.pk)
+    _run(request, lambda: svc.opinion_sign(actor=request.user, opinion_id=draft.pk),
+         "意见已签发, 不可再修改 Opinion signed; it can no longer be changed.")
+    return _back(a.pk)
+
+
+@login_required
+@require_POST
+def opinion_correct(request, assignment_id: int):
+    a = sel.access_assignment(request.user, assignment_id, "view")
+    latest = svc.latest_signed(a.pk)
+    if latest is None:
+        messages.error(request, "没有已签发的意见 There is no signed opinion to correct.")
+        return _back(a.pk)
+    _run(request, lambda: svc.opinion_correct(actor=request.user, opinion_id=latest.pk,
+                                              reason=request.POST.get("reason", "")),
+         "已创建更正版本 A correction draft was created.")
+    return _back(a.pk)
+
+
+@login_required
+@require_POST
+def pause_request(request, assignment_id: int):
+    a = sel.access_assignment(request.user, assignment_id, "view")
+    _run(request, lambda: svc.pause_request(
+        actor=request.user, assignment_id=a.pk, reason=request.POST.get("reason", ""),
+        reason_text=request.POST.get("reason_text", ""), expected_days=_int(request.POST.get("expected_days"), 0),
+    ), "已提交暂停计时申请 Pause requested.")
+    return _back(a.pk)
+
+
+def _pause_of(request, pause_id: int) -> PauseRequest:
+    pr = PauseRequest.objects.filter(pk=pause_id).first()
+    if pr is None:
+        raise Http404("No such pause request.")
+    sel.access_assignment(request.user, pr.assignment_id, "view")
+    return pr
+
+
+@login_required
+@require_POST
+def pause_end(request, pause_id: int):
+    pr = _pause_of(request, pause_id)
+    _run(request, lambda: svc.pause_end(actor=request.user, pause_id=pr.pk), "已恢复计时 Clock resumed.")
+    return redirect(request.POST.get("next") or reverse("review:assignment", args=[pr.assignment_id]))
+
+
+@login_required
+def document_version(request, assignment_id: int, version_id: int):
+    """Inline PDF view (or ?download=1) of any version of the application's documents."""
+    _a, dv = sel.access_document_version(request.user, assignment_id, version_id)
+    download = request.GET.get("download") == "1" or dv.content_type != "application/pdf"
+    response = FileResponse(dv.file.open("rb"), as_attachment=download, filename=dv.original_name,
+                            content_type=dv.content_type or mimetypes.guess_type(dv.original_name)[0])
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# ---------------------------------------------------------------------------
+# the centre
+# ---------------------------------------------------------------------------
+
+
+@login_required
+def coordination(request):
+    if not request.user.is_centre:
+        raise PermissionDenied("审查协调仅限中心人员 Coordination is for centre staff.")
+    return render(request, "review/coordination.html", {"c": sel.coordination(request.user)})
+
+
+@login_required
+@require_POST
+def pause_decide(request, pause_id: int):
+    if not request.user.is_centre:
+        raise PermissionDenied("only the centre decides on pauses")
+    approve = request.POST.get("approve") == "1"
+    _run(request, lambda: svc.pause_decide(actor=request.user, pause_id=pause_id, approve=approve,
+                                           note=request.POST.get("note", "")),
+         "已批准, 已书面告知建设单位 Approved; the owner was told in writing." if approve else "已不予批准 Refused.")
+    return redirect("review:coordination")
+
+
+@login_required
+@require_POST
+def notice_issue(request, notice_id: int):
+    if not request.user.is_centre:
+        raise PermissionDenied("only the centre issues joint notices")
+    _run(request, lambda: svc.notice_issue(actor=request.user, notice_id=notice_id),
+         "综合审查意见书已签发 Joint notice issued.")
+    return redirect("review:coordination")
+
+
+@login_required
+@require_POST
+def certificate_issue(request, application_id: int):
+    if not request.user.is_centre:
+        raise PermissionDenied("only the centre issues certificates")
+    _run(request, lambda: svc.certificate_issue(actor=request.user, application_id=application_id),
+         "已出具合格文书 Certificate issued.")
+    return redirect("review:coordination")
+
+
+# ---------------------------------------------------------------------------
+# documents the centre issued, the owner's rounds page, the public check
+# ---------------------------------------------------------------------------
+
+
+@login_required
+def issued_file(request, document_id: int):
+    doc = sel.access_issued_document(request.user, document_id)
+    if not doc.file:
+        if doc.kind == IssuedKind.COMPLETENESS_NOTICE:
+            from jointreview.services.intake import issued_document_render
+
+            doc = issued_document_render(issued_id=doc.pk)
+        else:
+            doc = svc.issued_document_render(document_id=doc.pk)
+    response = FileResponse(doc.file.open("rb"), as_attachment=request.GET.get("download") == "1",
+                            filename=f"{doc.number}.pdf", content_type="application/pdf")
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def application_rounds(request, application_id: int):
+    user = request.user
+    app = sel.access_application(user, application_id)
+    rounds = sel.application_rounds(user, app)
+    if user.is_agency:  # nothing of other agencies' work in progress
+        for rv in rounds:
+            rv.assignments = [a for a in rv.assignments if a.agency_id == user.organization_id]
+    to_answer = sel.findings_to_answer(user, app)
+    is_owner = user.is_owner and user.organization_id == app.project.owner_id
+    return render(request, "review/application_rounds.html", {
+        "app": app, "rounds": rounds, "to_answer": to_answer, "is_owner": is_owner,
+        "can_answer": is_owner and bool(to_answer),
+        "can_resubmit": is_owner and app.status == "revision",
+        "unanswered": sum(1 for f in to_answer if not f.response),
+        "documents": sel.other_issued(user, app),
+        "responses": [c for c in Finding.Response.choices if c[0]],
+    })
+
+
+@login_required
+@require_POST
+def finding_respond(request, application_id: int, finding_id: int):
+    app = sel.access_application(request.user, application_id)
+    if not Finding.objects.filter(pk=finding_id, opinion__assignment__application=app).exists():
+        raise Http404("No such finding, or you may not see it.")
+    _run(request, lambda: svc.finding_respond(actor=request.user, finding_id=finding_id,
+                                              response=request.POST.get("response", ""),
+                                              text=request.POST.get("text", "")),
+         "已答复 Answer saved.")
+    return redirect("review:application_rounds", application_id=app.pk)
+
+
+@login_required
+@require_POST
+def application_resubmit(request, application_id: int):
+    app = sel.access_application(request.user, application_id)
+    _run(request, lambda: svc.application_resubmit(actor=request.user, application_id=app.pk),
+         "已重新提交, 下一轮审查已开始 Resubmitted: the next round has started.")
+    return redirect("review:application_rounds", application_id=app.pk)
+
+
+def verify(request, code: str):
+    """Public (no login): number, type, date and project name of an ISSUED document; nothing else."""
+    doc = sel.verify_lookup(code)
+    if doc is None:
+        return render(request, "review/verify.html", {"doc": None, "code": code[:40]}, status=404)
+    return render(request, "review/verify.html", {
+        "doc": doc, "code": doc.verification_code, "kind": doc.get_kind_display(),
+        "date": doc.issued_at, "project_name": doc.application.project.name,
+    })
