@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.urls import path
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from jointreview import selectors_review as sel
 from jointreview.models import Assignment, Finding, Opinion
@@ -59,7 +59,8 @@ class AssignmentDetailSerializer(InboxSerializer):
     class Meta(InboxSerializer.Meta):
         fields = [*InboxSerializer.Meta.fields, "opinions"]
 
-    def get_opinions(self, obj) -> list[dict]:
+    @extend_schema_field(OpinionSerializer(many=True))
+    def get_opinions(self, obj):
         return OpinionSerializer(sel.assignment_opinions(self.context["request"].user, obj), many=True).data
 
 
@@ -74,13 +75,18 @@ class InboxView(generics.ListAPIView):
                                                                                "workflow")})
 
 
-class AssignmentDetailView(APIView):
+class AssignmentDetailView(generics.GenericAPIView):
+    serializer_class = AssignmentDetailSerializer
+
     def get(self, request, pk: int):
         a = sel.access_assignment(request.user, pk, "view")
         return Response(AssignmentDetailSerializer(a, context={"request": request}).data)
 
 
-class OpinionSignView(APIView):
+class OpinionSignView(generics.GenericAPIView):
+    serializer_class = OpinionSerializer
+
+    @extend_schema(request=None, responses=OpinionSerializer)
     def post(self, request, pk: int):
         op = sel.access_opinion(request.user, pk)
         try:
