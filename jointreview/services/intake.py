@@ -162,6 +162,37 @@ def _new_number(prefix: str) -> str:
     return f"{prefix}-{_today():%Y%m%d}-{secrets.token_hex(4).upper()}"
 
 
+def grant_many(grants: list[tuple[str, Organization, Any]]) -> None:
+    """``access.grant`` for many (perm, organization, object) triples at once: one query for the
+    permissions, one bulk insert per permission table (existing grants are left alone)."""
+    from django.contrib.auth.models import Permission
+    from django.contrib.contenttypes.models import ContentType
+    from guardian.utils import get_group_obj_perms_model
+
+    from projects.services import organization_group
+
+    if not grants:
+        return
+    cts = {id(obj): ContentType.objects.get_for_model(obj) for _p, _o, obj in grants}
+    wanted = {(cts[id(obj)].pk, perm) for perm, _o, obj in grants}
+    perms = {
+        (p.content_type_id, p.codename): p.pk
+        for p in Permission.objects.filter(
+            content_type_id__in={ct for ct, _p in wanted}, codename__in={c for _ct, c in wanted}
+        )
+    }
+    rows: dict[type, list] = defaultdict(list)
+    for perm, org, obj in grants:
+        key = (cts[id(obj)].pk, perm)
+        if key not in perms:
+            raise ServiceError(f"unknown permission {perm} for {obj._meta.label}")
+        group_id = org.group_id or organization_group(org).pk
+        model = get_group_obj_perms_model(obj)
+        rows[model].append(model(permission_id=perms[key], group_id=group_id, content_object=obj))
+    for model, objs in rows.items():
+        model.objects.bulk_create(objs, ignore_conflicts=True)
+
+
 # ---------------------------------------------------------------------------------------------
 # projects
 # ---------------------------------------------------------------------------------------------
@@ -857,33 +888,37 @@ def application_accept(*, actor, application: Application | int, deferrals: list
     document_ids = [am.document_id for am in materials.values() if am.document_id]
     documents = list(Document.objects.filter(pk__in=document_ids))
     assignment_ids = []
+    grants: list[tuple[str, Organization, Any]] = []
+    through: list = []
     for agency_id in sorted(by_agency):
         items = by_agency[agency_id]
         agency = agencies[agency_id]
         clock = clock_service.clock_create(kind="assignment", **_clock_params([ai.item for ai in items]))
         a = Assignment(application=app, round=rnd, round_number=1, agency=agency, clock=clock)
-        a.full_clean(validate_unique=False)
+        # the foreign keys were just read or created in this transaction; the unique constraint
+        # (application, agency, round) is enforced by the database
+        a.full_clean(exclude=["application", "round", "agency", "clock"], validate_unique=False,
+                     validate_constraints=False)
         a.save()
-        a.items.set(items)
-        clock_service.clock_start(clock=clock, on=accepted_on, actor=actor)
-        clock.refresh_from_db(fields=["due_date"])
-        Assignment.objects.filter(pk=a.pk).update(due_date=clock.due_date)
-        for perm in ("review_assignment", "view_assignment"):
-            grant(perm, agency, a)
-        grant("view_application", agency, app)
-        for doc in documents:
-            grant("view_document", agency, doc)
+        through += [Assignment.items.through(assignment_id=a.pk, applicationitem_id=ai.pk) for ai in items]
+        # the clock service copies the due date to the assignment (Assignment.due_date mirrors it)
+        clock = clock_service.clock_start(clock=clock, on=accepted_on, actor=actor)
+        grants += [("review_assignment", agency, a), ("view_assignment", agency, a),
+                   ("view_application", agency, app)]
+        grants += [("view_document", agency, doc) for doc in documents]
         audit_record(actor=actor, verb="assignment.create", target=a, application=app,
                      after={"agency": agency.pk, "items": [ai.item.code for ai in items],
                             "due_date": clock.due_date})
         assignment_ids.append(a.pk)
+
+    Assignment.items.through.objects.bulk_create(through)
 
     for dept_id in sorted(report_depts):
         names = "、".join(ai.item.name for ai in report_depts[dept_id])
         report = SurveyReport.objects.create(
             application=app, department=agencies[dept_id], title=f"{agencies[dept_id]} 分编测绘报告: {names}"[:200]
         )
-        grant("view_application", agencies[dept_id], app)
+        grants.append(("view_application", agencies[dept_id], app))
         audit_record(actor=actor, verb="survey_report.create", target=report, application=app,
                      after={"department": dept_id})
 
@@ -899,8 +934,8 @@ def application_accept(*, actor, application: Application | int, deferrals: list
         audit_record(actor=actor, verb="fee_order.create", target=order, application=app,
                      after={"total": order.total})
 
-    for perm in ("view_application",):
-        grant(perm, app.project.owner, app)
+    grants.append(("view_application", app.project.owner, app))
+    grant_many(grants)
     audit_record(
         actor=actor, verb="application.accept", target=app, before={"status": "submitted"},
         after={"status": app.status, "mode": mode, "accepted_on": accepted_on, "assignments": len(assignment_ids),
