@@ -290,3 +290,19 @@ def test_verify_page_is_public_and_says_nothing_more(client, run_tasks, django_c
     assert "秘密的审查意见" not in body and str(s.project.owner) not in body and s.project.code not in body
     assert client.get(reverse("verify", args=["NOSUCHCODE99"])).status_code == 404
     assert client.get(f"/verify/{notice.verification_code}/").status_code == 200
+
+
+def test_round_two_assignment_page_shows_carried_findings_to_the_lead(client, run_tasks,
+                                                                        django_capture_on_commit_callbacks):
+    s = make_round(1)
+    side = s.agencies[0]
+    with django_capture_on_commit_callbacks(execute=True):
+        op = draft_with_finding(side, text="楼梯宽度不足")
+        review.opinion_sign(actor=side.reviewer, opinion_id=op.pk, on=D(2026, 3, 9))
+    review.notice_issue(actor=s.coordinator, notice_id=IssuedDocument.objects.get().pk, on=D(2026, 3, 10))
+    review.finding_respond(actor=s.owner, finding_id=Finding.objects.get().pk, response="disputed", text="已论证")
+    rnd = review.application_resubmit(actor=s.owner, application_id=s.app.pk, on=D(2026, 3, 16))
+    client.force_login(side.lead)
+    page = client.get(reverse("review:assignment", args=[rnd.assignments.get().pk]))
+    body = page.content.decode()
+    assert page.status_code == 200 and "楼梯宽度不足" in body and "已论证" in body and "第1轮" in body
