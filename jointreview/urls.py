@@ -22,4 +22,6 @@ urlpatterns = [
     path("api/review/", include("jointreview.api.review")),
     path("verify/<str:code>", review_views.verify, name="verify"),
     path("verify/<str:code>/", review_views.verify, name="verify_slash"),
+    path("intake/", include("jointreview.urls_intake")),
+    path("api/intake/", include("jointreview.api.intake")),
 ]

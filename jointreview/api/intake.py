@@ -1,0 +1,123 @@
+"""Intake API: /api/intake/. Applications of the requesting user (through the selectors); the centre
+accepts or returns them. Errors are {"detail": "..."} with a 4xx status."""
+from __future__ import annotations
+
+from django.urls import path
+from rest_framework import generics, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from jointreview.models import Application, ApplicationItem
+from jointreview.selectors_intake import access_application, applications_for
+from jointreview.services import intake
+from jointreview.services.errors import ServiceError
+
+
+class ApplicationItemSerializer(serializers.ModelSerializer):
+    code = serializers.CharField(source="item.code")
+    name = serializers.CharField(source="item.name")
+    agency = serializers.CharField(source="agency.name", default=None)
+    regional_evaluation = serializers.CharField(source="regional_evaluation.title", default=None)
+
+    class Meta:
+        model = ApplicationItem
+        fields = ["code", "name", "required", "reason", "evaluation_mode", "regional_evaluation", "agency"]
+
+
+class ApplicationSerializer(serializers.ModelSerializer):
+    project = serializers.CharField(source="project.code")
+    project_name = serializers.CharField(source="project.name")
+    workflow = serializers.CharField(source="workflow.code")
+    due_date = serializers.DateField(source="clock.due_date", default=None)
+
+    class Meta:
+        model = Application
+        fields = ["id", "number", "project", "project_name", "workflow", "status", "acceptance_mode",
+                  "current_round", "submitted_at", "accepted_on", "due_date"]
+
+
+class ApplicationDetailSerializer(ApplicationSerializer):
+    items = ApplicationItemSerializer(many=True, read_only=True)
+
+    class Meta(ApplicationSerializer.Meta):
+        fields = ApplicationSerializer.Meta.fields + ["items"]
+
+
+class ApplicationList(generics.ListAPIView):
+    serializer_class = ApplicationSerializer
+
+    def get_queryset(self):
+        qs = applications_for(self.request.user).order_by("-created_at")
+        wanted = self.request.query_params.get("status")
+        return qs.filter(status=wanted) if wanted else qs
+
+
+class ApplicationDetail(generics.RetrieveAPIView):
+    serializer_class = ApplicationDetailSerializer
+
+    def get_object(self):
+        return access_application(self.request.user, self.kwargs["pk"], "view")
+
+
+class DeferralSerializer(serializers.Serializer):
+    material_id = serializers.IntegerField()
+    promised_date = serializers.DateField()
+    commitment = serializers.CharField(max_length=500)
+
+
+class AcceptSerializer(serializers.Serializer):
+    deferrals = DeferralSerializer(many=True, required=False)
+
+
+def _error(exc: ServiceError) -> Response:
+    return Response({"detail": exc.message, "code": exc.code}, status=exc.status_code)
+
+
+class _CentreAction(APIView):
+    def _app(self, request, pk):
+        if not request.user.is_centre:
+            # 404 if they may not even see it; otherwise 403: the action is what they may not do
+            access_application(request.user, pk, "view")
+            return None
+        return access_application(request.user, pk, "check")
+
+
+class AcceptView(_CentreAction):
+    def post(self, request, pk):
+        app = self._app(request, pk)
+        if app is None:
+            return Response({"detail": "只有中心窗口人员可以受理 Only the centre's window staff may accept."},
+                            status=status.HTTP_403_FORBIDDEN)
+        data = AcceptSerializer(data=request.data)
+        if not data.is_valid():
+            return Response({"detail": f"invalid request: {data.errors}"}, status=status.HTTP_400_BAD_REQUEST)
+        try:
+            app = intake.application_accept(actor=request.user, application=app,
+                                            deferrals=data.validated_data.get("deferrals") or [])
+        except ServiceError as exc:
+            return _error(exc)
+        return Response(ApplicationSerializer(app).data)
+
+
+class ReturnView(_CentreAction):
+    def post(self, request, pk):
+        app = self._app(request, pk)
+        if app is None:
+            return Response({"detail": "只有中心窗口人员可以退回 Only the centre's window staff may return."},
+                            status=status.HTTP_403_FORBIDDEN)
+        try:
+            notice = intake.application_return(actor=request.user, application=app)
+        except ServiceError as exc:
+            return _error(exc)
+        return Response({"notice": notice.number, "defects": [
+            {"material": d.material.name, "problem": d.problem, "note": d.note}
+            for d in notice.defects.select_related("material")]}, status=status.HTTP_201_CREATED)
+
+
+app_name = "intake-api"
+urlpatterns = [
+    path("applications/", ApplicationList.as_view(), name="application-list"),
+    path("applications/<int:pk>/", ApplicationDetail.as_view(), name="application-detail"),
+    path("applications/<int:pk>/accept/", AcceptView.as_view(), name="application-accept"),
+    path("applications/<int:pk>/return/", ReturnView.as_view(), name="application-return"),
+]

@@ -1,0 +1,356 @@
+"""The single window in HTML: owners register projects, open applications, upload, submit; the centre
+checks completeness, returns with ONE notice (一次告知) or accepts (容缺受理 with deferral rows).
+
+Views parse input, call one selector/service, render. Permission checks are the selectors
+(404 alike for missing and not yours) and the services (refusals shown as messages).
+"""
+from __future__ import annotations
+
+import mimetypes
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from jointreview.forms_intake import (
+    CheckForm,
+    DeferralForm,
+    OpenApplicationForm,
+    ProjectForm,
+    UploadForm,
+    WithdrawForm,
+)
+from jointreview.models import (
+    ApplicationStatus,
+    CheckStatus,
+    Deferral,
+    Item,
+)
+from jointreview.models.applications import OWNER_EDITABLE_STATUSES
+from jointreview.selectors_intake import (
+    access_application,
+    access_document_version,
+    access_issued_document,
+    access_project,
+    access_survey_report,
+    application_items,
+    application_materials,
+    applications_for,
+    completeness_notices,
+    intermediary_registry,
+    on_time_rate,
+    projects_for,
+    survey_reports_for,
+    window_queue,
+)
+from jointreview.services import intake
+from jointreview.services.errors import ServiceError
+
+
+def _fail(request, exc: ServiceError) -> None:
+    messages.error(request, exc.message)
+
+
+# --------------------------------------------------------------------------------------------- owner
+
+
+@login_required
+def project_list(request):
+    user = request.user
+    if not (user.is_owner or user.is_centre):
+        raise PermissionDenied("项目列表仅限建设单位和中心 Projects are for owners and the centre.")
+    projects = list(projects_for(user).order_by("-created_at")[:200])
+    return render(request, "intake/project_list.html", {"projects": projects, "can_register": user.is_owner})
+
+
+@login_required
+def project_register(request):
+    if not request.user.is_owner:
+        raise PermissionDenied("只有建设单位可以登记项目 Only owners register projects.")
+    form = ProjectForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            fields = {f: form.cleaned_data[f] for f in form.Meta.fields}
+            project = intake.project_register(actor=request.user, **fields)
+        except ServiceError as exc:
+            _fail(request, exc)
+        else:
+            messages.success(request, f"已登记项目 Registered: {project.name}")
+            return redirect("intake:project_detail", project_id=project.pk)
+    return render(request, "intake/project_form.html", {"form": form})
+
+
+@login_required
+def project_detail(request, project_id):
+    project = access_project(request.user, project_id)
+    apps = list(applications_for(request.user).filter(project=project).order_by("-created_at"))
+    return render(request, "intake/project_detail.html", {
+        "project": project, "applications": apps,
+        "open_form": OpenApplicationForm() if request.user.is_owner else None,
+    })
+
+
+@login_required
+@require_POST
+def application_open(request, project_id):
+    project = access_project(request.user, project_id)
+    form = OpenApplicationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请选择联合审批流程 Choose a workflow.")
+        return redirect("intake:project_detail", project_id=project.pk)
+    try:
+        app = intake.application_open(actor=request.user, project=project, workflow=form.cleaned_data["workflow"])
+    except ServiceError as exc:
+        _fail(request, exc)
+        return redirect("intake:project_detail", project_id=project.pk)
+    messages.success(request, f"已创建申请 {app.number}: 请上传所需材料 Upload the required materials.")
+    return redirect("intake:application_detail", application_id=app.pk)
+
+
+@login_required
+def application_detail(request, application_id):
+    user = request.user
+    app = access_application(user, application_id, "view")
+    is_owner = user.is_owner
+    items = list(application_items(app))
+    materials = list(application_materials(app))
+    open_deferrals = set(
+        Deferral.objects.filter(application=app, fulfilled_at__isnull=True).values_list("material_id", flat=True)
+    )
+    editable = is_owner and app.status in OWNER_EDITABLE_STATUSES
+    rows = []
+    for am in materials:
+        can_upload = is_owner and (
+            editable
+            or app.status == ApplicationStatus.REVISION
+            or (app.status == ApplicationStatus.ACCEPTED and am.material_id in open_deferrals)
+        )
+        rows.append({"am": am, "versions": getattr(am.document, "all_versions", []) if am.document else [],
+                     "can_upload": can_upload, "deferred_open": am.material_id in open_deferrals})
+    context = {
+        "app": app,
+        "items": items,
+        "rows": rows,
+        "upload_form": UploadForm(),
+        "can_submit": editable,
+        "can_withdraw": is_owner and app.status in (ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED,
+                                                    ApplicationStatus.RETURNED),
+        "can_choose": editable,
+        "can_check": user.is_centre and app.status == ApplicationStatus.SUBMITTED,
+        "missing": intake.missing_for_submit(app) if editable else [],
+        "notices": list(completeness_notices(app)) if (user.is_centre or is_owner) else [],
+        "reports": list(survey_reports_for(user, app)),
+        "can_deliver": user.is_agency and app.assignments.filter(agency_id=user.organization_id).exists()
+        and app.status in (ApplicationStatus.ACCEPTED, ApplicationStatus.REVISION),
+        "assignments": list(app.assignments.select_related("agency", "clock").order_by("agency__name"))
+        if (user.is_centre or is_owner) else
+        list(app.assignments.filter(agency_id=user.organization_id).select_related("agency", "clock")),
+        "withdraw_form": WithdrawForm(),
+    }
+    return render(request, "intake/application_detail.html", context)
+
+
+@login_required
+def application_choose(request, application_id, item_id):
+    app = access_application(request.user, application_id, "edit")
+    item = get_object_or_404(Item, pk=item_id, workflow_id=app.workflow_id, competitive=True)
+    firms = list(intermediary_registry(item).prefetch_related("specialities"))
+    if request.method == "POST":
+        agency = next((f for f in firms if str(f.pk) == request.POST.get("agency")), None)
+        if agency is None:
+            messages.error(request, "请从名录中选择一家中介机构 Choose a firm of the registry.")
+        else:
+            try:
+                intake.application_choose_intermediary(actor=request.user, application=app, item=item,
+                                                       agency=agency)
+            except ServiceError as exc:
+                _fail(request, exc)
+            else:
+                messages.success(request, f"已选择 {agency} 承担「{item.name}」")
+                return redirect("intake:application_detail", application_id=app.pk)
+    rows = [{"firm": f, "rate": on_time_rate(f)} for f in firms]
+    return render(request, "intake/choose_intermediary.html", {"app": app, "item": item, "rows": rows})
+
+
+@login_required
+@require_POST
+def material_upload(request, application_id, material_id):
+    app = access_application(request.user, application_id, "edit")
+    am = get_object_or_404(app.materials.select_related("material"), pk=material_id)
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "请选择要上传的文件 Choose a file to upload.")
+    else:
+        try:
+            v = intake.document_upload(actor=request.user, application_material=am, upload=form.cleaned_data["file"],
+                                       note=form.cleaned_data["note"])
+        except ServiceError as exc:
+            _fail(request, exc)
+        else:
+            messages.success(request, f"「{am.material.name}」已上传第 {v.number} 版 (sha256 {v.sha256[:12]}…)")
+    return redirect("intake:application_detail", application_id=app.pk)
+
+
+@login_required
+@require_POST
+def application_submit(request, application_id):
+    app = access_application(request.user, application_id, "edit")
+    try:
+        intake.application_submit(actor=request.user, application=app)
+    except ServiceError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(request, "已提交, 等待窗口审查 Submitted to the window.")
+    return redirect("intake:application_detail", application_id=app.pk)
+
+
+@login_required
+@require_POST
+def application_withdraw(request, application_id):
+    app = access_application(request.user, application_id, "edit")
+    form = WithdrawForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        intake.application_withdraw(actor=request.user, application=app, reason=reason)
+    except ServiceError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(request, "申请已撤回 Withdrawn.")
+    return redirect("intake:application_detail", application_id=app.pk)
+
+
+# --------------------------------------------------------------------------------------------- centre
+
+
+@login_required
+def window(request):
+    if not request.user.is_centre:
+        raise PermissionDenied("受理窗口仅限中心人员 The window is for centre staff.")
+    queue = list(window_queue(request.user)[:500])
+    recent = list(
+        applications_for(request.user).exclude(status__in=[ApplicationStatus.SUBMITTED, ApplicationStatus.DRAFT])
+        .order_by("-created_at")[:30]
+    )
+    return render(request, "intake/window.html", {"queue": queue, "recent": recent})
+
+
+def _deferrable(am) -> bool:
+    return not am.material.essential and am.material.item.allows_deferral
+
+
+@login_required
+def application_check(request, application_id):
+    app = access_application(request.user, application_id, "check")
+    materials = list(application_materials(app))
+    check_forms = []
+    for am in materials:
+        initial = {"status": am.check_status if am.check_status in CheckStatus.values else "",
+                   "note": am.check_note}
+        check_forms.append((am, CheckForm(request.POST or None, prefix=f"m{am.pk}", initial=initial)))
+    if request.method == "POST":
+        if all(f.is_valid() for _am, f in check_forms):
+            results = [{"material_id": am.pk, "status": f.cleaned_data["status"], "note": f.cleaned_data["note"]}
+                       for am, f in check_forms]
+            try:
+                intake.completeness_check(actor=request.user, application=app, results=results)
+            except ServiceError as exc:
+                _fail(request, exc)
+            else:
+                messages.success(request, "审查结果已保存 Check saved.")
+                return redirect("intake:application_check", application_id=app.pk)
+        else:
+            messages.error(request, "请为每份材料选择审查结果 Choose a result for every material.")
+    deferral_forms = [(am, DeferralForm(prefix=f"d{am.pk}")) for am in materials if _deferrable(am)]
+    return render(request, "intake/check.html", {
+        "app": app, "check_forms": check_forms, "deferral_forms": deferral_forms,
+        "notices": list(completeness_notices(app)),
+        "can_act": app.status == ApplicationStatus.SUBMITTED,
+    })
+
+
+@login_required
+@require_POST
+def application_return(request, application_id):
+    app = access_application(request.user, application_id, "check")
+    try:
+        notice = intake.application_return(actor=request.user, application=app)
+    except ServiceError as exc:
+        _fail(request, exc)
+        return redirect("intake:application_check", application_id=app.pk)
+    messages.success(request, f"已一次告知 {notice.defects.count()} 项并退回 Returned with one notice {notice.number}.")
+    return redirect("intake:window")
+
+
+@login_required
+@require_POST
+def application_accept(request, application_id):
+    app = access_application(request.user, application_id, "check")
+    deferrals = []
+    for am in app.materials.select_related("material__item"):
+        if not _deferrable(am):
+            continue
+        form = DeferralForm(request.POST, prefix=f"d{am.pk}")
+        if not form.is_valid():
+            messages.error(request, f"「{am.material.name}」容缺信息无效 invalid deferral: {form.errors.as_text()}")
+            return redirect("intake:application_check", application_id=app.pk)
+        if form.cleaned_data["defer"]:
+            deferrals.append({"material_id": am.pk, "promised_date": form.cleaned_data["promised_date"],
+                              "commitment": form.cleaned_data["commitment"]})
+    try:
+        intake.application_accept(actor=request.user, application=app, deferrals=deferrals)
+    except ServiceError as exc:
+        _fail(request, exc)
+        return redirect("intake:application_check", application_id=app.pk)
+    mode = "容缺受理 accepted with gaps" if deferrals else "已受理 accepted"
+    messages.success(request, f"{app.number} {mode}: 已分派各审查部门 sent to the agencies.")
+    return redirect("intake:application_detail", application_id=app.pk)
+
+
+# --------------------------------------------------------------------------------------------- files
+
+
+def _file_response(fieldfile, *, filename: str, content_type: str) -> FileResponse:
+    inline = content_type == "application/pdf"
+    response = FileResponse(fieldfile.open("rb"), as_attachment=not inline, filename=filename,
+                            content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def notice_pdf(request, notice_id):
+    notice = access_issued_document(request.user, notice_id)
+    if not notice.file:
+        notice = intake.issued_document_render(issued_id=notice.pk)  # the task has not run yet
+    return _file_response(notice.file, filename=f"{notice.number}.pdf", content_type="application/pdf")
+
+
+@login_required
+def document_download(request, version_id):
+    version = access_document_version(request.user, version_id)
+    if not version.file:
+        raise Http404("file missing")
+    content_type = version.content_type or mimetypes.guess_type(version.original_name)[0] or "application/octet-stream"
+    return _file_response(version.file, filename=version.original_name, content_type=content_type)
+
+
+@login_required
+@require_POST
+def survey_report_deliver(request, report_id):
+    report = access_survey_report(request.user, report_id)
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "请选择要上传的报告 Choose the report file.")
+    else:
+        try:
+            intake.survey_report_deliver(actor=request.user, report=report, upload=form.cleaned_data["file"],
+                                         note=form.cleaned_data["note"])
+        except ServiceError as exc:
+            _fail(request, exc)
+        else:
+            messages.success(request, f"已提交「{report.title}」 Report delivered.")
+    return redirect("intake:application_detail", application_id=report.application_id)
+
