@@ -20,6 +20,7 @@ def noop(n: int = 0) -> None:
     return None
 
 
-from . import intake  # noqa: E402,F401
-
-from . import review  # noqa: E402,F401
+from . import (
+    intake,  # noqa: E402,F401
+    review,  # noqa: E402,F401
+)
