@@ -19,6 +19,7 @@ from jointreview.services.errors import ServiceError
 
 
 class FindingSerializer(serializers.ModelSerializer):
+    state = serializers.CharField(read_only=True, help_text="open / closed")
     class Meta:
         model = Finding
         fields = ["id", "number", "text", "standard", "clause", "mandatory", "sheet", "document_version", "state",
@@ -27,6 +28,7 @@ class FindingSerializer(serializers.ModelSerializer):
 
 class OpinionSerializer(serializers.ModelSerializer):
     findings = FindingSerializer(many=True, read_only=True)
+    state = serializers.CharField(read_only=True, help_text="draft / signed")
 
     class Meta:
         model = Opinion
@@ -43,6 +45,8 @@ class InboxSerializer(serializers.ModelSerializer):
     remaining_days = serializers.IntegerField(source="clock.remaining_days", default=None)
     reviewer = serializers.CharField(source="reviewer.__str__", default=None)
     backup = serializers.CharField(source="backup.__str__", default=None)
+    # plain strings (not enums): "status" choice sets of other areas would collide in the schema
+    status = serializers.CharField(read_only=True, help_text="unassigned / in_review / signed / carried_over")
 
     class Meta:
         model = Assignment
