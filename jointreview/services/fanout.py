@@ -28,7 +28,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from jointreview.models import Assignment, Notification, NotifyStatus
+from jointreview.models import Assignment, AuditEvent, Notification, NotifyStatus
 from jointreview.services.audit import audit_record
 from projects.models import Organization, OrganizationKind
 
@@ -113,9 +113,15 @@ def assignment_notify(*, assignment_id: int) -> bool:
     if "claim" not in _SQL:
         _SQL["claim"] = _claim_sql()
         _SQL["insert"] = (
-            f"INSERT INTO {Notification._meta.db_table} (key, organization_id, user_id, kind, subject, body, "  # noqa: S608
-            "application_id, assignment_id, created_at, read_at, emailed_at) "
-            "VALUES (%s, %s, NULL, 'assignment', %s, %s, %s, %s, %s, NULL, NULL) RETURNING id"
+            # the notification and its audit event in one statement (one round trip)
+            f"WITH n AS (INSERT INTO {Notification._meta.db_table} (key, organization_id, user_id, kind, "  # noqa: S608
+            "subject, body, application_id, assignment_id, created_at, read_at, emailed_at) "
+            "VALUES (%s, %s, NULL, 'assignment', %s, %s, %s, %s, %s, NULL, NULL) RETURNING id), "
+            f"a AS (INSERT INTO {AuditEvent._meta.db_table} (at, actor_id, verb, target_type, target_id, "
+            "application_id, before, after, note) SELECT %s, NULL, 'assignment.notify', 'jointreview.Assignment', "
+            "%s, %s, '{\"notify_status\": \"pending\"}'::jsonb, "
+            "jsonb_build_object('notify_status', 'sent', 'notification', n.id), '' FROM n) "
+            "SELECT id FROM n"
         )
     now = timezone.now()
     try:
@@ -134,7 +140,7 @@ def assignment_notify(*, assignment_id: int) -> bool:
                 f"Application {number} was accepted; your opinion is due by {due} (round {round_number})."
             )
             cursor.execute(_SQL["insert"], [notify_key(assignment_id), agency_id, subject, body, application_id,
-                                            assignment_id, now])
+                                            assignment_id, now, now, str(assignment_id), application_id])
             notification_id = cursor.fetchone()[0]
     except IntegrityError:
         log.warning("assignment %s already has its notification; nothing sent", assignment_id)

@@ -373,6 +373,9 @@ def test_accept_creates_one_assignment_per_agency_with_clocks_grants_and_fanout(
         assert fanout.assignment_notify(assignment_id=a.pk) is False
     assert Notification.objects.filter(kind="assignment", application=app).count() == 3
     assert Assignment.objects.filter(application=app, notify_status="sent", notify_attempts=1).count() == 3
+    events = AuditEvent.objects.filter(verb="assignment.notify", application=app)
+    assert sorted(int(e.target_id) for e in events) == sorted(a.pk for a in assignments)
+    assert {e.after["notify_status"] for e in events} == {"sent"}
 
 
 def test_accept_sends_mail_after_commit(world, mailoutbox=None):
