@@ -237,15 +237,25 @@ class Finding(models.Model):
         return f"{self.number}. {self.text[:40]}"
 
 
+def _attachment_path(instance: OpinionAttachment, filename: str) -> str:
+    """Derived from the content's sha256; the user's file name never enters a path."""
+    return f"opinions/{instance.sha256[:2]}/{instance.sha256}"
+
+
 class OpinionAttachment(models.Model):
+    """意见附件: a file of an opinion (photos, marked-up drawings ...). Changed only on a draft; a
+    correction copies the rows (pointing at the same stored file) into the new version."""
+
     opinion = models.ForeignKey(Opinion, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to="opinions/%Y/%m/", max_length=300)
+    file = models.FileField(upload_to=_attachment_path, max_length=300)
     original_name = models.CharField(max_length=200)
     sha256 = models.CharField(max_length=64)
     size = models.PositiveBigIntegerField()
+    content_type = models.CharField(max_length=100, blank=True, help_text="Decided from the content.")
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        ordering = ["opinion", "pk"]
         verbose_name = "意见附件 opinion attachment"
         verbose_name_plural = "意见附件 opinion attachments"
 
