@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from our static files, never a CDN
     "guardian",
     "django_celery_beat",
     "projects",
@@ -143,6 +144,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Joint review of construction projects (工程建设项目联合审查)",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # The centre's rules (DOMAIN.md: local examples become configuration)
