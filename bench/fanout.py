@@ -1,6 +1,6 @@
 """The fan-out at scale: 1,000 accepted applications x 8 agencies through real Redis and real workers.
 
-    python bench/fanout.py [--apps 1000] [--agencies 8] [--concurrency 2]
+    python bench/fanout.py [--apps 1000] [--agencies 8] [--concurrency 2xCPUs]
 
 Against PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/jointreview_bench; the
 database is dropped, created and migrated by this script) and Redis (BENCH_REDIS_URL, default
@@ -144,7 +144,7 @@ class Worker:
         env = {**os.environ, "DATABASE_URL": DB_URL, "REDIS_URL": REDIS_URL}
         self.log = open(ROOT / "var" / "bench-fanout-worker.log", "wb")  # noqa: SIM115
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "tasks", "worker", "-l", "warning", "-P", "prefork",
+            [sys.executable, "-m", "celery", "-A", "tasks", "worker", "-l", os.environ.get("BENCH_WORKER_LOGLEVEL", "warning"), "-P", "prefork",
              "-c", str(self.concurrency), "-Q", IDLE_QUEUE, "--without-gossip", "--without-mingle",
              "--without-heartbeat", "-n", self.name],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
@@ -187,7 +187,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--apps", type=int, default=1000)
     parser.add_argument("--agencies", type=int, default=8)
-    parser.add_argument("--concurrency", type=int, default=2, help="worker child processes")
+    parser.add_argument("--concurrency", type=int, default=2 * (os.cpu_count() or 1),
+                        help="worker child processes (default 2 x CPUs: the notify task waits on PostgreSQL)")
     args = parser.parse_args()
     n_tasks = args.apps * args.agencies
 

@@ -68,33 +68,54 @@ def notify_key(assignment_id: int) -> str:
     return f"assignment-{assignment_id}-assigned"
 
 
-def _test_delay() -> None:
-    raw = os.environ.get("JR_TEST_NOTIFY_DELAY_S")
-    if raw:
-        time.sleep(float(raw))
-
-
-def _claim_sql() -> str:
-    a = Assignment._meta.db_table
+def _notify_sql() -> str:
+    """ONE statement: claim the row (pending -> sent), insert the notification and its audit event,
+    return what the e-mail needs. Table names from the models' meta; values are parameters."""
     from jointreview.models import Application, Workflow
     from projects.models import Project
 
     return f"""
         WITH cfg AS (SELECT set_config('synchronous_commit', 'off', true) AS v),
         claimed AS (
-            UPDATE {a} SET notify_status = %s, notify_attempts = notify_attempts + 1, notified_at = %s
-            WHERE id = %s AND notify_status = %s
+            UPDATE {Assignment._meta.db_table}
+               SET notify_status = %(sent)s, notify_attempts = notify_attempts + 1, notified_at = %(now)s
+             WHERE id = %(id)s AND notify_status = %(pending)s
             RETURNING id, application_id, agency_id, due_date, round_number
+        ),
+        info AS (
+            SELECT c.id, c.application_id, c.agency_id, c.round_number, o.name AS agency_name, o.email,
+                   ap.number, p.name AS project, w.name AS workflow,
+                   coalesce(to_char(c.due_date, 'YYYY-MM-DD'), '—') AS due, cfg.v
+              FROM claimed c
+              JOIN {Organization._meta.db_table} o ON o.id = c.agency_id
+              JOIN {Application._meta.db_table} ap ON ap.id = c.application_id
+              JOIN {Project._meta.db_table} p ON p.id = ap.project_id
+              JOIN {Workflow._meta.db_table} w ON w.id = ap.workflow_id
+             CROSS JOIN cfg
+        ),
+        n AS (
+            INSERT INTO {Notification._meta.db_table} (key, organization_id, user_id, kind, subject, body,
+                        application_id, assignment_id, created_at, read_at, emailed_at)
+            SELECT %(key)s, agency_id, NULL, 'assignment',
+                   left('新审查任务 New assignment: ' || number || ' ' || workflow, 200),
+                   agency_name || ': 项目「' || project || '」的' || workflow || '申请 ' || number
+                   || ' 已受理, 请于 ' || due || ' 前出具审查意见(第' || round_number || '轮)。' || chr(10)
+                   || 'Application ' || number || ' was accepted; your opinion is due by ' || due
+                   || ' (round ' || round_number || ').',
+                   application_id, id, %(now)s, NULL, NULL
+              FROM info
+            RETURNING id, subject, body
+        ),
+        a AS (
+            INSERT INTO {AuditEvent._meta.db_table} (at, actor_id, verb, target_type, target_id, application_id,
+                        before, after, note)
+            SELECT %(now)s, NULL, 'assignment.notify', 'jointreview.Assignment', info.id::text,
+                   info.application_id, '{{"notify_status": "pending"}}'::jsonb,
+                   jsonb_build_object('notify_status', 'sent', 'notification', n.id), ''
+              FROM info CROSS JOIN n
         )
-        SELECT c.application_id, c.agency_id, c.due_date, c.round_number, o.name, o.email, ap.number,
-               p.name, w.name, cfg.v
-        FROM claimed c
-        JOIN {Organization._meta.db_table} o ON o.id = c.agency_id
-        JOIN {Application._meta.db_table} ap ON ap.id = c.application_id
-        JOIN {Project._meta.db_table} p ON p.id = ap.project_id
-        JOIN {Workflow._meta.db_table} w ON w.id = ap.workflow_id
-        CROSS JOIN cfg
-    """  # noqa: S608 - table names from the models' meta, values as parameters
+        SELECT n.id, n.subject, n.body, info.email FROM n CROSS JOIN info
+    """  # noqa: S608
 
 
 _SQL: dict[str, str] = {}
@@ -103,48 +124,35 @@ _SQL: dict[str, str] = {}
 def assignment_notify(*, assignment_id: int) -> bool:
     """Tell the agency of a new assignment. Idempotent: returns False if it was already done.
 
-    The hot path of the fan-out (8 per accepted application), so it is three statements in one
-    transaction: claim + read (one UPDATE ... RETURNING joined to the names), insert the
-    notification (unique key: a second guard), commit. The commit is asynchronous
-    (``synchronous_commit=off`` for this transaction only): if PostgreSQL itself crashes in the
-    following ~0.2 s the claim and the notification are lost together, the row is pending again and
-    the sweep re-dispatches it (at worst one repeated e-mail); nothing is ever half-done.
+    The hot path of the fan-out (8 tasks per accepted application), so it is ONE statement (atomic by
+    itself): claim the row with a conditional update (pending -> sent), insert the notification
+    (unique key: a second guard) and its audit event. Its commit is asynchronous
+    (``synchronous_commit=off`` for this statement only): if PostgreSQL itself crashes in the
+    following ~0.2 s the claim, the notification and the audit event are lost together, the row is
+    pending again and the sweep re-dispatches it (at worst one repeated e-mail); nothing is ever
+    half-done. The e-mail goes out after the commit.
     """
-    if "claim" not in _SQL:
-        _SQL["claim"] = _claim_sql()
-        _SQL["insert"] = (
-            # the notification and its audit event in one statement (one round trip)
-            f"WITH n AS (INSERT INTO {Notification._meta.db_table} (key, organization_id, user_id, kind, "  # noqa: S608
-            "subject, body, application_id, assignment_id, created_at, read_at, emailed_at) "
-            "VALUES (%s, %s, NULL, 'assignment', %s, %s, %s, %s, %s, NULL, NULL) RETURNING id), "
-            f"a AS (INSERT INTO {AuditEvent._meta.db_table} (at, actor_id, verb, target_type, target_id, "
-            "application_id, before, after, note) SELECT %s, NULL, 'assignment.notify', 'jointreview.Assignment', "
-            "%s, %s, '{\"notify_status\": \"pending\"}'::jsonb, "
-            "jsonb_build_object('notify_status', 'sent', 'notification', n.id), '' FROM n) "
-            "SELECT id FROM n"
-        )
-    now = timezone.now()
+    if "notify" not in _SQL:
+        _SQL["notify"] = _notify_sql()
+    params = {"sent": NotifyStatus.SENT, "pending": NotifyStatus.PENDING, "now": timezone.now(),
+              "id": assignment_id, "key": notify_key(assignment_id)}
+    delay = float(os.environ.get("JR_TEST_NOTIFY_DELAY_S") or 0)
     try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(_SQL["claim"], [NotifyStatus.SENT, now, assignment_id, NotifyStatus.PENDING])
-            row = cursor.fetchone()
-            if row is None:
-                return False  # already sent (or failed, or no such assignment)
-            _test_delay()  # test-only: widen the window in which a worker can be killed mid-task
-            application_id, agency_id, due_date, round_number, agency_name, email, number, project, workflow, _ = row
-            due = due_date.isoformat() if due_date else "—"
-            subject = f"新审查任务 New assignment: {number} {workflow}"[:200]
-            body = (
-                f"{agency_name}: 项目「{project}」的{workflow}申请 {number} 已受理, "
-                f"请于 {due} 前出具审查意见(第{round_number}轮)。\n"
-                f"Application {number} was accepted; your opinion is due by {due} (round {round_number})."
-            )
-            cursor.execute(_SQL["insert"], [notify_key(assignment_id), agency_id, subject, body, application_id,
-                                            assignment_id, now, now, str(assignment_id), application_id])
-            notification_id = cursor.fetchone()[0]
+        if delay:  # test-only: hold the claim uncommitted so a worker can be killed mid-task
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(_SQL["notify"], params)
+                row = cursor.fetchone()
+                time.sleep(delay)
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute(_SQL["notify"], params)
+                row = cursor.fetchone()
     except IntegrityError:
         log.warning("assignment %s already has its notification; nothing sent", assignment_id)
         return False
+    if row is None:
+        return False  # already sent (or failed, or no such assignment)
+    notification_id, subject, body, email = row
     if email:
         _send_mail_logged(notification_id, subject, body, email)
     return True
