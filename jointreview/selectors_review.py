@@ -32,6 +32,7 @@ from jointreview.models import (
     IssuedKind,
     Light,
     Opinion,
+    OpinionAttachment,
     PauseRequest,
     ReviewRound,
 )
@@ -140,7 +141,8 @@ def assignment_opinions(user, a: Assignment) -> list[Opinion]:
         .prefetch_related(
             Prefetch("findings", queryset=Finding.objects.select_related(
                 "speciality", "document_version__document", "carried_from"
-            ).order_by("number"))
+            ).order_by("number")),
+            Prefetch("attachments", queryset=OpinionAttachment.objects.order_by("pk")),
         )
         .order_by("version")
     )
@@ -336,3 +338,48 @@ def verify_lookup(code: str) -> IssuedDocument | None:
         IssuedDocument.objects.filter(verification_code=code, state=IssuedDocument.State.ISSUED)
         .select_related("application__project").first()
     )
+
+
+# ---------------------------------------------------------------------------
+# opinion attachments (意见附件)
+# ---------------------------------------------------------------------------
+
+
+def access_opinion_attachment(user, attachment_id: int) -> OpinionAttachment:
+    """The attachment if the user may read its opinion: the assignment's agency and the centre
+    always; the application's owner only for a signed opinion once the round's joint notice is
+    ISSUED (never a draft's). Everyone else: 404, as for a missing one."""
+    att = (
+        OpinionAttachment.objects.select_related("opinion__assignment__application__project")
+        .filter(pk=attachment_id).first()
+    )
+    if att is None or not can_view_opinion(user, att.opinion):
+        raise not_found("attachment")
+    return att
+
+
+def issued_round_attachments(user, app: Application) -> dict[int, list[OpinionAttachment]]:
+    """round id -> the attachments of the opinions an ISSUED joint notice lists, as the user may
+    download them (an agency only its own); one query for the notices, one for the attachments."""
+    if not can_view_application(user, app):
+        return {}
+    notices = IssuedDocument.objects.filter(
+        application=app, kind=IssuedKind.JOINT_NOTICE, state=IssuedDocument.State.ISSUED
+    ).values_list("round_id", "content")
+    opinion_round: dict[int, int] = {}
+    for round_id, content in notices:
+        for ag in (content or {}).get("agencies", []):
+            if ag.get("opinion_id"):
+                opinion_round[ag["opinion_id"]] = round_id
+    if not opinion_round:
+        return {}
+    qs = OpinionAttachment.objects.filter(
+        opinion_id__in=list(opinion_round), opinion__state=Opinion.State.SIGNED,
+        opinion__assignment__application=app,
+    ).select_related("opinion__assignment__agency").order_by("opinion__assignment__agency__name", "pk")
+    if user.is_agency:
+        qs = qs.filter(opinion__assignment__agency_id=user.organization_id)
+    out: dict[int, list[OpinionAttachment]] = {}
+    for att in qs:
+        out.setdefault(opinion_round[att.opinion_id], []).append(att)
+    return out

@@ -28,4 +28,7 @@ urlpatterns = [
     path("applications/<int:application_id>/findings/<int:finding_id>/answer/", v.finding_respond,
          name="finding_respond"),
     path("applications/<int:application_id>/resubmit/", v.application_resubmit, name="application_resubmit"),
+    path("assignments/<int:assignment_id>/attachments/", v.attachment_upload, name="attachment_upload"),
+    path("attachments/<int:attachment_id>/", v.attachment_download, name="attachment_download"),
+    path("attachments/<int:attachment_id>/remove/", v.attachment_remove, name="attachment_remove"),
 ]

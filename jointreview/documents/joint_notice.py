@@ -7,6 +7,7 @@ The data is the notice's content snapshot (``IssuedDocument.content``, built by
      application: {number, workflow}, project: {name, code, owner, location}, round,
      conclusion,
      agencies: [{agency, outcome_label, signed_by, signed_on, version, correction_reason, summary,
+                 attachments: [{name, size, sha256}],
                  groups: [{speciality, findings: [{no, text, standard, clause, mandatory, sheet,
                                                    document, state, state_label, carried,
                                                    response_label, response_text}]}]}],
@@ -43,6 +44,10 @@ def story(data: dict) -> list[Flowable]:
         out.append(para(signed, "small"))
         if agency.get("summary"):
             out.append(para(esc(agency["summary"])))
+        attachments = agency.get("attachments") or []
+        if attachments:
+            names = "; ".join(esc(att.get("name")) for att in attachments)
+            out.append(para(f"附件 Attachments ({len(attachments)}): {names}", "small"))
         groups = agency.get("groups", [])
         if not groups:
             out.append(para("无审查意见条目 No findings.", "small"))

@@ -23,6 +23,10 @@ Decisions (also in the README's review section):
   reviewer closes or keeps each. Passed agencies carry over without a new assignment.
 - **Certificate**: every agency's latest assignment has a passing signed opinion and every 容缺
   deferral is fulfilled; kind CERTIFICATE, or ACCEPTANCE_OPINION for joint acceptance workflows.
+- **Attachments** (意见附件): added/removed only on a draft, by the same writers as findings;
+  checked with intake's validators (pdf, jpg, png, dwg, zip by content); stored under
+  ``opinions/<sha256[:2]>/<sha256>``; a correction copies the rows (same stored files); the joint
+  notice lists their names per opinion. The owner downloads them only once the notice is issued.
 """
 from __future__ import annotations
 
@@ -57,6 +61,7 @@ from jointreview.models import (
     IssuedKind,
     Notification,
     Opinion,
+    OpinionAttachment,
     Outcome,
     PauseReason,
     PauseRequest,
@@ -587,8 +592,10 @@ def opinion_correct(*, actor, opinion_id: int, reason: str) -> Opinion:
                 response=f.response, response_text=f.response_text, responded_by_id=f.responded_by_id,
                 responded_at=f.responded_at,
             )
+        copied = _copy_attachments(old, new)
         audit_record(actor=actor, verb="opinion.correct", target=new, before=_opinion_snapshot(old),
-                     after={"version": version, "supersedes": old.pk}, application=a.application, note=reason)
+                     after={"version": version, "supersedes": old.pk, "attachments": copied},
+                     application=a.application, note=reason)
     return new
 
 
@@ -795,6 +802,11 @@ def _notice_content(rnd: ReviewRound, *, number: str, code: str, on: date) -> di
         .select_related("speciality", "document_version__document").order_by("opinion_id", "number")
     ):
         findings_by_opinion.setdefault(f.opinion_id, []).append(f)
+    attachments_by_opinion: dict[int, list[dict[str, Any]]] = {}
+    for att in OpinionAttachment.objects.filter(opinion__in=list(opinions.values())).order_by("opinion_id", "pk"):
+        attachments_by_opinion.setdefault(att.opinion_id, []).append(
+            {"name": att.original_name, "size": att.size, "sha256": att.sha256}
+        )
     no = 0
     agencies = []
     outcomes = []
@@ -819,7 +831,7 @@ def _notice_content(rnd: ReviewRound, *, number: str, code: str, on: date) -> di
             "signed_by": str(op.signed_by) if op.signed_by else "",
             "signed_on": timezone.localtime(op.signed_at).date().isoformat() if op.signed_at else "",
             "version": op.version, "correction_reason": op.correction_reason, "summary": op.summary,
-            "groups": group_list,
+            "groups": group_list, "attachments": attachments_by_opinion.get(op.pk, []),
         })
     in_round = {a.agency_id for a in assignments}
     carried = []
@@ -1297,3 +1309,84 @@ def _certificate_body(app: Application, title: str) -> dict[str, Any]:
         f" The joint review of this project is complete and every agency has passed."
     )
     return {"statement": statement, "agencies": agencies, "history": history}
+
+
+# ---------------------------------------------------------------------------
+# opinion attachments (意见附件)
+# ---------------------------------------------------------------------------
+
+ATTACHMENT_TYPES = "pdf,jpg,png,dwg,zip"
+
+
+def _copy_attachments(old: Opinion, new: Opinion) -> int:
+    """A correction carries the attachments: new rows pointing at the same stored files."""
+    rows = [
+        OpinionAttachment(opinion=new, file=att.file.name, original_name=att.original_name, sha256=att.sha256,
+                          size=att.size, content_type=att.content_type)
+        for att in old.attachments.order_by("pk")
+    ]
+    OpinionAttachment.objects.bulk_create(rows)
+    return len(rows)
+
+
+def _attachable_draft(actor, opinion_id: int, what: str) -> tuple[Opinion, Assignment]:
+    """Lock the opinion (then its assignment: the order finding_add uses) and check it may change."""
+    opinion = _lock_opinion(opinion_id)
+    a = _lock_assignment(opinion.assignment_id)
+    opinion.assignment = a
+    if opinion.state != Opinion.State.DRAFT:
+        raise ConflictError(
+            "the attachments of a signed opinion cannot be changed; make a correction (a new version) instead"
+        )
+    _editable_draft(actor, opinion, what)
+    return opinion, a
+
+
+def opinion_attach(*, actor, opinion_id: int, upload) -> OpinionAttachment:
+    """Attach a file to a draft opinion (acting reviewer or lead of the agency). The name, size and
+    type (by content: pdf, jpg, png, dwg, zip) are checked with intake's validators; the file is
+    stored under a path derived from its sha256."""
+    from jointreview.services.intake import _read_upload, validate_upload
+
+    stored: list[str] = []
+    storage = OpinionAttachment._meta.get_field("file").storage
+    try:
+        with transaction.atomic():
+            opinion, a = _attachable_draft(actor, opinion_id, "attach files to the opinion")
+            name, data = _read_upload(upload)
+            name, content_type = validate_upload(name=name, data=data, accepted_types=ATTACHMENT_TYPES)
+            att = OpinionAttachment(opinion=opinion, original_name=name, sha256=hashlib.sha256(data).hexdigest(),
+                                    size=len(data), content_type=content_type)
+            att.file.save("attachment", ContentFile(data), save=False)  # the name is ignored by upload_to
+            stored.append(att.file.name)
+            att.full_clean()
+            att.save()
+            audit_record(actor=actor, verb="opinion.attach", target=opinion,
+                         after={"attachment": att.pk, "name": name, "sha256": att.sha256, "size": att.size},
+                         application=a.application)
+    except BaseException:
+        for path in stored:  # the row was not saved: leave no orphan file behind
+            storage.delete(path)
+        raise
+    return att
+
+
+def opinion_attachment_remove(*, actor, attachment_id: int) -> None:
+    """Remove an attachment from a draft; the stored file goes too unless another row still uses it
+    (a signed version the draft corrects keeps its own copy of the row)."""
+    with transaction.atomic():
+        att = OpinionAttachment.objects.filter(pk=attachment_id).only("pk", "opinion_id").first()
+        if att is None:
+            raise ServiceError("no such attachment", code="not_found")
+        opinion, a = _attachable_draft(actor, att.opinion_id, "remove attachments of the opinion")
+        att = OpinionAttachment.objects.select_for_update().filter(pk=attachment_id, opinion=opinion).first()
+        if att is None:  # removed meanwhile
+            raise ServiceError("no such attachment", code="not_found")
+        path = att.file.name
+        snapshot = {"attachment": att.pk, "name": att.original_name, "sha256": att.sha256}
+        att.delete()
+        audit_record(actor=actor, verb="opinion.attachment_remove", target=opinion, before=snapshot,
+                     application=a.application)
+        if not OpinionAttachment.objects.filter(file=path).exists():
+            storage = OpinionAttachment._meta.get_field("file").storage
+            transaction.on_commit(lambda: storage.delete(path))

@@ -126,6 +126,7 @@ def assignment_detail(request, assignment_id: int):
         "finding_states": Finding.State.choices,
         "pause_reasons": [c for c in PauseReason.choices if c[0] != PauseReason.SUPPLEMENT],
         "is_centre": user.is_centre,
+        "attachment_accept": ".pdf,.jpg,.jpeg,.png,.dwg,.zip",
     })
 
 
@@ -361,6 +362,9 @@ def application_rounds(request, application_id: int):
     if user.is_agency:  # nothing of other agencies' work in progress
         for rv in rounds:
             rv.assignments = [a for a in rv.assignments if a.agency_id == user.organization_id]
+    attachments = sel.issued_round_attachments(user, app)
+    for rv in rounds:
+        rv.attachments = attachments.get(rv.round.pk, [])
     to_answer = sel.findings_to_answer(user, app)
     is_owner = user.is_owner and user.organization_id == app.project.owner_id
     return render(request, "review/application_rounds.html", {
@@ -404,3 +408,55 @@ def verify(request, code: str):
         "doc": doc, "code": doc.verification_code, "kind": doc.get_kind_display(),
         "date": doc.issued_at, "project_name": doc.application.project.name,
     })
+
+
+# ---------------------------------------------------------------------------
+# opinion attachments (意见附件)
+# ---------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def attachment_upload(request, assignment_id: int):
+    """Attach a file (multipart field ``file``) to the assignment's draft opinion."""
+    a = sel.access_assignment(request.user, assignment_id, "view")
+    draft = Opinion.objects.filter(assignment=a, state=Opinion.State.DRAFT).first()
+    upload = request.FILES.get("file")
+    if draft is None:
+        messages.error(request, "没有草稿, 已签发的意见附件不可更改 There is no draft: a signed opinion's "
+                                "attachments cannot change; make a correction first.")
+    elif upload is None:
+        messages.error(request, "请选择文件 Choose a file to attach.")
+    else:
+        _run(request, lambda: svc.opinion_attach(actor=request.user, opinion_id=draft.pk, upload=upload),
+             "附件已上传 Attachment added.")
+    return _back(a.pk)
+
+
+@login_required
+@require_POST
+def attachment_remove(request, attachment_id: int):
+    att = sel.access_opinion_attachment(request.user, attachment_id)
+    sel.access_assignment(request.user, att.opinion.assignment_id, "view")  # the owner reads, never writes
+    _run(request, lambda: svc.opinion_attachment_remove(actor=request.user, attachment_id=att.pk),
+         "附件已删除 Attachment removed.")
+    return _back(att.opinion.assignment_id)
+
+
+def _download_name(att) -> str:
+    """The validated original name (no path, no control characters); a neutral one otherwise."""
+    from jointreview.services.intake import validate_file_name
+
+    try:
+        return validate_file_name(att.original_name)
+    except ServiceError:
+        return f"attachment-{att.pk}"
+
+
+@login_required
+def attachment_download(request, attachment_id: int):
+    att = sel.access_opinion_attachment(request.user, attachment_id)
+    response = FileResponse(att.file.open("rb"), as_attachment=True, filename=_download_name(att),
+                            content_type=att.content_type or "application/octet-stream")
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
