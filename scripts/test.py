@@ -86,6 +86,22 @@ def ensure_cjk_font() -> None:
     say(f"no CJK TrueType font at {CJK_FONT}: PDFs fall back to STSong-Light (not embedded)")
 
 
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def ensure_chromium() -> None:
+    """The browser tests drive Debian's chromium through Playwright (no browser download)."""
+    if CHROMIUM.exists():
+        return
+    if can_apt_install():
+        try:
+            apt_install("chromium")
+            return
+        except ServiceError as exc:
+            say(f"could not install chromium: {exc}")
+    say(f"no browser at {CHROMIUM}: the browser tests will be skipped")
+
+
 def pytest(env: dict[str, str]) -> int:
     args = shlex.split(os.environ.get("PYTEST_ARGS", ""))
     say(f"pytest {' '.join(args)}".rstrip())
@@ -109,6 +125,7 @@ def main() -> int:
     if "--services-only" in sys.argv[1:]:
         return 0
     ensure_cjk_font()
+    ensure_chromium()
     env = dict(os.environ, DATABASE_URL=database_url, REDIS_URL=redis_url)
     env.pop("DJANGO_SETTINGS_MODULE", None)  # pyproject's [tool.pytest.ini_options] decides
     for step in (ruff, compose_check):
