@@ -104,4 +104,76 @@ def seed_demo() -> SeedResult:
         project.full_clean()
         project.save()
         created["projects"] = created.get("projects", 0) + 1
+    created["applications"] = _seed_applications()
     return result
+
+
+def _sample_pdf(title: str) -> bytes:
+    """A one-page PDF standing in for a drawing or report (so inline previews show something)."""
+    import io
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    from jointreview.documents.base import cjk_font
+
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4)
+    pdf.setFont(cjk_font().name, 18)
+    pdf.drawString(72, 760, title)
+    pdf.setFont(cjk_font().name, 11)
+    pdf.drawString(72, 730, "演示文件 demo document — jointreview seed_demo")
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def _upload_all(owner: User, application) -> None:
+    from jointreview.services import intake
+
+    for am in application.materials.select_related("material"):
+        types = am.material.accepted_types
+        if "pdf" not in types:
+            continue
+        intake.document_upload(
+            actor=owner, application_material=am,
+            upload=(f"{am.material.code}.pdf", _sample_pdf(f"{application.project.name} · {am.material.name}")),
+        )
+
+
+def _seed_applications() -> int:
+    """Three projects at three stages, made through the real services (only on the first run):
+    - the hospital: 多图联审 accepted and in review (clocks running, agencies working);
+    - the housing estate: 方案联审 submitted, waiting at the window;
+    - the factory in the zone: 多评合一 in draft, showing the regional evaluation (区域评估) at work.
+    """
+    from jointreview.models import Workflow
+    from jointreview.services import intake, review
+
+    hospital, housing, factory = (Project.objects.get(code=row[0]) for row in PROJECTS)
+    if any(p.applications.exists() for p in (hospital, housing, factory)):
+        return 0
+    coordinator = User.objects.get(username="coordinator")
+    owner1, owner2 = User.objects.get(username="owner1"), User.objects.get(username="owner2")
+
+    drawing = intake.application_open(actor=owner1, project=hospital, workflow=Workflow.objects.get(code="53"))
+    _upload_all(owner1, drawing)
+    intake.application_submit(actor=owner1, application=drawing)
+    intake.completeness_check(actor=coordinator, application=drawing, results=[
+        {"material_id": am.pk, "status": "ok"} for am in drawing.materials.all()
+    ])
+    drawing = intake.application_accept(actor=coordinator, application=drawing)
+    leads = {"市审图中心": ("shentu-lead", "shentu-a", "shentu-b"), "市住建局": ("fire-lead", "fire-a", None)}
+    for assignment in drawing.assignments.select_related("agency"):
+        names = leads.get(assignment.agency.short_name)
+        if names:
+            lead, reviewer, backup = (User.objects.get(username=n) if n else None for n in names)
+            review.assignment_assign(actor=lead, assignment_id=assignment.pk, reviewer_id=reviewer.pk,
+                                     backup_id=backup.pk if backup else None)
+
+    scheme = intake.application_open(actor=owner2, project=housing, workflow=Workflow.objects.get(code="52"))
+    _upload_all(owner2, scheme)
+    intake.application_submit(actor=owner2, application=scheme)
+
+    intake.application_open(actor=owner1, project=factory, workflow=Workflow.objects.get(code="51"))
+    return 3

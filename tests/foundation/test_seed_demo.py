@@ -44,6 +44,16 @@ def test_seed_demo_covers_every_role_workflow_and_prints_working_passwords(clien
         assert Item.objects.filter(workflow=workflow).exists()
     # every joint workflow's items are covered by an agency (or the intermediary registry)
     assert not Item.objects.filter(agency__isnull=True, competitive=False).exists()
+    # three projects at three stages, made through the real services
+    from jointreview.models import Application, ApplicationStatus, Assignment
+
+    assert sorted(Application.objects.values_list("workflow__code", "status")) == [
+        ("51", ApplicationStatus.DRAFT), ("52", ApplicationStatus.SUBMITTED), ("53", ApplicationStatus.ACCEPTED),
+    ]
+    accepted = Application.objects.get(workflow__code="53")
+    assert accepted.clock.state == "running"
+    assert Assignment.objects.filter(application=accepted).count() >= 3
+    assert Assignment.objects.filter(application=accepted, reviewer__username="shentu-a").exists()
     # the printed password logs the user in
     line = next(ln for ln in out.getvalue().splitlines() if ln.strip().startswith("coordinator "))
     username, password = line.split()[:2]
