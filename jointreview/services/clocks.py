@@ -39,6 +39,7 @@ from jointreview.models import (
 )
 from jointreview.services.audit import audit_record
 from jointreview.services.errors import ConflictError, ServiceError
+from jointreview.services.queue import enqueue_after_commit
 from projects.models import Organization, OrganizationKind, Role
 
 logger = logging.getLogger(__name__)
@@ -617,7 +618,8 @@ def calendar_import(*, rows: Iterable[Mapping[str, Any]], source: str, actor) ->
         )
         cause = f"calendar {year} imported ({source})"[:200]
         transaction.on_commit(invalidate_calendar)
-        transaction.on_commit(lambda: _enqueue_recompute(year, cause), robust=True)
+        # broker down: deadlines must still move, so the fallback recomputes in-process (idempotent)
+        enqueue_after_commit("jointreview.calendar_recompute", on_failure=calendar_recompute, year=year, cause=cause)
     return {
         "year": year,
         "rows": len(days),
@@ -625,17 +627,6 @@ def calendar_import(*, rows: Iterable[Mapping[str, Any]], source: str, actor) ->
         "workdays": sum(1 for d in days if d.is_workday),
         "replaced": replaced,
     }
-
-
-def _enqueue_recompute(year: int, cause: str) -> None:
-    # Lazy import: the task module imports this one (tasks -> jointreview).
-    from tasks.clocks import calendar_recompute as task
-
-    try:
-        task.delay(year=year, cause=cause)
-    except Exception:  # broker down: deadlines must still move, so recompute here (idempotent)
-        logger.exception("could not enqueue calendar_recompute for %s; recomputing in-process", year)
-        calendar_recompute(year=year, cause=cause)
 
 
 def calendar_recompute(*, year: int | None = None, cause: str, today: date | None = None) -> dict[str, int]:

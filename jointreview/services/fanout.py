@@ -12,8 +12,7 @@ The database is the source of truth: ``application_accept`` commits one Assignme
   (a publish lost between commit and broker, a broker down at accept time) and marks them failed
   after ``settings.JR_FANOUT_MAX_ATTEMPTS`` re-dispatches, telling the centre.
 
-Services never import ``tasks`` (imports flow tasks -> jointreview): ``enqueue`` sends a task by its
-stable name through a producer-only Celery app configured from the same Django settings.
+Tasks are sent by name through ``services.queue`` (services never import ``tasks``).
 """
 from __future__ import annotations
 
@@ -30,38 +29,18 @@ from django.utils import timezone
 
 from jointreview.models import Assignment, AuditEvent, Notification, NotifyStatus
 from jointreview.services.audit import audit_record
+from jointreview.services.queue import enqueue_after_commit
 from projects.models import Organization, OrganizationKind
 
 log = logging.getLogger(__name__)
 
 NOTIFY_TASK = "jointreview.notify_assignment"
-_producer = {"app": None}
-
-
-def _producer_app():
-    from celery import Celery, current_app
-
-    if current_app.main == "jointreview":  # the worker (or anything that loaded tasks.app)
-        return current_app
-    if _producer["app"] is None:
-        app = Celery("jointreview", set_as_current=False)
-        app.config_from_object("django.conf:settings", namespace="CELERY")
-        _producer["app"] = app
-    return _producer["app"]
-
-
-def enqueue(task_name: str, **kwargs) -> None:
-    """Send a task by name. Raises if the broker is unreachable (callers on commit use robust hooks)."""
-    _producer_app().send_task(task_name, kwargs=kwargs)
 
 
 def dispatch_notify(assignment_id: int) -> None:
-    """Enqueue the notification of one assignment; a failure is logged (the sweep re-dispatches)."""
-    try:
-        enqueue(NOTIFY_TASK, assignment_id=assignment_id)
-    except Exception:  # broker down: the row stays pending and fanout_sweep picks it up
-        log.warning("could not enqueue %s for assignment %s; the sweep will retry", NOTIFY_TASK,
-                    assignment_id, exc_info=True)
+    """Enqueue the notification of one assignment when the current transaction commits (at once
+    outside one); a broker failure is logged (the row stays pending and fanout_sweep re-dispatches it)."""
+    enqueue_after_commit(NOTIFY_TASK, assignment_id=assignment_id)
 
 
 def notify_key(assignment_id: int) -> str:
@@ -206,12 +185,8 @@ def fanout_sweep(*, older_than_s: int = 60, batch: int = 200) -> dict[str, int]:
                 redispatch.append(a.pk)
         if redispatch:
             Assignment.objects.filter(pk__in=redispatch).update(notify_attempts=F("notify_attempts") + 1)
-
-        def _send():
-            for pk in redispatch:
-                dispatch_notify(pk)
-
-        transaction.on_commit(_send)
+        for pk in redispatch:
+            dispatch_notify(pk)
     return {"redispatched": len(redispatch), "failed": failed}
 
 

@@ -86,7 +86,8 @@ from jointreview.services import clocks as clock_service
 from jointreview.services.applicability import evaluate_applicability
 from jointreview.services.audit import audit_record
 from jointreview.services.errors import ConflictError, PermissionDeniedError, ServiceError
-from jointreview.services.fanout import dispatch_notify, enqueue
+from jointreview.services.fanout import dispatch_notify
+from jointreview.services.queue import enqueue_after_commit
 from projects.models import AgencyType, Document, DocumentVersion, Organization, OrganizationKind, Project
 
 log = logging.getLogger(__name__)
@@ -149,13 +150,6 @@ def _notify(*, key: str, org_id: int, kind: str, subject: str, body: str = "", a
         defaults={"organization_id": org_id, "kind": kind, "subject": subject[:200], "body": body,
                   "application": application},
     )
-
-
-def _enqueue_render(issued_id: int) -> None:
-    try:
-        enqueue(RENDER_TASK, issued_id=issued_id)
-    except Exception:  # the download view renders synchronously when the file is missing
-        log.warning("could not enqueue the PDF rendering of issued document %s", issued_id, exc_info=True)
 
 
 def _new_number(prefix: str) -> str:
@@ -733,7 +727,7 @@ def application_return(*, actor, application: Application) -> IssuedDocument:
         body="\n".join(f"{d['item']} / {d['material']}: {d['problem_label']} {d['note']}" for d in content["defects"]),
         application=app,
     )
-    transaction.on_commit(lambda: _enqueue_render(notice.pk))
+    enqueue_after_commit(RENDER_TASK, issued_id=notice.pk)  # failure: the download view renders it
     return notice
 
 
@@ -947,11 +941,8 @@ def application_accept(*, actor, application: Application | int, deferrals: list
         body=f"受理日 {accepted_on}; 办结时限 {app_clock.due_date}。", application=app,
     )
 
-    def _fan_out():
-        for pk in assignment_ids:
-            dispatch_notify(pk)
-
-    transaction.on_commit(_fan_out)
+    for pk in assignment_ids:
+        dispatch_notify(pk)  # on commit
     return app
 
 

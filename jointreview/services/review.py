@@ -72,6 +72,7 @@ from jointreview.models import (
 )
 from jointreview.services.audit import audit_record
 from jointreview.services.errors import ConflictError, PermissionDeniedError, ServiceError
+from jointreview.services.queue import enqueue_after_commit
 from projects.models import AGENCY_ROLES, DocumentVersion, Organization, OrganizationKind, Speciality, User
 
 log = logging.getLogger(__name__)
@@ -88,20 +89,6 @@ _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over th
 
 def _today(on: date | None) -> date:
     return on or timezone.localdate()
-
-
-def _enqueue(task_name: str, **kwargs) -> None:
-    """Send a task by name after commit; a broker failure is logged (the sweep re-dispatches)."""
-    from jointreview.services.fanout import enqueue
-
-    try:
-        enqueue(task_name, **kwargs)
-    except Exception:
-        log.warning("could not enqueue %s %s; consolidation_sweep will retry", task_name, kwargs, exc_info=True)
-
-
-def _on_commit(task_name: str, **kwargs) -> None:
-    transaction.on_commit(lambda: _enqueue(task_name, **kwargs))
 
 
 def new_verification_code() -> str:
@@ -518,7 +505,7 @@ def opinion_sign(*, actor, opinion_id: int, on: date | None = None) -> Opinion:
             rnd = ReviewRound.objects.get(pk=a.round_id)
             round_completed = rnd.completed_at is not None  # a correction: rebuild the draft notice
         if round_completed:
-            _on_commit(CONSOLIDATE_TASK, round_id=a.round_id)
+            enqueue_after_commit(CONSOLIDATE_TASK, round_id=a.round_id)
     return opinion
 
 
@@ -715,7 +702,7 @@ def _issue_pause_notice(actor, pr: PauseRequest, a: Assignment, on: date) -> Iss
     doc.save()
     audit_record(actor=actor, verb="document.issue", target=doc, after={"kind": doc.kind, "number": doc.number},
                  application=app)
-    _on_commit(RENDER_TASK, document_id=doc.pk)
+    enqueue_after_commit(RENDER_TASK, document_id=doc.pk)
     return doc
 
 
@@ -927,7 +914,7 @@ def consolidation_sweep() -> int:
         .exclude(notices__kind=IssuedKind.JOINT_NOTICE).values_list("pk", flat=True)[:200]
     )
     for round_id in missing:
-        _enqueue(CONSOLIDATE_TASK, round_id=round_id)
+        enqueue_after_commit(CONSOLIDATE_TASK, round_id=round_id)  # no transaction here: sent at once
     return len(missing)
 
 
@@ -1021,7 +1008,7 @@ def notice_issue(*, actor, notice_id: int, on: date | None = None) -> IssuedDocu
             _notify(key=f"notice-{notice.pk}-issued-{ag['agency_id']}", organization_id=ag["agency_id"],
                     kind="joint_notice", subject=f"综合审查意见书已签发 Joint notice issued: {notice.number}",
                     application=app)
-        _on_commit(RENDER_TASK, document_id=notice.pk)
+        enqueue_after_commit(RENDER_TASK, document_id=notice.pk)
     return notice
 
 
@@ -1194,7 +1181,7 @@ def application_resubmit(*, actor, application_id: int, on: date | None = None) 
         from jointreview.services.fanout import dispatch_notify
 
         for a in created:
-            transaction.on_commit(lambda pk=a.pk: dispatch_notify(pk))
+            dispatch_notify(a.pk)  # on commit
     return rnd
 
 
@@ -1271,7 +1258,7 @@ def certificate_issue(*, actor, application_id: int, on: date | None = None) -> 
         _application_clock(actor, app, ApplicationStatus.APPROVED, on)
         _notify(key=f"certificate-{doc.pk}", organization_id=app.project.owner_id, kind="certificate",
                 subject=f"{title} {number}: {app.project.name}", application=app)
-        _on_commit(RENDER_TASK, document_id=doc.pk)
+        enqueue_after_commit(RENDER_TASK, document_id=doc.pk)
     return doc
 
 

@@ -40,7 +40,7 @@ def _fresh_calendar():
 @pytest.fixture(autouse=True)
 def _no_broker():
     """The recompute task is enqueued on commit; tests run the service themselves."""
-    with mock.patch("tasks.clocks.calendar_recompute.delay") as delay:
+    with mock.patch("jointreview.services.queue.enqueue") as delay:
         yield delay
 
 

@@ -46,8 +46,7 @@ def _no_broker(request, monkeypatch):
     def fake_enqueue(name, **kwargs):
         sent.append((name, kwargs))
 
-    monkeypatch.setattr("jointreview.services.fanout.enqueue", fake_enqueue)
-    monkeypatch.setattr("jointreview.services.intake.enqueue", fake_enqueue)
+    monkeypatch.setattr("jointreview.services.queue.enqueue", fake_enqueue)
     return sent
 
 

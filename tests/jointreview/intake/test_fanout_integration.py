@@ -13,7 +13,7 @@ from celery import Celery
 from django.db import connection
 
 from jointreview.models import Assignment, Notification
-from jointreview.services import fanout, intake
+from jointreview.services import fanout, intake, queue
 from jointreview.services.errors import ConflictError
 from tests.integration_support import (
     RedisServerProcess,
@@ -44,7 +44,7 @@ def broker(monkeypatch):
     url = redis_url_for_tests(5)
     flush_redis(url)
     app = producer_for(url)
-    monkeypatch.setattr(fanout, "_producer_app", lambda: app)
+    monkeypatch.setattr(queue, "_producer_app", lambda: app)
     yield url
     app.close()
     flush_redis(url)
@@ -116,7 +116,7 @@ def test_broker_down_at_accept_then_beat_sweep_completes(tmp_path, monkeypatch):
     server = RedisServerProcess().start()
     url = server.url
     app_producer = producer_for(url)
-    monkeypatch.setattr(fanout, "_producer_app", lambda: app_producer)
+    monkeypatch.setattr(queue, "_producer_app", lambda: app_producer)
     server.stop()  # the broker is down when the centre accepts
     try:
         w = make_world(n_agencies=N_AGENCIES)

@@ -629,9 +629,11 @@ def test_sweep_redispatches_pending_and_fails_after_max_attempts(world, sent, se
     assert AuditEvent.objects.filter(verb="assignment.notify_failed").count() == 2
 
 
-def test_dispatch_survives_a_broker_error(world, monkeypatch):
+def test_dispatch_survives_a_broker_error(world, monkeypatch, django_capture_on_commit_callbacks):
     def down(name, **kwargs):
         raise ConnectionError("broker down")
 
-    monkeypatch.setattr("jointreview.services.fanout.enqueue", down)
-    fanout.dispatch_notify(123)  # logged, not raised
+    monkeypatch.setattr("jointreview.services.queue.enqueue", down)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        fanout.dispatch_notify(123)  # logged, not raised
+    assert len(callbacks) == 1  # the send was attempted (on commit)

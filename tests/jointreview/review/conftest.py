@@ -120,8 +120,7 @@ def run_tasks(monkeypatch):
         sent.append((task_name, kwargs))
         celery_app.tasks[task_name].apply(kwargs=kwargs, throw=True)
 
-    monkeypatch.setattr("jointreview.services.fanout.enqueue", fake_enqueue)
-    monkeypatch.setattr("jointreview.services.intake.enqueue", fake_enqueue, raising=False)
+    monkeypatch.setattr("jointreview.services.queue.enqueue", fake_enqueue)
     return sent
 
 
@@ -129,7 +128,5 @@ def run_tasks(monkeypatch):
 def no_tasks(monkeypatch):
     """Tasks enqueued by name are only recorded."""
     sent: list[tuple[str, dict]] = []
-    monkeypatch.setattr("jointreview.services.fanout.enqueue", lambda name, **kw: sent.append((name, kw)))
-    monkeypatch.setattr("jointreview.services.intake.enqueue", lambda name, **kw: sent.append((name, kw)),
-                        raising=False)
+    monkeypatch.setattr("jointreview.services.queue.enqueue", lambda name, **kw: sent.append((name, kw)))
     return sent

@@ -16,7 +16,7 @@ from .conftest import make_round
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_last_signatures_complete_the_round_once(monkeypatch):
     sent = []
-    monkeypatch.setattr("jointreview.services.fanout.enqueue", lambda name, **kw: sent.append((name, kw)))
+    monkeypatch.setattr("jointreview.services.queue.enqueue", lambda name, **kw: sent.append((name, kw)))
     s = make_round(2)
     drafts = []
     for side in s.agencies:

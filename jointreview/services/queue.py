@@ -1,0 +1,70 @@
+"""Queueing a Celery task from a service: the one way to do it (DESIGN.md 4).
+
+Services never import ``tasks`` (imports flow tasks -> jointreview): a task is sent by its stable
+name through a producer-only Celery app configured from the same Django settings (in the worker, or
+anywhere ``tasks.app`` is loaded, that app itself).
+
+- ``enqueue(task_name, **kwargs)`` sends now; it raises if the broker is unreachable.
+- ``enqueue_after_commit(task_name, *, on_failure="log", **kwargs)`` sends once the current
+  transaction commits (at once outside a transaction). The database is the source of truth, so a
+  broker failure never undoes the committed work: by default it is logged, naming what will pick the
+  work up again (``RETRIED_BY``); or ``on_failure`` is a callable, called with the task's kwargs (e.g.
+  the service the task would have run, in-process).
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+
+log = logging.getLogger(__name__)
+
+# What re-dispatches (or otherwise does) the work of a task whose publish failed.
+RETRIED_BY: dict[str, str] = {
+    "jointreview.notify_assignment": "fanout_sweep will retry",
+    "jointreview.consolidate_round": "consolidation_sweep will retry",
+    "jointreview.render_issued_document": "the download views render it when the file is missing",
+}
+
+_producer: dict[str, Any] = {"app": None}
+
+
+def _producer_app():
+    from celery import Celery, current_app
+
+    if current_app.main == "jointreview":  # the worker (or anything that loaded tasks.app)
+        return current_app
+    if _producer["app"] is None:
+        app = Celery("jointreview", set_as_current=False)
+        app.config_from_object("django.conf:settings", namespace="CELERY")
+        _producer["app"] = app
+    return _producer["app"]
+
+
+def enqueue(task_name: str, **kwargs) -> None:
+    """Send a task by name now. Raises if the broker is unreachable."""
+    _producer_app().send_task(task_name, kwargs=kwargs)
+
+
+def _enqueue_handled(task_name: str, on_failure: str | Callable[..., Any], kwargs: dict[str, Any]) -> None:
+    try:
+        enqueue(task_name, **kwargs)
+    except Exception:
+        if callable(on_failure):
+            log.warning("could not enqueue %s %s; running the fallback in-process", task_name, kwargs,
+                        exc_info=True)
+            on_failure(**kwargs)
+        else:
+            log.warning("could not enqueue %s %s; %s", task_name, kwargs,
+                        RETRIED_BY.get(task_name, "nothing retries it automatically"), exc_info=True)
+
+
+def enqueue_after_commit(task_name: str, *, on_failure: str | Callable[..., Any] = "log", **kwargs) -> None:
+    """Send a task by name once the current transaction commits (robust: a failure of this hook does
+    not stop the other on-commit hooks). ``on_failure``: "log" (the default; the log names what retries
+    the work) or a callable, called with the task's kwargs if the broker refuses the message."""
+    if on_failure != "log" and not callable(on_failure):
+        raise ValueError(f"on_failure must be 'log' or a callable, not {on_failure!r}")
+    transaction.on_commit(lambda: _enqueue_handled(task_name, on_failure, kwargs), robust=True)
