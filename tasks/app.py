@@ -1,6 +1,9 @@
 import os
 
 from celery import Celery
+from django.db import InterfaceError as DjangoInterfaceError
+from django.db import OperationalError as DjangoOperationalError
+from kombu.exceptions import OperationalError as BrokerOperationalError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jointreview.settings.dev")
 
@@ -12,3 +15,7 @@ app.autodiscover_tasks(lambda: ["tasks"], related_name="jobs")
 from .schedule import BEAT_SCHEDULE  # noqa: E402
 
 app.conf.beat_schedule = BEAT_SCHEDULE
+
+# What ``autoretry_for`` retries: only transient errors (database or broker connection); a
+# programming error fails at once (and the sweeps decide).
+TRANSIENT_ERRORS = (DjangoOperationalError, DjangoInterfaceError, BrokerOperationalError, ConnectionError)

@@ -4,11 +4,8 @@ from __future__ import annotations
 import os
 
 from celery.signals import task_postrun, worker_process_init
-from django.db import InterfaceError as DjangoInterfaceError
-from django.db import OperationalError as DjangoOperationalError
-from kombu.exceptions import OperationalError as BrokerOperationalError
 
-from .app import app
+from .app import TRANSIENT_ERRORS, app
 
 
 @worker_process_init.connect
@@ -47,10 +44,6 @@ def _close_old_connections(**_kwargs) -> None:
         close_old_connections()
 
 
-# Only transient errors are retried; a programming error fails at once (and the sweep decides).
-TRANSIENT_ERRORS = (DjangoOperationalError, DjangoInterfaceError, BrokerOperationalError, ConnectionError)
-
-
 def _notify_failed(self, exc, task_id, args, kwargs, einfo):
     from jointreview.services.fanout import assignment_notify_failed
 
@@ -84,19 +77,3 @@ def fanout_sweep(older_than_s: int = 60, batch: int = 200) -> dict:
     from jointreview.services.fanout import fanout_sweep as service
 
     return service(older_than_s=older_than_s, batch=batch)
-
-
-@app.task(
-    name="jointreview.render_issued_document",
-    acks_late=True,
-    reject_on_worker_lost=True,  # idempotent: renders only when the file is missing
-    autoretry_for=TRANSIENT_ERRORS,
-    retry_backoff=2,
-    retry_jitter=True,
-    max_retries=5,
-)
-def render_issued_document(issued_id: int, force: bool = False) -> None:
-    """Render and store the PDF of an issued document (the one-time notice)."""
-    from jointreview.services.intake import issued_document_render
-
-    issued_document_render(issued_id=issued_id, force=force)

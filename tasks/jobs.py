@@ -20,4 +20,4 @@ def noop(n: int = 0) -> None:
     return None
 
 
-from . import intake, review  # noqa: E402,F401
+from . import documents, intake, review  # noqa: E402,F401

@@ -1,12 +1,7 @@
-"""Celery tasks of the review: consolidation of a round and rendering of review documents."""
+"""Celery tasks of the review: consolidation of a round (the PDFs: tasks/documents.py)."""
 from __future__ import annotations
 
-from django.db import InterfaceError as DjangoInterfaceError
-from django.db import OperationalError as DjangoOperationalError
-
-from .app import app
-
-TRANSIENT_ERRORS = (DjangoOperationalError, DjangoInterfaceError, ConnectionError)
+from .app import TRANSIENT_ERRORS, app
 
 
 @app.task(
@@ -22,29 +17,12 @@ TRANSIENT_ERRORS = (DjangoOperationalError, DjangoInterfaceError, ConnectionErro
 )
 def consolidate_round(round_id: int) -> int:
     """Build (or refresh while a draft) the joint notice of a completed round, then render its PDF."""
-    from jointreview.services.review import issued_document_render, round_consolidate
+    from jointreview.services.documents import issued_document_render
+    from jointreview.services.review import round_consolidate
 
     notice = round_consolidate(round_id=round_id)
     issued_document_render(document_id=notice.pk)
     return notice.pk
-
-
-@app.task(
-    name="jointreview.render_review_document",
-    acks_late=True,
-    reject_on_worker_lost=True,  # idempotent: re-rendering the same snapshot stores an equivalent file
-    autoretry_for=TRANSIENT_ERRORS,
-    retry_backoff=2,
-    retry_jitter=True,
-    max_retries=5,
-    time_limit=120,
-    soft_time_limit=100,
-)
-def render_review_document(document_id: int) -> None:
-    """Render and store the PDF of a joint notice, certificate or pause notice."""
-    from jointreview.services.review import issued_document_render
-
-    issued_document_render(document_id=document_id)
 
 
 @app.task(name="jointreview.consolidation_sweep", acks_late=True, reject_on_worker_lost=True, time_limit=60)

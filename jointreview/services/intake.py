@@ -85,14 +85,12 @@ from jointreview.models.applications import (
 from jointreview.services import clocks as clock_service
 from jointreview.services.applicability import evaluate_applicability
 from jointreview.services.audit import audit_record
+from jointreview.services.documents import new_verification_code, render_after_commit
 from jointreview.services.errors import ConflictError, PermissionDeniedError, ServiceError
 from jointreview.services.fanout import dispatch_notify
-from jointreview.services.queue import enqueue_after_commit
 from projects.models import AgencyType, Document, DocumentVersion, Organization, OrganizationKind, Project
 
 log = logging.getLogger(__name__)
-
-RENDER_TASK = "jointreview.render_issued_document"
 
 # accepted_types token -> (description, extensions that may name it)
 FILE_TYPES: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -709,7 +707,7 @@ def application_return(*, actor, application: Application) -> IssuedDocument:
     }
     notice = IssuedDocument(
         kind=IssuedKind.COMPLETENESS_NOTICE, application=app, number=f"GZ-{app.number}-{seq}",
-        verification_code=secrets.token_hex(8).upper(), state=IssuedDocument.State.ISSUED,
+        verification_code=new_verification_code(), state=IssuedDocument.State.ISSUED,
         title="一次性告知书 One-time notice", content=content, issued_at=timezone.now(), issued_by=actor,
     )
     notice.full_clean()
@@ -727,7 +725,7 @@ def application_return(*, actor, application: Application) -> IssuedDocument:
         body="\n".join(f"{d['item']} / {d['material']}: {d['problem_label']} {d['note']}" for d in content["defects"]),
         application=app,
     )
-    enqueue_after_commit(RENDER_TASK, issued_id=notice.pk)  # failure: the download view renders it
+    render_after_commit(notice.pk)
     return notice
 
 
@@ -990,28 +988,3 @@ def survey_report_deliver(*, actor, report: SurveyReport | int, upload, note: st
         subject=f"测绘报告已提交 Survey report delivered: {app.number}", application=app,
     )
     return report
-
-
-# ---------------------------------------------------------------------------------------------
-# the one-time notice PDF
-# ---------------------------------------------------------------------------------------------
-
-
-def issued_document_render(*, issued_id: int, force: bool = False) -> IssuedDocument:
-    """Render an issued document's PDF from its content snapshot and store it (idempotent)."""
-    from jointreview.documents.completeness_notice import build_completeness_notice
-
-    with transaction.atomic():
-        doc = IssuedDocument.objects.select_for_update().get(pk=issued_id)
-        if doc.file and not force:
-            return doc
-        if doc.kind != IssuedKind.COMPLETENESS_NOTICE:
-            raise ServiceError(f"no builder here for {doc.kind}")
-        data = dict(doc.content)
-        data.update({"number": doc.number, "verification_code": doc.verification_code,
-                     "verify_url": getattr(settings, "JR_VERIFY_URL", "/verify/")})
-        pdf = build_completeness_notice(data)
-        doc.file.save(f"{doc.number}.pdf", ContentFile(pdf), save=False)
-        doc.sha256 = hashlib.sha256(pdf).hexdigest()
-        doc.save(update_fields=["file", "sha256"])
-    return doc

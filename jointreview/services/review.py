@@ -40,7 +40,6 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from jointreview.access import grant
@@ -71,6 +70,7 @@ from jointreview.models import (
     WorkflowKind,
 )
 from jointreview.services.audit import audit_record
+from jointreview.services.documents import new_verification_code, render_after_commit, verify_url
 from jointreview.services.errors import ConflictError, PermissionDeniedError, ServiceError
 from jointreview.services.queue import enqueue_after_commit
 from projects.models import AGENCY_ROLES, DocumentVersion, Organization, OrganizationKind, Speciality, User
@@ -78,8 +78,6 @@ from projects.models import AGENCY_ROLES, DocumentVersion, Organization, Organiz
 log = logging.getLogger(__name__)
 
 CONSOLIDATE_TASK = "jointreview.consolidate_round"
-RENDER_TASK = "jointreview.render_review_document"  # intake's render task handles only its notice
-_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
 
 
 # ---------------------------------------------------------------------------
@@ -89,19 +87,6 @@ _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over th
 
 def _today(on: date | None) -> date:
     return on or timezone.localdate()
-
-
-def new_verification_code() -> str:
-    return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(12))
-
-
-def verify_url(code: str) -> str:
-    base = getattr(settings, "JR_PUBLIC_BASE_URL", "") or "http://localhost:8000"
-    try:
-        path = reverse("verify", args=[code])
-    except NoReverseMatch:  # pragma: no cover - the url is defined in urls_review
-        path = f"/verify/{code}/"
-    return base.rstrip("/") + path
 
 
 def _notify(*, key: str, organization_id: int, kind: str, subject: str, body: str = "", **links) -> None:
@@ -702,7 +687,7 @@ def _issue_pause_notice(actor, pr: PauseRequest, a: Assignment, on: date) -> Iss
     doc.save()
     audit_record(actor=actor, verb="document.issue", target=doc, after={"kind": doc.kind, "number": doc.number},
                  application=app)
-    enqueue_after_commit(RENDER_TASK, document_id=doc.pk)
+    render_after_commit(doc.pk)
     return doc
 
 
@@ -918,39 +903,6 @@ def consolidation_sweep() -> int:
     return len(missing)
 
 
-def issued_document_render(*, document_id: int) -> IssuedDocument:
-    """Render an issued document's PDF from its content snapshot and store it (idempotent per state)."""
-    from jointreview.documents import certificate, joint_notice, pause_notice
-
-    doc = IssuedDocument.objects.get(pk=document_id)
-    builders = {
-        IssuedKind.JOINT_NOTICE: joint_notice.build,
-        IssuedKind.CERTIFICATE: certificate.build,
-        IssuedKind.ACCEPTANCE_OPINION: certificate.build,
-        IssuedKind.PAUSE_NOTICE: pause_notice.build,
-    }
-    builder = builders.get(doc.kind)
-    if builder is None:
-        raise ServiceError(f"no PDF builder for {doc.get_kind_display()}")
-    data = dict(doc.content)
-    data["draft"] = doc.state == IssuedDocument.State.DRAFT
-    pdf = builder(data)
-    sha = hashlib.sha256(pdf).hexdigest()
-    name = f"{doc.number}{'-draft' if data['draft'] else ''}.pdf"
-    storage = IssuedDocument._meta.get_field("file").storage
-    path = storage.save(IssuedDocument._meta.get_field("file").generate_filename(doc, name), ContentFile(pdf))
-    updated = IssuedDocument.objects.filter(pk=doc.pk, state=doc.state, content=doc.content).update(
-        file=path, sha256=sha
-    )
-    if not updated:  # issued or redrafted meanwhile: that change enqueued its own render
-        storage.delete(path)
-        return IssuedDocument.objects.get(pk=doc.pk)
-    if doc.file and doc.file.name != path:
-        storage.delete(doc.file.name)
-    doc.file.name, doc.sha256 = path, sha
-    return doc
-
-
 def notice_issue(*, actor, notice_id: int, on: date | None = None) -> IssuedDocument:
     """The centre issues the joint notice of a round; the application moves on (see module doc)."""
     on = _today(on)
@@ -1008,7 +960,7 @@ def notice_issue(*, actor, notice_id: int, on: date | None = None) -> IssuedDocu
             _notify(key=f"notice-{notice.pk}-issued-{ag['agency_id']}", organization_id=ag["agency_id"],
                     kind="joint_notice", subject=f"综合审查意见书已签发 Joint notice issued: {notice.number}",
                     application=app)
-        enqueue_after_commit(RENDER_TASK, document_id=notice.pk)
+        render_after_commit(notice.pk)
     return notice
 
 
@@ -1258,7 +1210,7 @@ def certificate_issue(*, actor, application_id: int, on: date | None = None) -> 
         _application_clock(actor, app, ApplicationStatus.APPROVED, on)
         _notify(key=f"certificate-{doc.pk}", organization_id=app.project.owner_id, kind="certificate",
                 subject=f"{title} {number}: {app.project.name}", application=app)
-        enqueue_after_commit(RENDER_TASK, document_id=doc.pk)
+        render_after_commit(doc.pk)
     return doc
 
 

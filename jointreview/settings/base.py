@@ -156,6 +156,8 @@ JR_WARN_PERCENT = env_int("JR_WARN_PERCENT", 20)
 JR_UPLOAD_MAX_BYTES = env_int("JR_UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
 JR_CENTRE_NAME = env_str("JR_CENTRE_NAME", "示范市政务服务中心")
 JR_FANOUT_MAX_ATTEMPTS = env_int("JR_FANOUT_MAX_ATTEMPTS", 10)
+# where the public verification page (/verify/<code>) printed on issued documents is reached
+JR_PUBLIC_BASE_URL = env_str("JR_PUBLIC_BASE_URL", "") or "http://127.0.0.1:8000"
 
 LOGGING = {
     "version": 1,

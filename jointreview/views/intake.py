@@ -47,6 +47,7 @@ from jointreview.selectors_intake import (
     window_queue,
 )
 from jointreview.services import intake
+from jointreview.services.documents import issued_document_render
 from jointreview.services.errors import ServiceError
 
 
@@ -324,7 +325,7 @@ def _file_response(fieldfile, *, filename: str, content_type: str) -> FileRespon
 def notice_pdf(request, notice_id):
     notice = access_issued_document(request.user, notice_id)
     if not notice.file:
-        notice = intake.issued_document_render(issued_id=notice.pk)  # the task has not run yet
+        notice = issued_document_render(document_id=notice.pk)  # the task has not run yet
     return _file_response(notice.file, filename=f"{notice.number}.pdf", content_type="application/pdf")
 
 

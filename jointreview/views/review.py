@@ -28,6 +28,7 @@ from jointreview.models import (
     Workflow,
 )
 from jointreview.services import review as svc
+from jointreview.services.documents import issued_document_render
 from jointreview.services.errors import PermissionDeniedError, ServiceError
 from projects.models import AGENCY_ROLES, User
 
@@ -342,12 +343,7 @@ def certificate_issue(request, application_id: int):
 def issued_file(request, document_id: int):
     doc = sel.access_issued_document(request.user, document_id)
     if not doc.file:
-        if doc.kind == IssuedKind.COMPLETENESS_NOTICE:
-            from jointreview.services.intake import issued_document_render
-
-            doc = issued_document_render(issued_id=doc.pk)
-        else:
-            doc = svc.issued_document_render(document_id=doc.pk)
+        doc = issued_document_render(document_id=doc.pk)  # the task has not run yet
     response = FileResponse(doc.file.open("rb"), as_attachment=request.GET.get("download") == "1",
                             filename=f"{doc.number}.pdf", content_type="application/pdf")
     response["X-Content-Type-Options"] = "nosniff"

@@ -27,7 +27,7 @@ from jointreview.models import (
     RegionalEvaluation,
     ReviewRound,
 )
-from jointreview.services import fanout, intake
+from jointreview.services import documents, fanout, intake
 from jointreview.services.errors import ConflictError, PermissionDeniedError, ServiceError
 from projects.models import DocumentVersion
 from tests.factories import (
@@ -323,7 +323,7 @@ def test_notice_pdf_renders_with_number_and_defects(world):
         {"material_id": am.pk, "status": "defective", "note": "<script>缺页</script>"}
         for am in app.materials.all()])
     notice = intake.application_return(actor=world.centre, application=app)
-    doc = intake.issued_document_render(issued_id=notice.pk)
+    doc = documents.issued_document_render(document_id=notice.pk)
     assert doc.file and len(doc.sha256) == 64
     doc.file.open("rb")
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(doc.file.read())).pages)

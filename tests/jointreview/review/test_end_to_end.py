@@ -23,7 +23,7 @@ from jointreview.models import (
     Opinion,
     ReviewRound,
 )
-from jointreview.services import intake, review
+from jointreview.services import documents, intake, review
 from tests.factories import (
     PDF_BYTES,
     AgencyFactory,
@@ -175,7 +175,7 @@ def test_three_agencies_one_revision_round_two_then_certificate(client, run_task
     assert {c["agency"] for c in notice2.content["carried_over"]} == {str(defence["agency"]),
                                                                        str(structure["agency"])}
     review.notice_issue(actor=coordinator, notice_id=notice2.pk, on=D(2026, 3, 20))
-    text2 = pdf_text(review.issued_document_render(document_id=notice2.pk))
+    text2 = pdf_text(documents.issued_document_render(document_id=notice2.pk))
     assert flat(PROJECT_NAME) in text2 and all(flat(t) in text2 for t in findings_r1["fire"])
     assert "已关闭" in text2
 

@@ -1,0 +1,95 @@
+"""Issued documents (DESIGN.md 6): verification codes, the public verification URL, and the PDF of
+every kind (一次性告知书, 综合审查意见书, 审查合格书 / 联合验收意见书, 特别程序告知书), rendered from the
+document's content snapshot by one service and one task (``jointreview.render_issued_document``).
+
+Rendering is idempotent and race-safe without holding a row lock while the PDF is built:
+
+- a document that already has its file is left alone unless ``force``;
+- the file is stored first, then recorded with a conditional update on what was rendered (state,
+  content) and on the file it replaces: a document issued or redrafted meanwhile (that change clears
+  the file and enqueues its own render), or rendered by someone else meanwhile, never gets a stale
+  file; the loser deletes the file it stored.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.urls import NoReverseMatch, reverse
+
+from jointreview.models import IssuedDocument, IssuedKind
+from jointreview.services.errors import ServiceError
+from jointreview.services.queue import enqueue_after_commit
+
+RENDER_TASK = "jointreview.render_issued_document"
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
+
+
+def new_verification_code() -> str:
+    return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(12))
+
+
+def verify_url(code: str) -> str:
+    """The public page that checks a document's verification code (printed on every page)."""
+    try:
+        path = reverse("verify", args=[code])
+    except NoReverseMatch:  # pragma: no cover - the url is defined in jointreview/urls.py
+        path = f"/verify/{code}"
+    return settings.JR_PUBLIC_BASE_URL.rstrip("/") + path
+
+
+def render_after_commit(document_id: int) -> None:
+    """Enqueue the rendering of a document's PDF when the transaction commits (a broker failure is
+    logged: the download views render a missing file themselves)."""
+    enqueue_after_commit(RENDER_TASK, document_id=document_id)
+
+
+def _builders() -> dict[str, Callable[[dict], bytes]]:
+    from jointreview.documents import certificate, joint_notice, pause_notice
+    from jointreview.documents.completeness_notice import build_completeness_notice
+
+    return {
+        IssuedKind.COMPLETENESS_NOTICE: build_completeness_notice,
+        IssuedKind.JOINT_NOTICE: joint_notice.build,
+        IssuedKind.CERTIFICATE: certificate.build,
+        IssuedKind.ACCEPTANCE_OPINION: certificate.build,
+        IssuedKind.PAUSE_NOTICE: pause_notice.build,
+    }
+
+
+def issued_document_render(*, document_id: int, force: bool = False) -> IssuedDocument:
+    """Render a document's PDF from its content snapshot and store it (see the module doc)."""
+    try:
+        doc = IssuedDocument.objects.get(pk=document_id)
+    except IssuedDocument.DoesNotExist:
+        raise ServiceError("no such issued document", code="not_found") from None
+    if doc.file and not force:
+        return doc
+    builder = _builders().get(doc.kind)
+    if builder is None:
+        raise ServiceError(f"no PDF builder for {doc.get_kind_display()}")
+    data = dict(doc.content)
+    # completeness notices keep number and code outside their content; older ones lack the URL
+    data.setdefault("number", doc.number)
+    data.setdefault("verification_code", doc.verification_code)
+    data.setdefault("verify_url", verify_url(doc.verification_code))
+    data["draft"] = doc.state == IssuedDocument.State.DRAFT
+    pdf = builder(data)
+    sha = hashlib.sha256(pdf).hexdigest()
+    field = IssuedDocument._meta.get_field("file")
+    name = f"{doc.number}{'-draft' if data['draft'] else ''}.pdf"
+    path = field.storage.save(field.generate_filename(doc, name), ContentFile(pdf))
+    previous = doc.file.name or ""
+    updated = IssuedDocument.objects.filter(pk=doc.pk, state=doc.state, content=doc.content, file=previous).update(
+        file=path, sha256=sha
+    )
+    if not updated:  # issued, redrafted or rendered meanwhile: keep what is recorded
+        field.storage.delete(path)
+        return IssuedDocument.objects.get(pk=doc.pk)
+    if previous and previous != path:
+        field.storage.delete(previous)
+    doc.file.name, doc.sha256 = path, sha
+    return doc
