@@ -3,9 +3,9 @@ accepts or returns them. Errors are {"detail": "..."} with a 4xx status."""
 from __future__ import annotations
 
 from django.urls import path
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from jointreview.models import Application, ApplicationItem
 from jointreview.selectors_intake import access_application, applications_for
@@ -66,14 +66,25 @@ class DeferralSerializer(serializers.Serializer):
 
 
 class AcceptSerializer(serializers.Serializer):
-    deferrals = DeferralSerializer(many=True, required=False)
+    deferrals = DeferralSerializer(many=True, required=False, help_text="容缺: non-essential materials accepted later")
+
+
+class NoticeDefectSerializer(serializers.Serializer):
+    material = serializers.CharField()
+    problem = serializers.CharField(help_text="missing / defective")
+    note = serializers.CharField()
+
+
+class ReturnResultSerializer(serializers.Serializer):
+    notice = serializers.CharField(help_text="the one-time notice's number")
+    defects = NoticeDefectSerializer(many=True)
 
 
 def _error(exc: ServiceError) -> Response:
     return Response({"detail": exc.message, "code": exc.code}, status=exc.status_code)
 
 
-class _CentreAction(APIView):
+class _CentreAction(generics.GenericAPIView):
     def _app(self, request, pk):
         if not request.user.is_centre:
             # 404 if they may not even see it; otherwise 403: the action is what they may not do
@@ -83,6 +94,9 @@ class _CentreAction(APIView):
 
 
 class AcceptView(_CentreAction):
+    serializer_class = AcceptSerializer
+
+    @extend_schema(request=AcceptSerializer, responses=ApplicationSerializer)
     def post(self, request, pk):
         app = self._app(request, pk)
         if app is None:
@@ -100,6 +114,9 @@ class AcceptView(_CentreAction):
 
 
 class ReturnView(_CentreAction):
+    serializer_class = ReturnResultSerializer
+
+    @extend_schema(request=None, responses={201: ReturnResultSerializer})
     def post(self, request, pk):
         app = self._app(request, pk)
         if app is None:
@@ -109,9 +126,10 @@ class ReturnView(_CentreAction):
             notice = intake.application_return(actor=request.user, application=app)
         except ServiceError as exc:
             return _error(exc)
-        return Response({"notice": notice.number, "defects": [
+        result = {"notice": notice.number, "defects": [
             {"material": d.material.name, "problem": d.problem, "note": d.note}
-            for d in notice.defects.select_related("material")]}, status=status.HTTP_201_CREATED)
+            for d in notice.defects.select_related("material")]}
+        return Response(ReturnResultSerializer(result).data, status=status.HTTP_201_CREATED)
 
 
 app_name = "intake-api"
