@@ -32,12 +32,12 @@ from jointreview.models import (
     ClockState,
     DeadlineChange,
     Light,
-    Notification,
     PauseReason,
     ResubmissionPolicy,
     TimeUnit,
 )
 from jointreview.services.audit import audit_record
+from jointreview.services.common import notify
 from jointreview.services.errors import ConflictError, ServiceError
 from jointreview.services.queue import enqueue_after_commit
 from projects.models import Organization, OrganizationKind, Role
@@ -79,6 +79,18 @@ _VERB = {
 def _event_list(clock: Clock) -> list[workdays.ClockEvent]:
     rows = clock.events.order_by("seq").values_list("kind", "on", "days", "reason")
     return [workdays.ClockEvent(kind, on, days, reason) for kind, on, days, reason in rows]
+
+
+def _events_by_clock(clocks: list[Clock]) -> dict[int, list[workdays.ClockEvent]]:
+    """The events of a batch of clocks in one query, in sequence order, by clock id."""
+    out: dict[int, list[workdays.ClockEvent]] = {c.pk: [] for c in clocks}
+    for clock_id, kind, on, days, reason in (
+        ClockEvent.objects.filter(clock_id__in=out)
+        .order_by("clock_id", "seq")
+        .values_list("clock_id", "kind", "on", "days", "reason")
+    ):
+        out[clock_id].append(workdays.ClockEvent(kind, on, days, reason))
+    return out
 
 
 def _warn(clock: Clock) -> tuple[int, int]:
@@ -360,11 +372,7 @@ def _notify_centre(
     created = 0
     for i, org in enumerate(_centre_orgs(admins_only=admins_only)):
         key = base_key if i == 0 else f"{base_key}-o{org.pk}"
-        _obj, was_created = Notification.objects.get_or_create(
-            key=key[:120],
-            defaults={"organization": org, "kind": kind, "subject": subject[:200], "body": body, **links},
-        )
-        created += int(was_created)
+        created += int(notify(key=key[:120], organization_id=org.pk, kind=kind, subject=subject, body=body, **links))
     return created
 
 
@@ -410,13 +418,7 @@ def clock_sweep(*, today: date | None = None, batch_size: int = SWEEP_BATCH) -> 
             if not batch:
                 break
             last_pk = batch[-1].pk
-            events_by_clock: dict[int, list[workdays.ClockEvent]] = {c.pk: [] for c in batch}
-            for clock_id, kind, on, days, reason in (
-                ClockEvent.objects.filter(clock_id__in=events_by_clock)
-                .order_by("clock_id", "seq")
-                .values_list("clock_id", "kind", "on", "days", "reason")
-            ):
-                events_by_clock[clock_id].append(workdays.ClockEvent(kind, on, days, reason))
+            events_by_clock = _events_by_clock(batch)
             for clock in batch:
                 events = events_by_clock[clock.pk]
                 as_of = _as_of(events, today)
@@ -650,13 +652,7 @@ def calendar_recompute(*, year: int | None = None, cause: str, today: date | Non
             if not batch:
                 break
             last_pk = batch[-1].pk
-            events_by_clock: dict[int, list[workdays.ClockEvent]] = {c.pk: [] for c in batch}
-            for clock_id, kind, on, days, reason in (
-                ClockEvent.objects.filter(clock_id__in=events_by_clock)
-                .order_by("clock_id", "seq")
-                .values_list("clock_id", "kind", "on", "days", "reason")
-            ):
-                events_by_clock[clock_id].append(workdays.ClockEvent(kind, on, days, reason))
+            events_by_clock = _events_by_clock(batch)
             changes: list[DeadlineChange] = []
             for clock in batch:
                 events = events_by_clock[clock.pk]

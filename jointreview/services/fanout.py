@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from jointreview.models import Assignment, AuditEvent, Notification, NotifyStatus
 from jointreview.services.audit import audit_record
+from jointreview.services.common import notify
 from jointreview.services.queue import enqueue_after_commit
 from projects.models import Organization, OrganizationKind
 
@@ -192,15 +193,12 @@ def fanout_sweep(*, older_than_s: int = 60, batch: int = 200) -> dict[str, int]:
 
 def _tell_centre_failed(a: Assignment) -> None:
     for centre_id in Organization.objects.filter(kind=OrganizationKind.CENTRE).values_list("pk", flat=True):
-        Notification.objects.get_or_create(
-            key=f"assignment-{a.pk}-notify-failed-{centre_id}",
-            defaults={
-                "organization_id": centre_id, "kind": "fanout_failed", "application": a.application,
-                "assignment": a,
-                "subject": f"通知失败 Notification failed: {a.application.number} / {a.agency}",
-                "body": "多次派发后仍未通知到该部门, 请人工联系。 The agency could not be notified after "
-                f"{a.notify_attempts} dispatches; contact it directly.",
-            },
+        notify(
+            key=f"assignment-{a.pk}-notify-failed-{centre_id}", organization_id=centre_id, kind="fanout_failed",
+            application=a.application, assignment=a,
+            subject=f"通知失败 Notification failed: {a.application.number} / {a.agency}",
+            body="多次派发后仍未通知到该部门, 请人工联系。 The agency could not be notified after "
+            f"{a.notify_attempts} dispatches; contact it directly.",
         )
 
 

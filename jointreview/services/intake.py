@@ -69,7 +69,6 @@ from jointreview.models import (
     ItemKind,
     Material,
     NoticeDefect,
-    Notification,
     RegionalEvaluation,
     ReviewRound,
     SurveyReport,
@@ -83,6 +82,7 @@ from jointreview.models.applications import (
     WITHDRAWABLE_STATUSES,
 )
 from jointreview.services import clocks as clock_service
+from jointreview.services import common
 from jointreview.services.applicability import evaluate_applicability
 from jointreview.services.audit import audit_record
 from jointreview.services.documents import new_verification_code, render_after_commit
@@ -114,22 +114,6 @@ MAX_NAME_LEN = 200
 # ---------------------------------------------------------------------------------------------
 
 
-def _require_owner_of(actor, project: Project, what: str) -> None:
-    if not (getattr(actor, "is_owner", False) and actor.organization_id == project.owner_id):
-        raise PermissionDeniedError(f"只有该项目的建设单位可以{what}。 Only the project's owner may do this.")
-
-
-def _require_centre(actor, what: str) -> None:
-    if not getattr(actor, "is_centre", False):
-        raise PermissionDeniedError(
-            f"只有政务服务中心窗口人员可以{what}。 Only the centre's window staff may do this."
-        )
-
-
-def _today() -> date:
-    return timezone.localdate()
-
-
 def _lock_application(application: Application | int) -> Application:
     pk = application.pk if isinstance(application, Application) else application
     try:
@@ -142,16 +126,8 @@ def _status_label(status: str) -> str:
     return ApplicationStatus(status).label
 
 
-def _notify(*, key: str, org_id: int, kind: str, subject: str, body: str = "", application=None) -> None:
-    Notification.objects.get_or_create(
-        key=key,
-        defaults={"organization_id": org_id, "kind": kind, "subject": subject[:200], "body": body,
-                  "application": application},
-    )
-
-
 def _new_number(prefix: str) -> str:
-    return f"{prefix}-{_today():%Y%m%d}-{secrets.token_hex(4).upper()}"
+    return f"{prefix}-{common.today():%Y%m%d}-{secrets.token_hex(4).upper()}"
 
 
 def grant_many(grants: list[tuple[str, Organization, Any]]) -> None:
@@ -263,7 +239,7 @@ def _evaluation_for(item: Item, project: Project, evaluations: list[RegionalEval
 
 def derive_items(project: Project, workflow: Workflow, *, today: date | None = None) -> list[ItemDecision]:
     """Which items of the workflow the project needs, and why (pure read; used by open and previews)."""
-    today = today or _today()
+    today = today or common.today()
     items = list(workflow.items.filter(is_active=True).select_related("agency").order_by("order", "code"))
     evaluations: list[RegionalEvaluation] = []
     if project.zone_id:
@@ -295,7 +271,7 @@ def derive_items(project: Project, workflow: Workflow, *, today: date | None = N
 def application_open(*, actor, project: Project, workflow: Workflow) -> Application:
     """Open an application for one joint workflow: derive every item (required or not, and why)."""
     project = Project.objects.select_for_update().get(pk=project.pk)
-    _require_owner_of(actor, project, "发起联合审批申请")
+    common.require_project_owner(actor, project, "发起联合审批申请")
     if not workflow.is_active:
         raise ServiceError(f"「{workflow.name}」已停用 This workflow is not open for applications.")
     open_app = (
@@ -355,7 +331,7 @@ def application_choose_intermediary(
 ) -> ApplicationItem:
     """The owner picks the firm of a competitive item from the intermediary registry (中介超市)."""
     app = _lock_application(application)
-    _require_owner_of(actor, app.project, "选择中介机构")
+    common.require_project_owner(actor, app.project, "选择中介机构")
     _require_editable(app, "选择中介机构")
     try:
         app_item = ApplicationItem.objects.select_related("item").get(application=app, item=item)
@@ -502,7 +478,7 @@ def document_upload(*, actor, application_material: ApplicationMaterial | int, u
     except ApplicationMaterial.DoesNotExist:
         raise ServiceError("材料不存在 No such material.") from None
     app = _lock_application(am.application_id)
-    _require_owner_of(actor, app.project, "上传材料")
+    common.require_project_owner(actor, app.project, "上传材料")
     deferral = Deferral.objects.filter(application=app, material=am.material, fulfilled_at__isnull=True).first()
     if app.status in OWNER_EDITABLE_STATUSES:
         purpose = "draft"
@@ -561,7 +537,7 @@ def missing_for_submit(app: Application) -> list[str]:
 @transaction.atomic
 def application_submit(*, actor, application: Application) -> Application:
     app = _lock_application(application)
-    _require_owner_of(actor, app.project, "提交申请")
+    common.require_project_owner(actor, app.project, "提交申请")
     if app.status == ApplicationStatus.SUBMITTED:
         raise ConflictError("申请已提交, 等待窗口审查。 The application was already submitted.")
     if app.status not in SUBMITTABLE_STATUSES:
@@ -586,7 +562,7 @@ def application_submit(*, actor, application: Application) -> Application:
 @transaction.atomic
 def application_withdraw(*, actor, application: Application, reason: str = "") -> Application:
     app = _lock_application(application)
-    _require_owner_of(actor, app.project, "撤回申请")
+    common.require_project_owner(actor, app.project, "撤回申请")
     if app.status not in WITHDRAWABLE_STATUSES:
         raise ConflictError(
             f"申请处于「{_status_label(app.status)}」状态, 不能撤回。 Only a draft, submitted or returned "
@@ -625,7 +601,7 @@ def _require_window_pending(app: Application, what: str) -> None:
 @transaction.atomic
 def completeness_check(*, actor, application: Application, results: list[dict]) -> list[ApplicationMaterial]:
     """The window marks materials ok / missing / defective (with a note). Substance is never judged here."""
-    _require_centre(actor, "审查材料")
+    common.require_centre(actor, "审查材料")
     app = _lock_application(application)
     _require_window_pending(app, "审查材料")
     rows = {am.pk: am for am in app.materials.select_related("material")}
@@ -669,7 +645,7 @@ def _auto_mark_missing(app: Application, actor) -> None:
 @transaction.atomic
 def application_return(*, actor, application: Application) -> IssuedDocument:
     """一次告知: return the application with ONE notice listing every missing or defective material."""
-    _require_centre(actor, "退回补正")
+    common.require_centre(actor, "退回补正")
     app = _lock_application(application)
     _require_window_pending(app, "退回补正")
     _auto_mark_missing(app, actor)
@@ -688,7 +664,7 @@ def application_return(*, actor, application: Application) -> IssuedDocument:
     )
     if n != 1:  # pragma: no cover - the row is locked
         raise ConflictError("申请状态已变化, 请刷新。 The application changed meanwhile; reload it.")
-    today = _today()
+    today = common.today()
     seq = app.issued_documents.filter(kind=IssuedKind.COMPLETENESS_NOTICE).count() + 1
     content = {
         "centre": settings.JR_CENTRE_NAME,
@@ -719,8 +695,9 @@ def application_return(*, actor, application: Application) -> IssuedDocument:
     app.refresh_from_db()
     audit_record(actor=actor, verb="application.return", target=app, before={"status": "submitted"},
                  after={"status": app.status, "notice": notice.number, "defects": len(defects)})
-    _notify(
-        key=f"application-{app.pk}-notice-{notice.pk}", org_id=app.project.owner_id, kind="completeness_notice",
+    common.notify(
+        key=f"application-{app.pk}-notice-{notice.pk}", organization_id=app.project.owner_id,
+        kind="completeness_notice",
         subject=f"一次性告知: {app.number} 需补正 {len(defects)} 项材料 (supplement {len(defects)} materials)",
         body="\n".join(f"{d['item']} / {d['material']}: {d['problem_label']} {d['note']}" for d in content["defects"]),
         application=app,
@@ -777,7 +754,10 @@ def _validate_deferrals(app: Application, materials: dict[int, ApplicationMateri
     return out
 
 
-def _clock_params(items: list[Item]) -> dict[str, Any]:
+def assignment_clock_params(items: list[Item]) -> dict[str, Any]:
+    """The clock of an assignment (round 1, and the next rounds in review): the item with the longest
+    promised limit leads (its unit, resubmission policy, warning thresholds; the centre's defaults)."""
+
     def working_equiv(it: Item) -> float:
         return it.promised_limit_value * (5 / 7 if it.promised_limit_unit == TimeUnit.NATURAL else 1)
 
@@ -812,10 +792,10 @@ def application_accept(*, actor, application: Application | int, deferrals: list
     ``deferrals``: ``[{"material_id": <ApplicationMaterial id>, "promised_date": date|"YYYY-MM-DD",
     "commitment": text}]`` -> 容缺受理 (acceptance_mode with_gaps).
     """
-    _require_centre(actor, "受理申请")
+    common.require_centre(actor, "受理申请")
     app = _lock_application(application)
     _require_window_pending(app, "受理")
-    today = today or _today()
+    today = today or common.today()
     _auto_mark_missing(app, actor)
     materials = {am.pk: am for am in app.materials.select_related("material__item", "document")}
     planned = _validate_deferrals(app, materials, deferrals, today)
@@ -885,7 +865,7 @@ def application_accept(*, actor, application: Application | int, deferrals: list
     for agency_id in sorted(by_agency):
         items = by_agency[agency_id]
         agency = agencies[agency_id]
-        clock = clock_service.clock_create(kind="assignment", **_clock_params([ai.item for ai in items]))
+        clock = clock_service.clock_create(kind="assignment", **assignment_clock_params([ai.item for ai in items]))
         a = Assignment(application=app, round=rnd, round_number=1, agency=agency, clock=clock)
         # the foreign keys were just read or created in this transaction; the unique constraint
         # (application, agency, round) is enforced by the database
@@ -933,8 +913,8 @@ def application_accept(*, actor, application: Application | int, deferrals: list
         after={"status": app.status, "mode": mode, "accepted_on": accepted_on, "assignments": len(assignment_ids),
                "deferred": [am.material.code for am, _p, _c in planned]},
     )
-    _notify(
-        key=f"application-{app.pk}-accepted", org_id=app.project.owner_id, kind="accepted",
+    common.notify(
+        key=f"application-{app.pk}-accepted", organization_id=app.project.owner_id, kind="accepted",
         subject=f"已受理 Accepted: {app.number} {wf.name}",
         body=f"受理日 {accepted_on}; 办结时限 {app_clock.due_date}。", application=app,
     )
@@ -983,8 +963,9 @@ def survey_report_deliver(*, actor, report: SurveyReport | int, upload, note: st
     grant("view_document", app.project.owner, doc)
     audit_record(actor=actor, verb="survey_report.deliver", target=report, application=app, before=before,
                  after={"document_version": version.pk, "sha256": version.sha256})
-    _notify(
-        key=f"survey-report-{report.pk}-v{version.number}", org_id=report.department_id, kind="survey_report",
+    common.notify(
+        key=f"survey-report-{report.pk}-v{version.number}", organization_id=report.department_id,
+        kind="survey_report",
         subject=f"测绘报告已提交 Survey report delivered: {app.number}", application=app,
     )
     return report

@@ -38,7 +38,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -69,6 +69,7 @@ from jointreview.models import (
     TimeUnit,
     WorkflowKind,
 )
+from jointreview.services import common
 from jointreview.services.audit import audit_record
 from jointreview.services.documents import new_verification_code, render_after_commit, verify_url
 from jointreview.services.errors import ConflictError, PermissionDeniedError, ServiceError
@@ -85,23 +86,6 @@ CONSOLIDATE_TASK = "jointreview.consolidate_round"
 # ---------------------------------------------------------------------------
 
 
-def _today(on: date | None) -> date:
-    return on or timezone.localdate()
-
-
-def _notify(*, key: str, organization_id: int, kind: str, subject: str, body: str = "", **links) -> None:
-    """An idempotent in-app notification (unique key): a second call does nothing."""
-    if Notification.objects.filter(key=key).exists():
-        return
-    try:
-        with transaction.atomic():
-            Notification.objects.create(
-                key=key, organization_id=organization_id, kind=kind, subject=subject[:200], body=body, **links
-            )
-    except IntegrityError:
-        pass
-
-
 def _centre_org_ids() -> list[int]:
     return list(Organization.objects.filter(kind=OrganizationKind.CENTRE, is_active=True).values_list("pk", flat=True))
 
@@ -115,6 +99,17 @@ def _lock_assignment(assignment_id: int) -> Assignment:
         )
     except Assignment.DoesNotExist:
         raise ServiceError("no such assignment", code="not_found") from None
+
+
+def _lock_application(application_id: int) -> Application:
+    """The application row locked (only that row), with its project, owner and workflow."""
+    try:
+        return (
+            Application.objects.select_for_update(of=("self",)).select_related("project__owner", "workflow")
+            .get(pk=application_id)
+        )
+    except Application.DoesNotExist:
+        raise ServiceError("no such application", code="not_found") from None
 
 
 def _lock_opinion(opinion_id: int) -> Opinion:
@@ -143,16 +138,6 @@ def _require_writer(actor, assignment: Assignment, what: str) -> None:
 def _require_lead(actor, agency_id: int, what: str) -> None:
     if not (getattr(actor, "is_agency_lead", False) and actor.organization_id == agency_id):
         raise PermissionDeniedError(f"only the lead of this agency may {what}")
-
-
-def _require_centre(actor, what: str) -> None:
-    if not getattr(actor, "is_centre", False):
-        raise PermissionDeniedError(f"only the centre (coordinator or admin) may {what}")
-
-
-def _require_owner(actor, application: Application, what: str) -> None:
-    if not (getattr(actor, "is_owner", False) and actor.organization_id == application.project.owner_id):
-        raise PermissionDeniedError(f"only the project owner's staff may {what}")
 
 
 def latest_signed(assignment_id: int) -> Opinion | None:
@@ -442,7 +427,7 @@ def finding_remove(*, actor, finding_id: int) -> None:
 
 def opinion_sign(*, actor, opinion_id: int, on: date | None = None) -> Opinion:
     """Sign a draft: immutable afterwards; stops the assignment clock; completes the round if last."""
-    on = _today(on)
+    on = common.today(on)
     round_completed = False
     with transaction.atomic():
         opinion = _lock_opinion(opinion_id)
@@ -608,16 +593,17 @@ def pause_request(
                      after={"reason": reason, "expected_days": expected_days}, application=a.application,
                      note=reason_text)
         for org_id in _centre_org_ids():
-            _notify(key=f"pause-{pr.pk}-requested-{org_id}", organization_id=org_id, kind="pause_requested",
-                    subject=f"暂停计时申请 Pause requested: {a.application.number} / {a.agency}",
-                    body=reason_text, application=a.application, assignment=a)
+            common.notify(key=f"pause-{pr.pk}-requested-{org_id}", organization_id=org_id,
+                          kind="pause_requested",
+                          subject=f"暂停计时申请 Pause requested: {a.application.number} / {a.agency}",
+                          body=reason_text, application=a.application, assignment=a)
     return pr
 
 
 def pause_decide(*, actor, pause_id: int, approve: bool, on: date | None = None, note: str = "") -> PauseRequest:
     """The coordinator approves (the clock pauses; the owner is told in writing) or refuses."""
-    on = _today(on)
-    _require_centre(actor, "decide on clock pauses")
+    on = common.today(on)
+    common.require_centre(actor, "审批暂停计时 (decide on clock pauses)")
     with transaction.atomic():
         try:
             pr = PauseRequest.objects.select_for_update().get(pk=pause_id)
@@ -634,9 +620,9 @@ def pause_decide(*, actor, pause_id: int, approve: bool, on: date | None = None,
             pr.status = PauseRequest.Status.REFUSED
             audit_record(actor=actor, verb="pause.refuse", target=pr, before={"status": "requested"},
                          after={"status": pr.status}, application=a.application, note=note)
-            _notify(key=f"pause-{pr.pk}-refused", organization_id=a.agency_id, kind="pause_refused",
-                    subject=f"暂停计时未获批准 Pause refused: {a.application.number}", body=note,
-                    application=a.application, assignment=a)
+            common.notify(key=f"pause-{pr.pk}-refused", organization_id=a.agency_id, kind="pause_refused",
+                          subject=f"暂停计时未获批准 Pause refused: {a.application.number}", body=note,
+                          application=a.application, assignment=a)
             return pr
         clock = Clock.objects.filter(pk=a.clock_id).first()
         if a.status not in OPEN_ASSIGNMENT_STATUSES or clock is None or clock.state == ClockState.STOPPED:
@@ -662,11 +648,13 @@ def pause_decide(*, actor, pause_id: int, approve: bool, on: date | None = None,
             f"{a.agency} paused its clock from {on} for {pr.get_reason_display()} ({pr.reason_text}), "
             f"expected {pr.expected_days} working days; this time is not counted. Notice {doc.number}."
         )
-        _notify(key=f"pause-{pr.pk}-approved", organization_id=app.project.owner_id, kind="pause_notice",
-                subject=f"特别程序告知 Clock paused: {app.number} / {a.agency}", body=body,
-                application=app, assignment=a)
-        _notify(key=f"pause-{pr.pk}-approved-agency", organization_id=a.agency_id, kind="pause_approved",
-                subject=f"暂停计时已批准 Pause approved: {app.number}", application=app, assignment=a)
+        common.notify(key=f"pause-{pr.pk}-approved", organization_id=app.project.owner_id,
+                      kind="pause_notice",
+                      subject=f"特别程序告知 Clock paused: {app.number} / {a.agency}", body=body,
+                      application=app, assignment=a)
+        common.notify(key=f"pause-{pr.pk}-approved-agency", organization_id=a.agency_id,
+                      kind="pause_approved",
+                      subject=f"暂停计时已批准 Pause approved: {app.number}", application=app, assignment=a)
     return pr
 
 
@@ -693,7 +681,7 @@ def _issue_pause_notice(actor, pr: PauseRequest, a: Assignment, on: date) -> Iss
 
 def pause_end(*, actor, pause_id: int, on: date | None = None) -> PauseRequest:
     """End an approved pause (the reviewer, the agency lead or the centre): the clock resumes."""
-    on = _today(on)
+    on = common.today(on)
     with transaction.atomic():
         try:
             pr = PauseRequest.objects.select_for_update().get(pk=pause_id)
@@ -716,10 +704,10 @@ def pause_end(*, actor, pause_id: int, on: date | None = None) -> PauseRequest:
         audit_record(actor=actor, verb="pause.end", target=pr, before={"status": "approved"},
                      after={"status": pr.status, "on": on, "due_date": clock.due_date}, application=a.application)
         app = a.application
-        _notify(key=f"pause-{pr.pk}-ended", organization_id=app.project.owner_id, kind="pause_ended",
-                subject=f"恢复计时 Clock resumed: {app.number} / {a.agency}",
-                body=f"自 {on} 起恢复计时, 新的到期日 {clock.due_date}. Resumed on {on}; due {clock.due_date}.",
-                application=app, assignment=a)
+        common.notify(key=f"pause-{pr.pk}-ended", organization_id=app.project.owner_id, kind="pause_ended",
+                      subject=f"恢复计时 Clock resumed: {app.number} / {a.agency}",
+                      body=f"自 {on} 起恢复计时, 新的到期日 {clock.due_date}. Resumed on {on}; due {clock.due_date}.",
+                      application=app, assignment=a)
     return pr
 
 
@@ -848,7 +836,7 @@ def _notice_content(rnd: ReviewRound, *, number: str, code: str, on: date) -> di
 
 def round_consolidate(*, round_id: int, actor=None, on: date | None = None) -> IssuedDocument:
     """Build (or refresh, while still a draft) the joint notice of a completed round. Idempotent."""
-    on = _today(on)
+    on = common.today(on)
     with transaction.atomic():
         try:
             rnd = (
@@ -876,9 +864,10 @@ def round_consolidate(*, round_id: int, actor=None, on: date | None = None) -> I
             audit_record(actor=actor, verb="notice.draft", target=notice,
                          after={"number": number, "findings": content["counts"]["findings"]}, application=app)
             for org_id in _centre_org_ids():
-                _notify(key=f"notice-{notice.pk}-drafted-{org_id}", organization_id=org_id, kind="notice_drafted",
-                        subject=f"综合审查意见书待签发 Joint notice ready to issue: {app.number} 第{rnd.number}轮",
-                        application=app)
+                common.notify(key=f"notice-{notice.pk}-drafted-{org_id}", organization_id=org_id,
+                              kind="notice_drafted",
+                              subject=f"综合审查意见书待签发 Joint notice ready to issue: {app.number} 第{rnd.number}轮",
+                              application=app)
         else:
             content = _notice_content(rnd, number=notice.number, code=notice.verification_code,
                                       on=date.fromisoformat(notice.content.get("date", on.isoformat())))
@@ -905,8 +894,8 @@ def consolidation_sweep() -> int:
 
 def notice_issue(*, actor, notice_id: int, on: date | None = None) -> IssuedDocument:
     """The centre issues the joint notice of a round; the application moves on (see module doc)."""
-    on = _today(on)
-    _require_centre(actor, "issue joint notices")
+    on = common.today(on)
+    common.require_centre(actor, "签发综合审查意见书 (issue joint notices)")
     with transaction.atomic():
         try:
             notice = IssuedDocument.objects.select_for_update().get(pk=notice_id, kind=IssuedKind.JOINT_NOTICE)
@@ -952,14 +941,15 @@ def notice_issue(*, actor, notice_id: int, on: date | None = None) -> IssuedDocu
             audit_record(actor=actor, verb=f"application.{new_status}", target=app,
                          before={"status": app.status}, after={"status": new_status})
         _application_clock(actor, app, new_status, on)
-        _notify(key=f"notice-{notice.pk}-issued", organization_id=app.project.owner_id, kind="joint_notice",
-                subject=f"综合审查意见书 Joint review notice {notice.number}: {content['conclusion']}",
-                body=f"{app.project.name} 第{rnd.number}轮审查意见已出具。Round {rnd.number} notice issued.",
-                application=app)
+        common.notify(key=f"notice-{notice.pk}-issued", organization_id=app.project.owner_id,
+                      kind="joint_notice",
+                      subject=f"综合审查意见书 Joint review notice {notice.number}: {content['conclusion']}",
+                      body=f"{app.project.name} 第{rnd.number}轮审查意见已出具。Round {rnd.number} notice issued.",
+                      application=app)
         for ag in content["agencies"]:
-            _notify(key=f"notice-{notice.pk}-issued-{ag['agency_id']}", organization_id=ag["agency_id"],
-                    kind="joint_notice", subject=f"综合审查意见书已签发 Joint notice issued: {notice.number}",
-                    application=app)
+            common.notify(key=f"notice-{notice.pk}-issued-{ag['agency_id']}", organization_id=ag["agency_id"],
+                          kind="joint_notice", subject=f"综合审查意见书已签发 Joint notice issued: {notice.number}",
+                          application=app)
         render_after_commit(notice.pk)
     return notice
 
@@ -1015,7 +1005,7 @@ def finding_respond(*, actor, finding_id: int, response: str, text: str) -> Find
         opinion = finding.opinion
         a = opinion.assignment
         app = a.application
-        _require_owner(actor, app, "answer findings")
+        common.require_project_owner(actor, app.project, "答复审查意见 (answer findings)")
         if finding.state != Finding.State.OPEN:
             raise ConflictError("answering a closed finding is refused: this finding is already closed")
         if app.status != ApplicationStatus.REVISION or a.round_number != app.current_round:
@@ -1037,38 +1027,26 @@ def finding_respond(*, actor, finding_id: int, response: str, text: str) -> Find
 
 def _item_policy(a: Assignment) -> tuple[str, int, str, int | None, int | None]:
     """(policy, full limit, unit, warn_days, warn_percent) as intake chose them: the item with the
-    longest promised limit leads (services.intake._clock_params)."""
+    longest promised limit leads (services.intake.assignment_clock_params)."""
+    from jointreview.services.intake import assignment_clock_params
+
     items = [ai.item for ai in a.items.select_related("item")]
     if not items:
         clock = a.clock
         return (clock.policy if clock else ResubmissionPolicy.RESUME, clock.limit_value if clock else 10,
                 clock.limit_unit if clock else TimeUnit.WORKING, None, None)
-
-    def working_equiv(it) -> float:
-        return it.promised_limit_value * (5 / 7 if it.promised_limit_unit == TimeUnit.NATURAL else 1)
-
-    lead = max(items, key=lambda it: (working_equiv(it), it.pk))
-    return (
-        lead.resubmission_policy, lead.promised_limit_value, lead.promised_limit_unit,
-        lead.warn_days if lead.warn_days is not None else settings.JR_WARN_DAYS,
-        lead.warn_percent if lead.warn_percent is not None else settings.JR_WARN_PERCENT,
-    )
+    p = assignment_clock_params(items)
+    return p["policy"], p["limit_value"], p["limit_unit"], p["warn_days"], p["warn_percent"]
 
 
 def application_resubmit(*, actor, application_id: int, on: date | None = None) -> ReviewRound:
     """The owner resubmits: round n+1 goes only to the agencies that asked for revision."""
-    on = _today(on)
+    on = common.today(on)
     from jointreview.services import clocks
 
     with transaction.atomic():
-        try:
-            app = (
-                Application.objects.select_for_update(of=("self",)).select_related("project", "workflow")
-                .get(pk=application_id)
-            )
-        except Application.DoesNotExist:
-            raise ServiceError("no such application", code="not_found") from None
-        _require_owner(actor, app, "resubmit")
+        app = _lock_application(application_id)
+        common.require_project_owner(actor, app.project, "重新提交 (resubmit)")
         if app.status != ApplicationStatus.REVISION:
             raise ConflictError(f"the application is {app.get_status_display()}: there is nothing to resubmit")
         revise = _revise_assignments(app)
@@ -1168,16 +1146,10 @@ def certificate_outstanding(app: Application) -> list[str]:
 
 def certificate_issue(*, actor, application_id: int, on: date | None = None) -> IssuedDocument:
     """The centre issues the certificate (审查合格书 / 联合验收意见书) when nothing is outstanding."""
-    on = _today(on)
-    _require_centre(actor, "issue certificates")
+    on = common.today(on)
+    common.require_centre(actor, "出具合格文书 (issue certificates)")
     with transaction.atomic():
-        try:
-            app = (
-                Application.objects.select_for_update(of=("self",)).select_related("project__owner", "workflow")
-                .get(pk=application_id)
-            )
-        except Application.DoesNotExist:
-            raise ServiceError("no such application", code="not_found") from None
+        app = _lock_application(application_id)
         if app.status == ApplicationStatus.APPROVED:
             raise ConflictError("the certificate of this application is already issued")
         if app.status != ApplicationStatus.ACCEPTED:
@@ -1208,8 +1180,8 @@ def certificate_issue(*, actor, application_id: int, on: date | None = None) -> 
         audit_record(actor=actor, verb="application.approved", target=app, before={"status": app.status},
                      after={"status": ApplicationStatus.APPROVED, "certificate": number})
         _application_clock(actor, app, ApplicationStatus.APPROVED, on)
-        _notify(key=f"certificate-{doc.pk}", organization_id=app.project.owner_id, kind="certificate",
-                subject=f"{title} {number}: {app.project.name}", application=app)
+        common.notify(key=f"certificate-{doc.pk}", organization_id=app.project.owner_id, kind="certificate",
+                      subject=f"{title} {number}: {app.project.name}", application=app)
         render_after_commit(doc.pk)
     return doc
 

@@ -1,0 +1,37 @@
+"""Small helpers every service area shares: today's date, who may act, idempotent notifications."""
+from __future__ import annotations
+
+from datetime import date
+
+from django.utils import timezone
+
+from jointreview.models import Notification
+from jointreview.services.errors import PermissionDeniedError
+
+
+def today(on: date | None = None) -> date:
+    """``on`` if given, else today's date in the centre's time zone."""
+    return on or timezone.localdate()
+
+
+def require_centre(actor, what: str) -> None:
+    """Only centre users (window staff, coordinator, admin) may do ``what`` (Chinese, for the message)."""
+    if not getattr(actor, "is_centre", False):
+        raise PermissionDeniedError(f"只有政务服务中心人员可以{what}。 Only the centre's staff may do this.")
+
+
+def require_project_owner(actor, project, what: str) -> None:
+    """Only the staff of the project's owner organization may do ``what`` (Chinese, for the message)."""
+    if not (getattr(actor, "is_owner", False) and actor.organization_id == project.owner_id):
+        raise PermissionDeniedError(f"只有该项目的建设单位可以{what}。 Only the project's owner may do this.")
+
+
+def notify(*, key: str, organization_id: int, kind: str, subject: str, body: str = "", **links) -> bool:
+    """An in-app notification, idempotent by its unique key: a second call does nothing. ``links``:
+    application, assignment, user. Returns whether it was created."""
+    _obj, created = Notification.objects.get_or_create(
+        key=key,
+        defaults={"organization_id": organization_id, "kind": kind, "subject": subject[:200], "body": body,
+                  **links},
+    )
+    return created
