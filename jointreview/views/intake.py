@@ -11,7 +11,7 @@ import mimetypes
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -49,6 +49,7 @@ from jointreview.selectors_intake import (
 from jointreview.services import intake
 from jointreview.services.documents import issued_document_render
 from jointreview.services.errors import ServiceError
+from jointreview.views.files import file_response
 
 
 def _fail(request, exc: ServiceError) -> None:
@@ -313,12 +314,10 @@ def application_accept(request, application_id):
 # --------------------------------------------------------------------------------------------- files
 
 
-def _file_response(fieldfile, *, filename: str, content_type: str) -> FileResponse:
-    inline = content_type == "application/pdf"
-    response = FileResponse(fieldfile.open("rb"), as_attachment=not inline, filename=filename,
-                            content_type=content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+def _file_response(fieldfile, *, filename: str, content_type: str):
+    """PDFs inline, anything else as a download."""
+    return file_response(fieldfile, filename=filename, content_type=content_type,
+                         as_attachment=content_type != "application/pdf")
 
 
 @login_required

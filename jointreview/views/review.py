@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -30,6 +30,7 @@ from jointreview.models import (
 from jointreview.services import review as svc
 from jointreview.services.documents import issued_document_render
 from jointreview.services.errors import PermissionDeniedError, ServiceError
+from jointreview.views.files import file_response
 from projects.models import AGENCY_ROLES, User
 
 PAGE_SIZE = 100
@@ -284,10 +285,8 @@ def document_version(request, assignment_id: int, version_id: int):
     """Inline PDF view (or ?download=1) of any version of the application's documents."""
     _a, dv = sel.access_document_version(request.user, assignment_id, version_id)
     download = request.GET.get("download") == "1" or dv.content_type != "application/pdf"
-    response = FileResponse(dv.file.open("rb"), as_attachment=download, filename=dv.original_name,
-                            content_type=dv.content_type or mimetypes.guess_type(dv.original_name)[0])
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return file_response(dv.file, filename=dv.original_name, as_attachment=download,
+                         content_type=dv.content_type or mimetypes.guess_type(dv.original_name)[0])
 
 
 # ---------------------------------------------------------------------------
@@ -344,10 +343,8 @@ def issued_file(request, document_id: int):
     doc = sel.access_issued_document(request.user, document_id)
     if not doc.file:
         doc = issued_document_render(document_id=doc.pk)  # the task has not run yet
-    response = FileResponse(doc.file.open("rb"), as_attachment=request.GET.get("download") == "1",
-                            filename=f"{doc.number}.pdf", content_type="application/pdf")
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return file_response(doc.file, filename=f"{doc.number}.pdf", content_type="application/pdf",
+                         as_attachment=request.GET.get("download") == "1")
 
 
 @login_required
@@ -452,7 +449,5 @@ def _download_name(att) -> str:
 @login_required
 def attachment_download(request, attachment_id: int):
     att = sel.access_opinion_attachment(request.user, attachment_id)
-    response = FileResponse(att.file.open("rb"), as_attachment=True, filename=_download_name(att),
-                            content_type=att.content_type or "application/octet-stream")
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return file_response(att.file, filename=_download_name(att), as_attachment=True,
+                         content_type=att.content_type or "application/octet-stream")
