@@ -15,9 +15,19 @@ import pytest
 
 from tests.browser.chromium import CHROMIUM, LAUNCH_ARGS
 
-# Playwright's sync API runs an asyncio event loop in the test thread; Django would otherwise refuse
-# ORM calls from it (SynchronousOnlyOperation) in fixtures and tests.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+@pytest.fixture(scope="package", autouse=True)
+def _allow_orm_beside_playwright():
+    """Playwright's sync API runs an asyncio event loop in the test thread; Django would otherwise refuse
+    ORM calls from it (SynchronousOnlyOperation) in fixtures and tests. Only for this package: the
+    variable must not leak into other tests (nor the subprocesses they start)."""
+    before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if before is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = before
 
 
 @pytest.fixture(scope="package")
