@@ -378,18 +378,21 @@ def test_accept_creates_one_assignment_per_agency_with_clocks_grants_and_fanout(
     assert {e.after["notify_status"] for e in events} == {"sent"}
 
 
-def test_accept_sends_mail_after_commit(world, mailoutbox=None):
+def test_accept_sends_mail_after_commit(world, django_capture_on_commit_callbacks):
     from django.core import mail
 
     app = ready_app(world)
     intake.application_accept(actor=world.centre, application=app)
     a = app.assignments.first()
-    fanout.assignment_notify(assignment_id=a.pk)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        fanout.assignment_notify(assignment_id=a.pk)
+        assert mail.outbox == []  # nothing leaves before the commit
+    assert len(callbacks) == 1
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [a.agency.email]
     assert Notification.objects.get(assignment=a).emailed_at is not None
 
 
-def test_mail_failure_is_not_fatal(world, monkeypatch):
+def test_mail_failure_is_not_fatal(world, monkeypatch, django_capture_on_commit_callbacks):
     app = ready_app(world)
     intake.application_accept(actor=world.centre, application=app)
     a = app.assignments.first()
@@ -398,7 +401,8 @@ def test_mail_failure_is_not_fatal(world, monkeypatch):
         raise OSError("smtp down")
 
     monkeypatch.setattr("jointreview.services.fanout.send_mail", boom)
-    assert fanout.assignment_notify(assignment_id=a.pk) is True
+    with django_capture_on_commit_callbacks(execute=True):
+        assert fanout.assignment_notify(assignment_id=a.pk) is True
     n = Notification.objects.get(assignment=a)
     assert n.emailed_at is None
     a.refresh_from_db()
