@@ -81,6 +81,21 @@ def _event_list(clock: Clock) -> list[workdays.ClockEvent]:
     return [workdays.ClockEvent(kind, on, days, reason) for kind, on, days, reason in rows]
 
 
+def _evaluate_batch(batch, today: date, calendar):
+    """(clock, status, as_of) for each clock of a locked batch; a clock whose stored events cannot be
+    evaluated is logged and skipped (the sweeps must go on for the others)."""
+    events_by_clock = _events_by_clock(batch)
+    for clock in batch:
+        events = events_by_clock[clock.pk]
+        as_of = _as_of(events, today)
+        try:
+            status = _evaluate(clock, events, as_of, calendar)
+        except ServiceError:
+            logger.exception("clock %s cannot be evaluated", clock.pk)
+            continue
+        yield clock, status, as_of
+
+
 def _events_by_clock(clocks: list[Clock]) -> dict[int, list[workdays.ClockEvent]]:
     """The events of a batch of clocks in one query, in sequence order, by clock id."""
     out: dict[int, list[workdays.ClockEvent]] = {c.pk: [] for c in clocks}
@@ -418,15 +433,7 @@ def clock_sweep(*, today: date | None = None, batch_size: int = SWEEP_BATCH) -> 
             if not batch:
                 break
             last_pk = batch[-1].pk
-            events_by_clock = _events_by_clock(batch)
-            for clock in batch:
-                events = events_by_clock[clock.pk]
-                as_of = _as_of(events, today)
-                try:
-                    status = _evaluate(clock, events, as_of, calendar)
-                except ServiceError:
-                    logger.exception("clock %s cannot be evaluated", clock.pk)
-                    continue
+            for clock, status, as_of in _evaluate_batch(batch, today, calendar):
                 stats["evaluated"] += 1
                 values = _cache_values(status, as_of)
                 old_light, old_state = clock.light, clock.state
@@ -652,16 +659,8 @@ def calendar_recompute(*, year: int | None = None, cause: str, today: date | Non
             if not batch:
                 break
             last_pk = batch[-1].pk
-            events_by_clock = _events_by_clock(batch)
             changes: list[DeadlineChange] = []
-            for clock in batch:
-                events = events_by_clock[clock.pk]
-                as_of = _as_of(events, today)
-                try:
-                    status = _evaluate(clock, events, as_of, calendar)
-                except ServiceError:
-                    logger.exception("clock %s cannot be evaluated", clock.pk)
-                    continue
+            for clock, status, as_of in _evaluate_batch(batch, today, calendar):
                 stats["clocks"] += 1
                 old_due, was_provisional = clock.due_date, clock.provisional
                 _save_cache(clock, _cache_values(status, as_of))
