@@ -1,4 +1,5 @@
-"""The beat schedule, in one place. Loaded into django-celery-beat by `manage.py sync_beat`."""
+"""The beat schedule, in one place (tasks/app.py sets it as beat_schedule; django-celery-beat's
+DatabaseScheduler copies these entries into its tables when beat starts)."""
 from __future__ import annotations
 
 BEAT_SCHEDULE: dict[str, dict] = {}
@@ -29,4 +30,11 @@ BEAT_SCHEDULE["consolidation-sweep"] = {
     "task": "jointreview.consolidation_sweep",
     "schedule": 300.0,  # completed rounds without a joint notice (a publish lost between commit and broker)
     "options": {"expires": 240},
+}
+
+# --- e-mail copies of notifications (off the fan-out's hot path) ---
+BEAT_SCHEDULE["notification-email-sweep"] = {
+    "task": "jointreview.notification_email_sweep",
+    "schedule": 60.0,
+    "options": {"expires": 50},
 }

@@ -6,8 +6,8 @@ The database is the source of truth: ``application_accept`` commits one Assignme
 - ``assignment_notify`` claims the row with a conditional update (pending -> sent) and creates the
   in-app Notification (unique ``key``) in the same transaction: a retry, a duplicate delivery, a
   worker killed mid-task (nothing committed -> the redelivered task does the work) or two deliveries
-  at once never create a second notification. The e-mail (the one external edge) goes out after
-  commit; a mail failure is logged, never fatal (the in-app notification is the record).
+  at once never create a second notification. Its e-mail copy goes out from
+  ``services.mail.notification_email_sweep`` (beat), off this hot path, with retries.
 - ``fanout_sweep`` (beat, every 60 s) re-dispatches assignments still pending after N seconds
   (a publish lost between commit and broker, a broker down at accept time) and marks them failed
   after ``settings.JR_FANOUT_MAX_ATTEMPTS`` re-dispatches, telling the centre.
@@ -22,7 +22,6 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -54,12 +53,12 @@ def assignment_notify(*, assignment_id: int) -> bool:
     One transaction: claim the row with a conditional update (pending -> sent), create the in-app
     notification (its unique ``key`` is a second guard) and the audit event. A worker killed before
     the commit leaves nothing behind, so the redelivered task does the work; a second delivery finds
-    the row claimed and does nothing. The e-mail (the one external edge) goes out after the commit.
+    the row claimed and does nothing. The e-mail copy is sent by the mail sweep (``services.mail``).
 
     Its commit is asynchronous on PostgreSQL (``synchronous_commit=off`` for this transaction only):
     if the server itself crashes within ~0.2 s the claim, the notification and the audit event are
-    lost together, the row is pending again and the sweep re-dispatches it (at worst one repeated
-    e-mail); nothing is ever half-done. This is the fan-out's hot path (8 per accepted application),
+    lost together, the row is pending again and the sweep re-dispatches it; nothing is ever
+    half-done. This is the fan-out's hot path (8 per accepted application),
     so on PostgreSQL it runs as one statement (``_notify_sql``); elsewhere (the SQLite demo) through
     the ORM (``_notify_portable``).
     """
@@ -72,12 +71,7 @@ def assignment_notify(*, assignment_id: int) -> bool:
     except IntegrityError:
         log.warning("assignment %s already has its notification; nothing sent", assignment_id)
         return False
-    if row is None:
-        return False  # already sent (or failed, or no such assignment)
-    notification_id, subject, body, email = row
-    if email:
-        transaction.on_commit(lambda: _send_mail_logged(notification_id, subject, body, email))
-    return True
+    return row is not None  # None: already sent (or failed, or no such assignment)
 
 
 _SQL: dict[str, str] = {}
@@ -119,7 +113,7 @@ def _notify_portable(assignment_id: int, delay: float):
                      after={"notify_status": NotifyStatus.SENT, "notification": notification.pk})
         if delay:
             time.sleep(delay)
-    return notification.pk, subject, body, a.agency.email
+    return (notification.pk,)
 
 
 def _notification_text(a: Assignment) -> tuple[str, str]:
@@ -136,7 +130,7 @@ def _notification_text(a: Assignment) -> tuple[str, str]:
 
 def _notify_sql() -> str:
     """PostgreSQL: the whole of ``_notify_portable`` as ONE statement (claim, notification, audit event,
-    asynchronous commit), returning what the e-mail needs. Table names from the models' meta; values
+    asynchronous commit), returning the new notification's id. Table names from the models' meta; values
     are parameters. ``test_fanout_paths`` checks that both paths write the same rows."""
     from jointreview.models import Application, Workflow
     from projects.models import Project
@@ -150,7 +144,7 @@ def _notify_sql() -> str:
             RETURNING id, application_id, agency_id, due_date, round_number
         ),
         info AS (
-            SELECT c.id, c.application_id, c.agency_id, c.round_number, o.name AS agency_name, o.email,
+            SELECT c.id, c.application_id, c.agency_id, c.round_number, o.name AS agency_name,
                    ap.number, p.name AS project, w.name AS workflow,
                    coalesce(to_char(c.due_date, 'YYYY-MM-DD'), '—') AS due, cfg.v
               FROM claimed c
@@ -181,17 +175,8 @@ def _notify_sql() -> str:
                    jsonb_build_object('notify_status', 'sent', 'notification', n.id), ''
               FROM info CROSS JOIN n
         )
-        SELECT n.id, n.subject, n.body, info.email FROM n CROSS JOIN info
+        SELECT n.id FROM n
     """  # noqa: S608
-
-
-def _send_mail_logged(notification_id: int, subject: str, body: str, to: str) -> None:
-    try:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
-    except Exception:
-        log.warning("mail to %s for notification %s failed", to, notification_id, exc_info=True)
-        return
-    Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(emailed_at=timezone.now())
 
 
 def fanout_sweep(*, older_than_s: int = 60, batch: int = 200) -> dict[str, int]:

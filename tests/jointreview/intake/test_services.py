@@ -378,36 +378,64 @@ def test_accept_creates_one_assignment_per_agency_with_clocks_grants_and_fanout(
     assert {e.after["notify_status"] for e in events} == {"sent"}
 
 
-def test_accept_sends_mail_after_commit(world, django_capture_on_commit_callbacks):
+def test_notify_leaves_the_mail_to_the_sweep(world, django_capture_on_commit_callbacks):
     from django.core import mail
 
+    from jointreview.services.mail import notification_email_sweep
+
     app = ready_app(world)
     intake.application_accept(actor=world.centre, application=app)
     a = app.assignments.first()
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+    with django_capture_on_commit_callbacks(execute=True):
         fanout.assignment_notify(assignment_id=a.pk)
-        assert mail.outbox == []  # nothing leaves before the commit
-    assert len(callbacks) == 1
+    assert mail.outbox == []  # the fan-out's hot path sends nothing itself
+    assert notification_email_sweep() == {"sent": 1, "failed": 0}
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [a.agency.email]
+    assert app.number in mail.outbox[0].subject
     assert Notification.objects.get(assignment=a).emailed_at is not None
+    assert notification_email_sweep() == {"sent": 0, "failed": 0}  # never twice
+    assert len(mail.outbox) == 1
 
 
-def test_mail_failure_is_not_fatal(world, monkeypatch, django_capture_on_commit_callbacks):
+def test_mail_failure_is_retried_by_the_next_sweep(world, monkeypatch):
+    from django.core import mail
+
+    from jointreview.services import mail as mail_service
+
     app = ready_app(world)
     intake.application_accept(actor=world.centre, application=app)
     a = app.assignments.first()
+    assert fanout.assignment_notify(assignment_id=a.pk) is True
 
     def boom(*args, **kwargs):
         raise OSError("smtp down")
 
-    monkeypatch.setattr("jointreview.services.fanout.send_mail", boom)
-    with django_capture_on_commit_callbacks(execute=True):
-        assert fanout.assignment_notify(assignment_id=a.pk) is True
+    monkeypatch.setattr(mail_service, "send_mail", boom)
+    assert mail_service.notification_email_sweep() == {"sent": 0, "failed": 1}
     n = Notification.objects.get(assignment=a)
     assert n.emailed_at is None
     a.refresh_from_db()
-    assert a.notify_status == "sent"
+    assert a.notify_status == "sent"  # the in-app notification stands
+    monkeypatch.undo()
+    assert mail_service.notification_email_sweep() == {"sent": 1, "failed": 0}
+    assert len(mail.outbox) == 1
 
+
+def test_old_notifications_are_not_mailed(world):
+    import datetime
+
+    from django.core import mail
+    from django.utils import timezone
+
+    from jointreview.services.mail import notification_email_sweep
+
+    app = ready_app(world)
+    intake.application_accept(actor=world.centre, application=app)
+    a = app.assignments.first()
+    fanout.assignment_notify(assignment_id=a.pk)
+    later = timezone.now() + datetime.timedelta(days=2)
+    assert notification_email_sweep(now=later) == {"sent": 0, "failed": 0}
+    assert mail.outbox == []
 
 def test_accepting_twice_is_a_409_and_creates_nothing(world):
     app = ready_app(world)
