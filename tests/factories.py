@@ -57,6 +57,7 @@ class SpecialityFactory(factory.django.DjangoModelFactory):
 class OrganizationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Organization
+        skip_postgeneration_save = True  # organization_group() saves what it changes
 
     name = factory.Sequence(lambda n: f"机构{n}")
     kind = OrganizationKind.AGENCY
