@@ -1,4 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db import transaction
+
+from jointreview import admin_projects  # noqa: F401  (registers the projects app models)
+from jointreview.admin_audit import AuditedAdmin
+from jointreview.services import clocks as clock_service
+from jointreview.services.errors import ServiceError
 
 from .models import (
     Application,
@@ -47,13 +53,14 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 # --- catalogue: edited by the centre admin -------------------------------------------------
 @admin.register(Stage)
-class StageAdmin(admin.ModelAdmin):
+class StageAdmin(AuditedAdmin):
     list_display = ["code", "name", "lead_agency", "cap_days", "counts_to_timeline"]
 
 
 @admin.register(Workflow)
-class WorkflowAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "kind", "stage", "lead_agency", "limit_value", "limit_unit", "single_fee"]
+class WorkflowAdmin(AuditedAdmin):
+    list_display = ["code", "name", "kind", "stage", "lead_agency", "lead_reads_all", "limit_value", "limit_unit",
+                    "single_fee"]
     list_filter = ["kind", "stage"]
 
 
@@ -63,7 +70,7 @@ class MaterialInline(admin.TabularInline):
 
 
 @admin.register(Item)
-class ItemAdmin(admin.ModelAdmin):
+class ItemAdmin(AuditedAdmin):
     list_display = [
         "code", "name", "workflow", "agency", "competitive", "promised_limit_value", "promised_limit_unit",
         "legal_limit_value", "allows_deferral", "allows_commitment", "fee",
@@ -74,21 +81,21 @@ class ItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(Material)
-class MaterialAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "item", "essential", "accepted_types"]
-    list_filter = ["essential", "item__workflow"]
+class MaterialAdmin(AuditedAdmin):
+    list_display = ["code", "name", "item", "essential", "shared", "accepted_types"]
+    list_filter = ["essential", "shared", "item__workflow"]
     search_fields = ["code", "name"]
 
 
 @admin.register(RegionalEvaluation)
-class RegionalEvaluationAdmin(admin.ModelAdmin):
+class RegionalEvaluationAdmin(AuditedAdmin):
     list_display = ["title", "zone", "mode", "valid_from", "valid_to"]
     list_filter = ["zone", "mode"]
     filter_horizontal = ["items"]
 
 
 @admin.register(FindingTemplate)
-class FindingTemplateAdmin(admin.ModelAdmin):
+class FindingTemplateAdmin(AuditedAdmin):
     list_display = ["speciality", "standard", "clause", "mandatory", "text"]
     list_filter = ["speciality", "mandatory"]
     search_fields = ["standard", "clause", "text"]
@@ -96,9 +103,39 @@ class FindingTemplateAdmin(admin.ModelAdmin):
 
 @admin.register(CalendarDay)
 class CalendarDayAdmin(admin.ModelAdmin):
+    """Through the clock service: audited, and every deadline the day moves is recomputed (with a
+    DeadlineChange row)."""
+
     list_display = ["date", "is_workday", "name", "source"]
     list_filter = ["is_workday"]
     date_hierarchy = "date"
+    actions = ["delete_days"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["date"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        row = clock_service.calendar_day_set(actor=request.user, day=obj.date, is_workday=obj.is_workday,
+                                             name=obj.name, source=obj.source)
+        obj.pk, obj._state.adding = row.pk, False
+
+    def delete_model(self, request, obj):
+        clock_service.calendar_day_delete(actor=request.user, day=obj.date)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.action(description="删除所选日历调整 Delete the selected days (deadlines are recomputed)",
+                  permissions=["delete"])
+    def delete_days(self, request, queryset):
+        try:
+            with transaction.atomic():
+                for row in queryset:
+                    clock_service.calendar_day_delete(actor=request.user, day=row.date)
+        except ServiceError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
 
 
 @admin.register(CalendarYear)
@@ -143,7 +180,7 @@ for model, fields in [
     (Clock, ["id", "kind", "state", "started_on", "due_date", "light", "provisional"]),
     (ClockEvent, ["clock", "seq", "kind", "on", "days", "reason", "actor"]),
     (DeadlineChange, ["clock", "old_due", "new_due", "was_provisional", "cause", "changed_at"]),
-    (AuditEvent, ["at", "actor", "verb", "target_type", "target_id", "application"]),
+    (AuditEvent, ["at", "actor_name", "actor_organization", "verb", "target_type", "target_id", "application"]),
     (Notification, ["created_at", "organization", "kind", "subject", "read_at"]),
 ]:
     admin.site.register(model, type(f"{model.__name__}Admin", (ReadOnlyAdmin,), {"list_display": fields}))

@@ -8,10 +8,18 @@ from __future__ import annotations
 
 from django.contrib.auth.backends import BaseBackend
 
+# Apps only a superuser administers: beat schedules (switching off a safety net), groups and raw
+# permissions (membership follows the organization; grants are written by the services).
+SUPERUSER_APPS = frozenset({"django_celery_beat", "auth", "guardian"})
+
 
 class CentreAdminBackend(BaseBackend):
     def has_perm(self, user_obj, perm, obj=None):
-        return bool(obj is None and user_obj.is_active and getattr(user_obj, "role", "") == "centre_admin")
+        if obj is not None or perm.split(".", 1)[0] in SUPERUSER_APPS:
+            return False
+        return bool(user_obj.is_active and getattr(user_obj, "role", "") == "centre_admin")
 
     def has_module_perms(self, user_obj, app_label):
+        if app_label in SUPERUSER_APPS:
+            return False
         return bool(user_obj.is_active and getattr(user_obj, "role", "") == "centre_admin")

@@ -122,6 +122,13 @@ ITEMS = [
 ]
 
 
+# Portions (DOMAIN 6; issue 8): materials every agency of the application reads, and the workflows
+# whose lead agency (牵头单位) reads every material. Anything else is read only by the agency of the
+# material's item.
+SHARED_MATERIALS = {"site-plan", "drawings"}  # 总平面图; 施工图设计文件(全专业) is every speciality's base
+LEAD_READS_ALL = {"53"}  # the drawing-review centre leads 联合审图 and reads the whole set
+
+
 @transaction.atomic
 def seed_catalogue() -> dict[str, int]:
     """Create the specialities, agencies, stages, workflows, items and materials that are missing."""
@@ -152,7 +159,7 @@ def seed_catalogue() -> dict[str, int]:
             code=code,
             defaults=dict(
                 kind=kind, name=name, stage=stages[stage], lead_agency=agencies[lead], limit_value=limit,
-                limit_unit=unit, single_fee=single_fee, certificate_title=cert,
+                limit_unit=unit, single_fee=single_fee, certificate_title=cert, lead_reads_all=code in LEAD_READS_ALL,
             ),
         )
         created["workflows"] += new
@@ -174,7 +181,8 @@ def seed_catalogue() -> dict[str, int]:
         for m_order, (m_code, m_name, essential, types) in enumerate(materials):
             _, new = Material.objects.get_or_create(
                 item=item, code=m_code,
-                defaults=dict(name=m_name, essential=essential, accepted_types=types, order=m_order),
+                defaults=dict(name=m_name, essential=essential, accepted_types=types, order=m_order,
+                              shared=m_code in SHARED_MATERIALS),
             )
             created["materials"] += new
     return created

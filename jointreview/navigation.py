@@ -25,11 +25,13 @@ def links_for(user) -> dict[str, list[dict[str, str]]]:
 
 
 def home_links(user) -> list[dict[str, str]]:
+    from jointreview import policy
+
     links = links_for(user)
-    if user.is_owner:
+    if policy.can_register_project(user):
         return links["owner"]
-    if user.is_agency:
+    if policy.can_use_inbox(user):
         return links["agency"]
-    if user.is_centre:
+    if policy.can_coordinate(user):
         return links["centre"]
     return []

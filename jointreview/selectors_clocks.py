@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from jointreview import workdays
+from jointreview import policy, workdays
 from jointreview.calendar import get_calendar, missing_years
 from jointreview.models import (
     Application,
@@ -40,7 +40,7 @@ COUNTED_APPLICATIONS = Q(workflow__stage__counts_to_timeline=True) | Q(workflow_
 
 def clock_list(user, *, light: str = "", provisional: bool = False) -> QuerySet[Clock]:
     """Every open (running or paused) clock, red first, then yellow, then by due date."""
-    if not getattr(user, "is_centre", False):
+    if not policy.can_watch_clocks(user):
         return Clock.objects.none()
     qs = (
         Clock.objects.filter(state__in=OPEN_STATES)
@@ -63,7 +63,7 @@ def clock_list(user, *, light: str = "", provisional: bool = False) -> QuerySet[
 
 def clock_counts(user) -> dict[str, int]:
     """Open clocks per light (for the filter bar)."""
-    if not getattr(user, "is_centre", False):
+    if not policy.can_watch_clocks(user):
         return {}
     from django.db.models import Count
 
@@ -93,7 +93,7 @@ def _reverse(clock: Clock, name: str):
 
 
 def recent_deadline_changes(user, *, limit: int = 20) -> QuerySet[DeadlineChange]:
-    if not getattr(user, "is_centre", False):
+    if not policy.can_watch_clocks(user):
         return DeadlineChange.objects.none()
     return DeadlineChange.objects.select_related("clock").order_by("-changed_at", "-pk")[:limit]
 
@@ -216,7 +216,7 @@ def project_timeline(project: Project, today: date | None = None) -> ProjectTime
 
 def project_timelines(user, *, today: date | None = None, limit: int = 100) -> list[ProjectTimeline]:
     """Timelines of projects with a started stage 1-3 clock, red first (centre users only)."""
-    if not getattr(user, "is_centre", False):
+    if not policy.can_watch_clocks(user):
         return []
     today = today or timezone.localdate()
     projects = (

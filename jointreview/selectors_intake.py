@@ -1,18 +1,12 @@
-"""Permission-aware reads of the intake (DESIGN.md 3.3): who may see which project, application,
-document and survey report. Missing and not-yours answer the same 404 (``access.not_found``).
-
-- centre users (coordinator/admin) read everything;
-- owners read their organization's projects and applications;
-- agencies read an application only through an assignment of theirs (guardian ``view_application``
-  granted at acceptance), documents through ``view_document`` grants, and of the survey reports of
-  多测合一 only their own department's (the surveying firm reads every report of its assignment).
+"""Reads of the intake that are not permission decisions: the window queue, an application's items,
+materials and one-time notices, the intermediary registry. Who may see what is decided in
+``jointreview.policy`` (projects, applications, documents, survey reports).
 """
 from __future__ import annotations
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
-from guardian.shortcuts import get_objects_for_user
 
-from jointreview.access import not_found
+from jointreview import policy
 from jointreview.models import (
     Application,
     ApplicationItem,
@@ -24,76 +18,15 @@ from jointreview.models import (
     IssuedKind,
     Item,
     Opinion,
-    SurveyReport,
 )
-from projects.models import AgencyType, Document, DocumentVersion, Organization, OrganizationKind, Project
+from projects.models import AgencyType, DocumentVersion, Organization, OrganizationKind
 
-OWNER_PERMS = {"view", "edit"}
-CENTRE_PERMS = {"view", "check"}
-AGENCY_PERMS = {"view"}
-
-
-# --------------------------------------------------------------------------------------------- projects
-
-
-def projects_for(user) -> QuerySet[Project]:
-    qs = Project.objects.select_related("owner", "zone")
-    if user.is_centre:
-        return qs
-    if user.is_owner and user.organization_id:
-        return qs.filter(owner_id=user.organization_id)
-    return qs.none()
-
-
-def access_project(user, project_id) -> Project:
-    try:
-        return projects_for(user).get(pk=project_id)
-    except (Project.DoesNotExist, ValueError, TypeError):
-        raise not_found("project") from None
-
-
-# --------------------------------------------------------------------------------------------- applications
-
-
-def applications_for(user) -> QuerySet[Application]:
-    qs = Application.objects.select_related("project__owner", "workflow__stage", "clock")
-    if user.is_centre:
-        return qs
-    if user.is_owner and user.organization_id:
-        return qs.filter(project__owner_id=user.organization_id)
-    if user.is_agency and user.organization_id:
-        # through assignments (and, for 多测合一 departments, their survey report) only
-        return qs.filter(
-            Q(pk__in=Assignment.objects.filter(agency_id=user.organization_id).values("application_id"))
-            | Q(pk__in=SurveyReport.objects.filter(department_id=user.organization_id).values("application_id"))
-        )
-    return qs.none()
-
-
-def access_application(user, application_id, perm: str = "view") -> Application:
-    """Fetch and authorise. perm: "view" (anyone concerned), "edit" (the owner), "check" (the centre)."""
-    if user.is_centre:
-        allowed = CENTRE_PERMS
-    elif user.is_owner:
-        allowed = OWNER_PERMS
-    elif user.is_agency:
-        allowed = AGENCY_PERMS
-    else:
-        allowed = set()
-    if perm not in allowed:
-        raise not_found("application")
-    try:
-        app = applications_for(user).get(pk=application_id)
-    except (Application.DoesNotExist, ValueError, TypeError):
-        raise not_found("application") from None
-    if user.is_agency and not user.has_perm("jointreview.view_application", app):
-        raise not_found("application")
-    return app
+# --------------------------------------------------------------------------------------------- window
 
 
 def window_queue(user) -> QuerySet[Application]:
     """The centre's queue: submitted applications first (oldest first), then the recent others."""
-    if not user.is_centre:
+    if not policy.can_use_window(user):
         return Application.objects.none()
     return (
         Application.objects.filter(status=ApplicationStatus.SUBMITTED)
@@ -118,78 +51,6 @@ def completeness_notices(app: Application) -> QuerySet[IssuedDocument]:
     return app.issued_documents.filter(kind=IssuedKind.COMPLETENESS_NOTICE).prefetch_related(
         "defects__material__item"
     ).order_by("-created_at")
-
-
-def access_issued_document(user, issued_id) -> IssuedDocument:
-    """Completeness notices: the centre, and the owner of the application (issued ones only)."""
-    try:
-        doc = IssuedDocument.objects.select_related("application__project").get(pk=issued_id)
-    except (IssuedDocument.DoesNotExist, ValueError, TypeError):
-        raise not_found("document") from None
-    if user.is_centre:
-        return doc
-    if (
-        user.is_owner and doc.application.project.owner_id == user.organization_id
-        and doc.state == IssuedDocument.State.ISSUED
-    ):
-        return doc
-    raise not_found("document")
-
-
-# --------------------------------------------------------------------------------------------- documents
-
-
-def can_read_document(user, document: Document) -> bool:
-    if user.is_centre:
-        return True
-    if user.is_owner:
-        return document.project.owner_id == user.organization_id
-    if user.is_agency:
-        return user.has_perm("projects.view_document", document)
-    return False
-
-
-def access_document_version(user, version_id) -> DocumentVersion:
-    """Owner of the project, the centre, or an agency granted the document (assignment or own report)."""
-    try:
-        version = DocumentVersion.objects.select_related("document__project").get(pk=version_id)
-    except (DocumentVersion.DoesNotExist, ValueError, TypeError):
-        raise not_found("document") from None
-    if not can_read_document(user, version.document):
-        raise not_found("document")
-    if user.is_agency and version.document.material_code.startswith("survey-report-"):
-        # a department sees only its own report; the surveying firm sees those of its assignments
-        own = SurveyReport.objects.filter(document_version__document=version.document).filter(
-            Q(department_id=user.organization_id)
-            | Q(application__assignments__agency_id=user.organization_id)
-        )
-        if not own.exists():
-            raise not_found("document")
-    return version
-
-
-# --------------------------------------------------------------------------------------------- 多测合一
-
-
-def survey_reports_for(user, app: Application) -> QuerySet[SurveyReport]:
-    qs = app.survey_reports.select_related("department", "document_version")
-    if user.is_centre or (user.is_owner and app.project.owner_id == user.organization_id):
-        return qs
-    if user.is_agency:
-        if app.assignments.filter(agency_id=user.organization_id).exists():
-            return qs  # the surveying firm delivers every report
-        return qs.filter(department_id=user.organization_id)
-    return qs.none()
-
-
-def access_survey_report(user, report_id) -> SurveyReport:
-    try:
-        report = SurveyReport.objects.select_related("application__project", "department").get(pk=report_id)
-    except (SurveyReport.DoesNotExist, ValueError, TypeError):
-        raise not_found("report") from None
-    if not survey_reports_for(user, report.application).filter(pk=report.pk).exists():
-        raise not_found("report")
-    return report
 
 
 # --------------------------------------------------------------------------------------------- registry
@@ -221,17 +82,3 @@ def on_time_rate(org) -> float | None:
     if not getattr(org, "signed_count", 0):
         return None
     return org.on_time_count / org.signed_count
-
-
-def visible_assignments(user) -> QuerySet[Assignment]:
-    """An agency sees only its own assignments; the centre all; owners those of their applications."""
-    qs = Assignment.objects.select_related("application__project", "agency", "clock")
-    if user.is_centre:
-        return qs
-    if user.is_agency and user.organization_id:
-        return get_objects_for_user(
-            user, "jointreview.view_assignment", klass=qs, accept_global_perms=False
-        )
-    if user.is_owner and user.organization_id:
-        return qs.filter(application__project__owner_id=user.organization_id)
-    return qs.none()

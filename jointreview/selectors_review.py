@@ -8,21 +8,19 @@ Visibility rules:
   reviewer those where they are A or B;
 - the owner sees signed opinions only through ISSUED notices; drafts of notices only the centre;
 - the centre reads everything (never writes an agency's opinion).
-``access_*`` raise Http404 alike for "missing" and "not yours".
+Who may see what is decided in ``jointreview.policy``; these reads apply it.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
-from jointreview.access import not_found
+from jointreview import policy
 from jointreview.models import (
     OPEN_ASSIGNMENT_STATUSES,
     Application,
     ApplicationItem,
-    ApplicationMaterial,
     ApplicationStatus,
     Assignment,
     AssignmentStatus,
@@ -36,24 +34,17 @@ from jointreview.models import (
     PauseRequest,
     ReviewRound,
 )
-from jointreview.services.review import _is_writer, certificate_outstanding
+from jointreview.services.review import certificate_outstanding
 from projects.models import DocumentVersion
 
 INBOX_STATES = [(s.value, s.label) for s in AssignmentStatus]
 LIGHTS = [(c.value, c.label) for c in Light]
 
 
-def _agency_of(user) -> int | None:
-    return user.organization_id if getattr(user, "is_agency", False) else None
-
-
 def inbox(user, *, state: str = "", light: str = "", reviewer: str = "", workflow: str = "") -> QuerySet:
     """The agency's own assignments, newest work first; constant query count (one + one prefetch)."""
-    agency_id = _agency_of(user)
-    if agency_id is None:
-        return Assignment.objects.none()
-    qs = Assignment.objects.filter(agency_id=agency_id).exclude(status=AssignmentStatus.CANCELLED)
-    if not user.is_agency_lead:
+    qs = policy.agency_assignments(user).exclude(status=AssignmentStatus.CANCELLED)
+    if not policy.inbox_is_lead(user):
         qs = qs.filter(Q(reviewer=user) | Q(backup=user))
     if state:
         qs = qs.filter(status=state)
@@ -76,67 +67,10 @@ def inbox(user, *, state: str = "", light: str = "", reviewer: str = "", workflo
     )
 
 
-def _assignment_qs() -> QuerySet:
-    return Assignment.objects.select_related(
-        "application__project__owner", "application__workflow", "agency", "clock", "reviewer", "backup", "round",
-        "previous",
-    )
-
-
-def can_view_assignment(user, a: Assignment) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if user.is_centre:
-        return True
-    return bool(user.is_agency and user.organization_id == a.agency_id)
-
-
-def access_assignment(user, assignment_id: int, perm: str = "view") -> Assignment:
-    """perm: view (agency members, centre), review (acting reviewer or lead), lead (agency lead)."""
-    a = _assignment_qs().filter(pk=assignment_id).first()
-    if a is None or not can_view_assignment(user, a):
-        raise not_found("assignment")
-    if perm == "review" and not _is_writer(user, a):
-        raise PermissionDenied("only the acting reviewer or the agency lead may do this")
-    if perm == "lead" and not (user.is_agency_lead and user.organization_id == a.agency_id):
-        raise PermissionDenied("only the agency lead may do this")
-    return a
-
-
-def _notice_issued(round_id: int) -> bool:
-    return IssuedDocument.objects.filter(
-        round_id=round_id, kind=IssuedKind.JOINT_NOTICE, state=IssuedDocument.State.ISSUED
-    ).exists()
-
-
-def can_view_opinion(user, op: Opinion) -> bool:
-    a = op.assignment
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if user.is_centre:
-        return True
-    if user.is_agency:
-        return user.organization_id == a.agency_id
-    if user.is_owner and user.organization_id == a.application.project.owner_id:
-        return op.state == Opinion.State.SIGNED and _notice_issued(a.round_id)
-    return False
-
-
-def access_opinion(user, opinion_id: int) -> Opinion:
-    op = (
-        Opinion.objects.select_related("assignment__application__project", "assignment__agency", "signed_by",
-                                       "author", "supersedes")
-        .filter(pk=opinion_id).first()
-    )
-    if op is None or not can_view_opinion(user, op):
-        raise not_found("opinion")
-    return op
-
-
 def assignment_opinions(user, a: Assignment) -> list[Opinion]:
     """Every version of the assignment's opinion the user may read (oldest first), with findings."""
     qs = (
-        Opinion.objects.filter(assignment=a)
+        policy.readable_opinions(user, a)
         .select_related("signed_by", "author")
         .prefetch_related(
             Prefetch("findings", queryset=Finding.objects.select_related(
@@ -146,9 +80,7 @@ def assignment_opinions(user, a: Assignment) -> list[Opinion]:
         )
         .order_by("version")
     )
-    if user.is_centre or (user.is_agency and user.organization_id == a.agency_id):
-        return list(qs)
-    return []
+    return list(qs)
 
 
 def carried_findings(a: Assignment) -> list[Finding]:
@@ -172,62 +104,10 @@ def finding_templates(a: Assignment) -> list[FindingTemplate]:
     return list(qs.order_by("speciality__name", "standard", "clause")[:200])
 
 
-def application_document_versions(a: Assignment) -> list[DocumentVersion]:
-    """Every version of every document of the application (the reviewer reads them all)."""
-    doc_ids = ApplicationMaterial.objects.filter(application_id=a.application_id).exclude(document=None).values(
-        "document_id"
-    )
-    return list(
-        DocumentVersion.objects.filter(document_id__in=doc_ids)
-        .select_related("document").order_by("document__material_code", "-number")
-    )
-
-
-def access_document_version(user, assignment_id: int, version_id: int) -> tuple[Assignment, DocumentVersion]:
-    a = access_assignment(user, assignment_id, "view")
-    doc_ids = ApplicationMaterial.objects.filter(application_id=a.application_id).exclude(document=None).values(
-        "document_id"
-    )
-    dv = DocumentVersion.objects.filter(pk=version_id, document_id__in=doc_ids).select_related("document").first()
-    if dv is None:
-        raise not_found("document version")
-    return a, dv
-
-
-def can_view_application(user, app: Application) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if user.is_centre:
-        return True
-    if user.is_owner:
-        return user.organization_id == app.project.owner_id
-    if user.is_agency:
-        return Assignment.objects.filter(application=app, agency_id=user.organization_id).exists()
-    return False
-
-
-def access_application(user, application_id: int) -> Application:
-    app = Application.objects.select_related("project__owner", "workflow", "clock").filter(pk=application_id).first()
-    if app is None or not can_view_application(user, app):
-        raise not_found("application")
-    return app
-
-
-def can_view_issued(user, doc: IssuedDocument) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if user.is_centre:
-        return True
-    if doc.state != IssuedDocument.State.ISSUED:
-        return False
-    return can_view_application(user, doc.application)
-
-
-def access_issued_document(user, document_id: int) -> IssuedDocument:
-    doc = IssuedDocument.objects.select_related("application__project", "round").filter(pk=document_id).first()
-    if doc is None or not can_view_issued(user, doc):
-        raise not_found("document")
-    return doc
+def application_document_versions(user, a: Assignment) -> list[DocumentVersion]:
+    """The versions of the application's documents the user may read on this assignment (the
+    agency: its portion and the shared materials; the centre: all)."""
+    return list(policy.readable_versions(user, a).order_by("document__material_code", "-number"))
 
 
 @dataclass
@@ -241,13 +121,15 @@ class RoundView:
 def application_rounds(user, app: Application) -> list[RoundView]:
     """Round history as the user may see it: agencies see only their own assignments' details."""
     rounds = list(app.rounds.order_by("number"))
-    assignments = list(
-        Assignment.objects.filter(application=app).select_related("agency", "clock", "reviewer")
-        .order_by("round_number", "agency__name")
-    )
-    docs = list(IssuedDocument.objects.filter(application=app).order_by("created_at"))
-    if not user.is_centre:
-        docs = [d for d in docs if d.state == IssuedDocument.State.ISSUED]
+    assignments = Assignment.objects.filter(application=app)
+    if not (policy.can_coordinate(user) or policy.can_edit_application(user, app)):
+        assignments = assignments.filter(pk__in=policy.agency_assignments(user).values("pk"))  # its own only
+    assignments = list(assignments.select_related("agency", "clock", "reviewer").order_by("round_number",
+                                                                                          "agency__name"))
+    docs = [
+        d for d in IssuedDocument.objects.filter(application=app).select_related("application__project")
+        .order_by("created_at") if policy.can_view_issued(user, d)
+    ]
     out = []
     for r in rounds:
         out.append(RoundView(
@@ -261,7 +143,7 @@ def application_rounds(user, app: Application) -> list[RoundView]:
 
 def findings_to_answer(user, app: Application) -> list[Finding]:
     """Open findings of the current round's 'revise' opinions, once the notice is issued (owner view)."""
-    if not (user.is_owner and user.organization_id == app.project.owner_id) and not user.is_centre:
+    if not (policy.can_edit_application(user, app) or policy.can_coordinate(user)):
         return []
     if app.status != ApplicationStatus.REVISION:
         return []
@@ -283,10 +165,8 @@ def findings_to_answer(user, app: Application) -> list[Finding]:
 
 def other_issued(user, app: Application) -> list[IssuedDocument]:
     """Certificates and documents without a round, as the user may see them."""
-    qs = IssuedDocument.objects.filter(application=app, round__isnull=True)
-    if not user.is_centre:
-        qs = qs.filter(state=IssuedDocument.State.ISSUED)
-    return list(qs.order_by("created_at"))
+    qs = IssuedDocument.objects.filter(application=app, round__isnull=True).select_related("application__project")
+    return [d for d in qs.order_by("created_at") if policy.can_view_issued(user, d)]
 
 
 @dataclass
@@ -299,8 +179,7 @@ class Coordination:
 
 def coordination(user) -> Coordination:
     """The centre's worklist: pause requests, draft joint notices, applications ready for a certificate."""
-    if not getattr(user, "is_centre", False):
-        raise PermissionDenied("only the centre")
+    policy.require_centre(user)
     pauses = list(
         PauseRequest.objects.filter(status=PauseRequest.Status.REQUESTED)
         .select_related("assignment__agency", "assignment__application__project", "requested_by")
@@ -345,23 +224,10 @@ def verify_lookup(code: str) -> IssuedDocument | None:
 # ---------------------------------------------------------------------------
 
 
-def access_opinion_attachment(user, attachment_id: int) -> OpinionAttachment:
-    """The attachment if the user may read its opinion: the assignment's agency and the centre
-    always; the application's owner only for a signed opinion once the round's joint notice is
-    ISSUED (never a draft's). Everyone else: 404, as for a missing one."""
-    att = (
-        OpinionAttachment.objects.select_related("opinion__assignment__application__project")
-        .filter(pk=attachment_id).first()
-    )
-    if att is None or not can_view_opinion(user, att.opinion):
-        raise not_found("attachment")
-    return att
-
-
 def issued_round_attachments(user, app: Application) -> dict[int, list[OpinionAttachment]]:
     """round id -> the attachments of the opinions an ISSUED joint notice lists, as the user may
     download them (an agency only its own); one query for the notices, one for the attachments."""
-    if not can_view_application(user, app):
+    if not policy.can_view_application(user, app):
         return {}
     notices = IssuedDocument.objects.filter(
         application=app, kind=IssuedKind.JOINT_NOTICE, state=IssuedDocument.State.ISSUED
@@ -377,8 +243,8 @@ def issued_round_attachments(user, app: Application) -> dict[int, list[OpinionAt
         opinion_id__in=list(opinion_round), opinion__state=Opinion.State.SIGNED,
         opinion__assignment__application=app,
     ).select_related("opinion__assignment__agency").order_by("opinion__assignment__agency__name", "pk")
-    if user.is_agency:
-        qs = qs.filter(opinion__assignment__agency_id=user.organization_id)
+    if not policy.can_coordinate(user) and not policy.can_edit_application(user, app):
+        qs = qs.filter(opinion__assignment__in=policy.agency_assignments(user))
     out: dict[int, list[OpinionAttachment]] = {}
     for att in qs:
         out.setdefault(opinion_round[att.opinion_id], []).append(att)

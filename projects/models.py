@@ -232,7 +232,6 @@ class Project(models.Model):
         ordering = ["-created_at"]
         verbose_name = "项目 project"
         verbose_name_plural = "项目 projects"
-        permissions = [("view_project_documents", "Can view the project's documents")]
         constraints = [
             models.CheckConstraint(condition=models.Q(floor_area__gte=0), name="project_floor_area_nonneg"),
             models.CheckConstraint(

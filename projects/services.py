@@ -40,7 +40,17 @@ def user_create(
     else:
         user.set_unusable_password()
     user.full_clean(exclude=["password"])
-    user.save()
-    if organization is not None:
-        user.groups.add(organization_group(organization))
+    user.save()  # the organization's group follows (projects/signals.py)
     return user
+
+
+def sync_organization_group(user: User) -> None:
+    """Make the user a member of its organization's group and of no other organization's group."""
+    if user.pk is None:
+        return
+    want = {organization_group(user.organization).pk} if user.organization_id else set()
+    have = set(user.groups.filter(organization__isnull=False).values_list("pk", flat=True))
+    if have - want:
+        user.groups.remove(*(have - want))
+    if want - have:
+        user.groups.add(*(want - have))

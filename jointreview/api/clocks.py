@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.urls import path
 from rest_framework import generics, permissions, serializers
 
+from jointreview import policy
 from jointreview.models import Clock, Light
 from jointreview.selectors_clocks import clock_list, clock_subject
 
@@ -12,7 +13,7 @@ class IsCentre(permissions.BasePermission):
     message = "时限监察仅限中心人员 Clocks are visible to centre staff only."
 
     def has_permission(self, request, view):
-        return bool(request.user and request.user.is_authenticated and getattr(request.user, "is_centre", False))
+        return policy.can_watch_clocks(request.user)
 
 
 class ClockSerializer(serializers.ModelSerializer):

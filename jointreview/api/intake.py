@@ -7,8 +7,9 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
+from jointreview import policy
 from jointreview.models import Application, ApplicationItem
-from jointreview.selectors_intake import access_application, applications_for
+from jointreview.policy import access_application, applications_for
 from jointreview.services import intake
 from jointreview.services.errors import ServiceError
 
@@ -86,11 +87,9 @@ def _error(exc: ServiceError) -> Response:
 
 class _CentreAction(generics.GenericAPIView):
     def _app(self, request, pk):
-        if not request.user.is_centre:
-            # 404 if they may not even see it; otherwise 403: the action is what they may not do
-            access_application(request.user, pk, "view")
-            return None
-        return access_application(request.user, pk, "check")
+        # 404 if they may not even see it; otherwise 403: the action is what they may not do
+        app = access_application(request.user, pk, "view")
+        return app if policy.can_check_application(request.user, app) else None
 
 
 class AcceptView(_CentreAction):

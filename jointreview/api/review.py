@@ -1,8 +1,8 @@
 """The review API (/api/review/): inbox, assignment detail, opinion signing.
 
-Object permissions go through the selectors (DESIGN.md 5: DjangoObjectPermissions would refuse
-users holding only object grants): lists are filtered by ``selectors_review.inbox``, details by
-``access_assignment`` / ``access_opinion`` (404 alike for missing and not yours).
+Object permissions go through ``jointreview.policy`` (DjangoObjectPermissions would refuse users
+holding only object grants): lists are filtered by ``selectors_review.inbox``, details by
+``policy.access_assignment`` / ``policy.access_opinion`` (404 alike for missing and not yours).
 """
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
+from jointreview import policy
 from jointreview import selectors_review as sel
 from jointreview.models import Assignment, Finding, Opinion
 from jointreview.services import review as svc
@@ -72,7 +73,7 @@ class InboxView(generics.ListAPIView):
     serializer_class = InboxSerializer
 
     def get_queryset(self):
-        if not self.request.user.is_agency:
+        if not policy.can_use_inbox(self.request.user):
             raise PermissionDenied("the inbox is for review agencies")
         params = self.request.query_params
         return sel.inbox(self.request.user, **{k: params.get(k, "") for k in ("state", "light", "reviewer",
@@ -83,7 +84,7 @@ class AssignmentDetailView(generics.GenericAPIView):
     serializer_class = AssignmentDetailSerializer
 
     def get(self, request, pk: int):
-        a = sel.access_assignment(request.user, pk, "view")
+        a = policy.access_assignment(request.user, pk, "view")
         return Response(AssignmentDetailSerializer(a, context={"request": request}).data)
 
 
@@ -92,7 +93,7 @@ class OpinionSignView(generics.GenericAPIView):
 
     @extend_schema(request=None, responses=OpinionSerializer)
     def post(self, request, pk: int):
-        op = sel.access_opinion(request.user, pk)
+        op = policy.access_opinion(request.user, pk, "review")
         try:
             op = svc.opinion_sign(actor=request.user, opinion_id=op.pk)
         except ServiceError as exc:

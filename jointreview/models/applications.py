@@ -68,10 +68,6 @@ class Application(models.Model):
         ordering = ["-created_at"]
         verbose_name = "联合审批申请 application"
         verbose_name_plural = "联合审批申请 applications"
-        permissions = [
-            ("submit_application", "Can submit the application"),
-            ("check_application", "Can check completeness and accept the application"),
-        ]
         indexes = [models.Index(fields=["status"])]
 
     def __str__(self) -> str:

@@ -12,6 +12,12 @@ class AuditEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # who it was at the time (a snapshot): renaming a user or moving them rewrites no audit row
+    # (db_default: the fan-out's one-statement notify inserts audit rows in SQL, without an actor)
+    actor_name = models.CharField("操作人 actor", max_length=150, blank=True, default="", db_default="")
+    actor_organization = models.CharField("所属机构 organization", max_length=200, blank=True, default="",
+                                          db_default="")
+    actor_role = models.CharField("角色 role", max_length=30, blank=True, default="", db_default="")
     verb = models.CharField(max_length=60, db_index=True)
     target_type = models.CharField(max_length=60)
     target_id = models.CharField(max_length=40)
@@ -29,7 +35,8 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["target_type", "target_id"])]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.verb} {self.target_type}#{self.target_id}"
+        who = self.actor_name or "system"
+        return f"{self.at:%Y-%m-%d %H:%M} {who} {self.verb} {self.target_type}#{self.target_id}"
 
 
 class Notification(models.Model):

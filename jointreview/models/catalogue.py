@@ -61,6 +61,11 @@ class Workflow(models.Model):
     limit_unit = models.CharField(max_length=10, choices=TimeUnit.choices, default=TimeUnit.WORKING)
     check_limit_days = models.PositiveIntegerField("完整性审查时限 completeness check (WD)", default=5)
     single_fee = models.BooleanField("一次收费 one fee split among recipients", default=False)
+    lead_reads_all = models.BooleanField(
+        "牵头单位可阅全部材料 the lead reads every material", default=False,
+        help_text="When set, the lead agency (牵头单位) of this workflow reads every material of an application, "
+                  "not only its own portion. Takes effect for applications accepted afterwards.",
+    )
     certificate_title = models.CharField(
         "合格文书名称 certificate title", max_length=60, default="审查合格书"
     )
@@ -168,6 +173,12 @@ class Material(models.Model):
     accepted_types = models.CharField(
         "允许格式 accepted types", max_length=100, default="pdf",
         help_text="Comma list of: pdf, dwg, dxf, jpg, png, zip, ofd",
+    )
+    shared = models.BooleanField(
+        "各部门共享 shared by every agency", default=False,
+        help_text="Every agency of the application reads it (site plan, project basics). Otherwise only the "
+                  "agency of this material's item reviews it (its portion). Takes effect for applications "
+                  "accepted afterwards.",
     )
     order = models.PositiveSmallIntegerField(default=0)
 

@@ -30,6 +30,10 @@ class IssuedDocument(models.Model):
     verification_code = models.CharField("验证码 verification code", max_length=32, unique=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
     title = models.CharField(max_length=120)
+    agency = models.ForeignKey(
+        "projects.Organization", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="The one agency a document concerns (a pause notice); empty for the application's documents.",
+    )
     content = models.JSONField("内容快照 content snapshot", default=dict)
     file = models.FileField(upload_to="issued/%Y/", max_length=300, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)

@@ -73,6 +73,11 @@ class Assignment(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="next_rounds",
         help_text="The same agency's assignment in the previous round.",
     )
+    # The agency's portion (its materials), fixed from the catalogue when the assignment is made:
+    # the material codes it reads, or every material (reads_all: the workflow's lead when the
+    # catalogue says so). Document grants follow it (jointreview/policy/portions.py).
+    portion = models.JSONField("审查范围(材料编码) portion (material codes)", default=list, blank=True)
+    reads_all = models.BooleanField("可阅全部材料 reads every material", default=False)
     notify_status = models.CharField(max_length=10, choices=NotifyStatus.choices, default=NotifyStatus.PENDING)
     notify_attempts = models.PositiveSmallIntegerField(default=0)
     notified_at = models.DateTimeField(null=True, blank=True)
@@ -84,7 +89,6 @@ class Assignment(models.Model):
         verbose_name_plural = "部门审查任务 assignments"
         permissions = [
             ("review_assignment", "Can review the assignment and write its opinion"),
-            ("lead_assignment", "Can assign reviewers of the assignment"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -125,6 +129,9 @@ class PauseRequest(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     owner_told_at = models.DateTimeField(null=True, blank=True)
+
+    # requested or running: a second request waits until this one is decided or ended
+    ACTIVE_STATUSES = frozenset({Status.REQUESTED, Status.APPROVED})
 
     class Meta:
         ordering = ["-requested_at"]

@@ -20,8 +20,10 @@ def audit_record(
 ) -> AuditEvent:
     if application is None and isinstance(target, Application):
         application = target
+    person = actor if getattr(actor, "pk", None) else None
     return AuditEvent.objects.create(
-        actor=actor if getattr(actor, "pk", None) else None,
+        actor=person,
+        **actor_snapshot(person),
         verb=verb,
         target_type=target._meta.label,
         target_id=str(target.pk),
@@ -42,3 +44,15 @@ def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
         else:
             out[key] = str(value)
     return out
+
+
+def actor_snapshot(actor) -> dict[str, str]:
+    """The actor as they are now, copied into the row (name, organization, role)."""
+    if actor is None:
+        return {"actor_name": "", "actor_organization": "", "actor_role": ""}
+    name = getattr(actor, "display_name", "") or actor.username
+    org = ""
+    if getattr(actor, "organization_id", None):
+        org = str(actor.organization.name)
+    return {"actor_name": f"{name} ({actor.username})"[:150], "actor_organization": org[:200],
+            "actor_role": (getattr(actor, "role", "") or ("superuser" if actor.is_superuser else ""))[:30]}

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -698,3 +699,50 @@ def calendar_missing_year_check(*, today: date | None = None) -> list[int]:
             admins_only=True,
         )
     return years
+
+
+# ---------------------------------------------------------------------------------------------
+# one calendar day edited by the centre (the admin goes through these)
+# ---------------------------------------------------------------------------------------------
+
+
+def calendar_day_set(*, actor, day: date, is_workday: bool, name: str = "", source: str = "") -> CalendarDay:
+    """Create or change the centre's own entry for one day (wins over the package). Audited; on commit
+    the calendar cache is dropped and every deadline the day moves is recomputed with a
+    DeadlineChange row (the recompute task, or in-process if the broker is down)."""
+    day = _check_date(day)
+    with transaction.atomic():
+        row = CalendarDay.objects.select_for_update().filter(date=day).first()
+        before = {} if row is None else {"is_workday": row.is_workday, "name": row.name, "source": row.source}
+        row = row or CalendarDay(date=day)
+        row.is_workday, row.name, row.source = bool(is_workday), (name or "").strip(), (source or "").strip()
+        try:
+            row.full_clean()
+        except ValidationError as exc:
+            raise ServiceError("; ".join(exc.messages), code="invalid") from None
+        row.save()
+        after = {"is_workday": row.is_workday, "name": row.name, "source": row.source}
+        if before != after:
+            audit_record(actor=actor, verb="calendar.day_set", target=row, before=before,
+                         after={"date": day, **after})
+            _recompute_after_commit(day)
+    return row
+
+
+def calendar_day_delete(*, actor, day: date) -> None:
+    """Remove the centre's entry for one day (the package or Monday-Friday applies again)."""
+    day = _check_date(day)
+    with transaction.atomic():
+        row = CalendarDay.objects.select_for_update().filter(date=day).first()
+        if row is None:
+            return
+        audit_record(actor=actor, verb="calendar.day_delete", target=row,
+                     before={"date": day, "is_workday": row.is_workday, "name": row.name, "source": row.source})
+        row.delete()
+        _recompute_after_commit(day)
+
+
+def _recompute_after_commit(day: date) -> None:
+    cause = f"calendar day {day} changed"
+    transaction.on_commit(invalidate_calendar)
+    enqueue_after_commit("jointreview.calendar_recompute", on_failure=calendar_recompute, year=day.year, cause=cause)

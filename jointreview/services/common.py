@@ -6,6 +6,7 @@ from datetime import date
 from django.utils import timezone
 
 from jointreview.models import Notification
+from jointreview.policy.core import is_centre, is_owner_of
 from jointreview.services.errors import PermissionDeniedError
 
 
@@ -16,13 +17,13 @@ def today(on: date | None = None) -> date:
 
 def require_centre(actor, what: str) -> None:
     """Only centre users (window staff, coordinator, admin) may do ``what`` (Chinese, for the message)."""
-    if not getattr(actor, "is_centre", False):
+    if not is_centre(actor):
         raise PermissionDeniedError(f"只有政务服务中心人员可以{what}。 Only the centre's staff may do this.")
 
 
 def require_project_owner(actor, project, what: str) -> None:
     """Only the staff of the project's owner organization may do ``what`` (Chinese, for the message)."""
-    if not (getattr(actor, "is_owner", False) and actor.organization_id == project.owner_id):
+    if not is_owner_of(actor, project.owner_id):
         raise PermissionDeniedError(f"只有该项目的建设单位可以{what}。 Only the project's owner may do this.")
 
 

@@ -49,7 +49,6 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from jointreview.access import grant
 from jointreview.calendar import get_calendar
 from jointreview.models import (
     AcceptanceMode,
@@ -81,6 +80,8 @@ from jointreview.models.applications import (
     SUBMITTABLE_STATUSES,
     WITHDRAWABLE_STATUSES,
 )
+from jointreview.policy import grant_many
+from jointreview.policy.portions import covers, portion_document_ids, portion_for
 from jointreview.services import clocks as clock_service
 from jointreview.services import common
 from jointreview.services.applicability import evaluate_applicability
@@ -130,37 +131,6 @@ def _new_number(prefix: str) -> str:
     return f"{prefix}-{common.today():%Y%m%d}-{secrets.token_hex(4).upper()}"
 
 
-def grant_many(grants: list[tuple[str, Organization, Any]]) -> None:
-    """``access.grant`` for many (perm, organization, object) triples at once: one query for the
-    permissions, one bulk insert per permission table (existing grants are left alone)."""
-    from django.contrib.auth.models import Permission
-    from django.contrib.contenttypes.models import ContentType
-    from guardian.utils import get_group_obj_perms_model
-
-    from projects.services import organization_group
-
-    if not grants:
-        return
-    cts = {id(obj): ContentType.objects.get_for_model(obj) for _p, _o, obj in grants}
-    wanted = {(cts[id(obj)].pk, perm) for perm, _o, obj in grants}
-    perms = {
-        (p.content_type_id, p.codename): p.pk
-        for p in Permission.objects.filter(
-            content_type_id__in={ct for ct, _p in wanted}, codename__in={c for _ct, c in wanted}
-        )
-    }
-    rows: dict[type, list] = defaultdict(list)
-    for perm, org, obj in grants:
-        key = (cts[id(obj)].pk, perm)
-        if key not in perms:
-            raise ServiceError(f"unknown permission {perm} for {obj._meta.label}")
-        group_id = org.group_id or organization_group(org).pk
-        model = get_group_obj_perms_model(obj)
-        rows[model].append(model(permission_id=perms[key], group_id=group_id, content_object=obj))
-    for model, objs in rows.items():
-        model.objects.bulk_create(objs, ignore_conflicts=True)
-
-
 # ---------------------------------------------------------------------------------------------
 # projects
 # ---------------------------------------------------------------------------------------------
@@ -184,9 +154,7 @@ def project_register(*, actor, **fields: Any) -> Project:
         project.full_clean()
     except ValidationError as exc:
         raise ServiceError(_validation_text(exc)) from None
-    project.save()
-    for perm in ("view_project", "change_project", "view_project_documents"):
-        grant(perm, actor.organization, project)
+    project.save()  # the owner reads and acts on it by rule (jointreview/policy/projects.py): no grant
     audit_record(actor=actor, verb="project.register", target=project, after={"code": project.code,
                                                                               "name": project.name})
     return project
@@ -305,8 +273,6 @@ def application_open(*, actor, project: Project, workflow: Workflow) -> Applicat
         ApplicationMaterial(application=app, material=m)
         for m in Material.objects.filter(item_id__in=required_ids).order_by("item__order", "order", "code")
     )
-    for perm in ("view_application", "change_application", "submit_application"):
-        grant(perm, project.owner, app)
     audit_record(
         actor=actor, verb="application.open", target=app, after={
             "status": app.status, "workflow": workflow.code,
@@ -505,9 +471,10 @@ def document_upload(*, actor, application_material: ApplicationMaterial | int, u
     elif app.status in OWNER_EDITABLE_STATUSES:
         am.check_status = CheckStatus.UNCHECKED  # a new version needs a new check
     am.save(update_fields=["document", "check_status"])
-    grant("view_document", app.project.owner, document)
-    for agency_id in set(app.assignments.values_list("agency_id", flat=True)):
-        grant("view_document", Organization.objects.get(pk=agency_id), document)
+    # the owner reads its documents by rule; agencies whose recorded portion covers this material
+    # are granted the new document (jointreview/policy/portions.py)
+    readers = {a.agency_id: a.agency for a in app.assignments.select_related("agency") if covers(a, am.material.code)}
+    grant_many([("view_document", agency, document) for _pk, agency in sorted(readers.items())])
     audit_record(
         actor=actor, verb="document.upload", target=version, application=app, before=before,
         after={"material": am.material.code, "version": version.number, "sha256": version.sha256,
@@ -857,8 +824,8 @@ def application_accept(*, actor, application: Application | int, deferrals: list
         )
 
     agencies = {o.pk: o for o in Organization.objects.filter(pk__in=set(by_agency) | set(report_depts))}
-    document_ids = [am.document_id for am in materials.values() if am.document_id]
-    documents = list(Document.objects.filter(pk__in=document_ids))
+    documents = {d.pk: d for d in Document.objects.filter(
+        pk__in=[am.document_id for am in materials.values() if am.document_id])}
     assignment_ids = []
     grants: list[tuple[str, Organization, Any]] = []
     through: list = []
@@ -866,7 +833,9 @@ def application_accept(*, actor, application: Application | int, deferrals: list
         items = by_agency[agency_id]
         agency = agencies[agency_id]
         clock = clock_service.clock_create(kind="assignment", **assignment_clock_params([ai.item for ai in items]))
-        a = Assignment(application=app, round=rnd, round_number=1, agency=agency, clock=clock)
+        portion, reads_all = portion_for(app, agency_id, items)
+        a = Assignment(application=app, round=rnd, round_number=1, agency=agency, clock=clock, portion=portion,
+                       reads_all=reads_all)
         # the foreign keys were just read or created in this transaction; the unique constraint
         # (application, agency, round) is enforced by the database
         a.full_clean(exclude=["application", "round", "agency", "clock"], validate_unique=False,
@@ -877,7 +846,7 @@ def application_accept(*, actor, application: Application | int, deferrals: list
         clock = clock_service.clock_start(clock=clock, on=accepted_on, actor=actor)
         grants += [("review_assignment", agency, a), ("view_assignment", agency, a),
                    ("view_application", agency, app)]
-        grants += [("view_document", agency, doc) for doc in documents]
+        grants += [("view_document", agency, documents[pk]) for pk in portion_document_ids(app, a)]
         audit_record(actor=actor, verb="assignment.create", target=a, application=app,
                      after={"agency": agency.pk, "items": [ai.item.code for ai in items],
                             "due_date": clock.due_date})
@@ -906,7 +875,6 @@ def application_accept(*, actor, application: Application | int, deferrals: list
         audit_record(actor=actor, verb="fee_order.create", target=order, application=app,
                      after={"total": order.total})
 
-    grants.append(("view_application", app.project.owner, app))
     grant_many(grants)
     audit_record(
         actor=actor, verb="application.accept", target=app, before={"status": "submitted"},
@@ -959,8 +927,9 @@ def survey_report_deliver(*, actor, report: SurveyReport | int, upload, note: st
     report.document_version = version
     report.delivered_at = timezone.now()
     report.save(update_fields=["document_version", "delivered_at"])
-    grant("view_document", report.department, doc)
-    grant("view_document", app.project.owner, doc)
+    # the receiving department and the firm that delivered it (the owner and the centre by rule)
+    firm = Organization.objects.get(pk=actor.organization_id)
+    grant_many([("view_document", report.department, doc), ("view_document", firm, doc)])
     audit_record(actor=actor, verb="survey_report.deliver", target=report, application=app, before=before,
                  after={"document_version": version.pk, "sha256": version.sha256})
     common.notify(

@@ -42,7 +42,6 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from jointreview.access import grant
 from jointreview.models import (
     OPEN_ASSIGNMENT_STATUSES,
     OUTCOMES_NEEDING_FINDINGS,
@@ -68,6 +67,13 @@ from jointreview.models import (
     ReviewRound,
     TimeUnit,
     WorkflowKind,
+)
+from jointreview.policy import (
+    can_cite_version,
+    can_end_pause,
+    can_lead_agency,
+    can_review_assignment,
+    grant_many,
 )
 from jointreview.services import common
 from jointreview.services.audit import audit_record
@@ -119,24 +125,15 @@ def _lock_opinion(opinion_id: int) -> Opinion:
         raise ServiceError("no such opinion", code="not_found") from None
 
 
-def _is_writer(actor, assignment: Assignment) -> bool:
-    if not getattr(actor, "is_authenticated", False) or actor.organization_id != assignment.agency_id:
-        return False
-    if actor.is_agency_lead:
-        return True
-    acting = assignment.acting_reviewer
-    return actor.is_agency and acting is not None and acting.pk == actor.pk
-
-
 def _require_writer(actor, assignment: Assignment, what: str) -> None:
-    if not _is_writer(actor, assignment):
+    if not can_review_assignment(actor, assignment):
         raise PermissionDeniedError(
             f"only the acting reviewer (A, or B while A is absent) or the lead of {assignment.agency} may {what}"
         )
 
 
 def _require_lead(actor, agency_id: int, what: str) -> None:
-    if not (getattr(actor, "is_agency_lead", False) and actor.organization_id == agency_id):
+    if not can_lead_agency(actor, agency_id):
         raise PermissionDeniedError(f"only the lead of this agency may {what}")
 
 
@@ -313,7 +310,7 @@ def opinion_save_draft(*, actor, assignment_id: int, outcome: str = "", summary:
 _FINDING_FIELDS = ("text", "standard", "clause", "mandatory", "sheet", "speciality_id", "document_version_id", "state")
 
 
-def _clean_finding_values(assignment: Assignment, values: dict[str, Any]) -> dict[str, Any]:
+def _clean_finding_values(assignment: Assignment, values: dict[str, Any], actor) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in values.items():
         if key not in _FINDING_FIELDS:
@@ -324,11 +321,15 @@ def _clean_finding_values(assignment: Assignment, values: dict[str, Any]) -> dic
     if "text" in out and not out["text"]:
         raise ServiceError("a finding needs its text")
     if out.get("document_version_id"):
-        ok = DocumentVersion.objects.filter(
-            pk=out["document_version_id"], document__project_id=assignment.application.project_id
-        ).exists()
-        if not ok:
-            raise ServiceError("the document version is not one of this application's documents")
+        # only a version the reviewer may read: the application's documents within the agency's portion
+        try:
+            version_id = int(out["document_version_id"])
+        except (TypeError, ValueError):
+            raise ServiceError("the document version must be a number", code="invalid") from None
+        if not can_cite_version(actor, assignment, version_id):
+            raise ServiceError("the document version is not one of this application's documents that you "
+                               "may read (your portion)", code="invalid")
+        out["document_version_id"] = version_id
     if out.get("speciality_id") and not Speciality.objects.filter(pk=out["speciality_id"]).exists():
         raise ServiceError("no such speciality")
     if "state" in out and out["state"] not in Finding.State.values:
@@ -370,7 +371,7 @@ def finding_add(
                     "speciality_id": tpl.speciality_id}
             base.update({k: v for k, v in values.items() if v not in (None, "")})
             values = base
-        clean = _clean_finding_values(a, values)
+        clean = _clean_finding_values(a, values, actor)
         if not clean.get("text"):
             raise ServiceError("a finding needs its text")
         clean.setdefault("speciality_id", _default_speciality_id(a))
@@ -400,7 +401,7 @@ def finding_update(*, actor, finding_id: int, **values) -> Finding:
     """Change a finding of a draft; ``state="closed"`` closes a carried finding the owner has fixed."""
     with transaction.atomic():
         finding, _opinion, a = _lock_finding_for_edit(actor, finding_id, "edit findings")
-        clean = _clean_finding_values(a, values)
+        clean = _clean_finding_values(a, values, actor)
         before = {k: getattr(finding, k) for k in clean}
         for k, v in clean.items():
             setattr(finding, k, v)
@@ -662,7 +663,7 @@ def _issue_pause_notice(actor, pr: PauseRequest, a: Assignment, on: date) -> Iss
     app = a.application
     code = new_verification_code()
     doc = IssuedDocument(
-        kind=IssuedKind.PAUSE_NOTICE, application=app, round_id=a.round_id, number=f"ZT-{app.number}-P{pr.pk}",
+        kind=IssuedKind.PAUSE_NOTICE, application=app, agency_id=a.agency_id, round_id=a.round_id, number=f"ZT-{app.number}-P{pr.pk}",
         verification_code=code, state=IssuedDocument.State.ISSUED, title="特别程序告知书",
         issued_at=timezone.now(), issued_by=actor,
         content={
@@ -688,7 +689,7 @@ def pause_end(*, actor, pause_id: int, on: date | None = None) -> PauseRequest:
         except PauseRequest.DoesNotExist:
             raise ServiceError("no such pause request", code="not_found") from None
         a = _lock_assignment(pr.assignment_id)
-        if not (getattr(actor, "is_centre", False) or _is_writer(actor, a)):
+        if not can_end_pause(actor, pr, a):
             raise PermissionDeniedError("only the reviewer, the agency lead or the centre may end a pause")
         if pr.status != PauseRequest.Status.APPROVED:
             raise ConflictError(f"this pause is {pr.get_status_display()}, not running")
@@ -1076,29 +1077,30 @@ def application_resubmit(*, actor, application_id: int, on: date | None = None) 
         rnd.save()
         created = []
         for prev, _op in revise:
-            policy, full_limit, unit, warn_days, warn_percent = _item_policy(prev)
+            resub_policy, full_limit, unit, warn_days, warn_percent = _item_policy(prev)
             limit = full_limit
-            if policy == ResubmissionPolicy.RESUME and prev.clock_id:
+            if resub_policy == ResubmissionPolicy.RESUME and prev.clock_id:
                 prev_clock = Clock.objects.get(pk=prev.clock_id)
                 limit = max(1, clocks.clock_status(prev_clock).remaining)
                 unit = prev_clock.limit_unit
             clock = clocks.clock_create(kind=Clock.Kind.ASSIGNMENT, limit_value=limit, limit_unit=unit,
-                                        policy=policy, warn_days=warn_days, warn_percent=warn_percent)
+                                        policy=resub_policy, warn_days=warn_days, warn_percent=warn_percent)
             clock = clocks.clock_start(clock=clock, on=on, actor=actor)
             a = Assignment(
                 application=app, round=rnd, round_number=number, agency=prev.agency, reviewer=prev.reviewer,
                 backup=prev.backup, clock=clock, due_date=clock.due_date, previous=prev,
+                portion=prev.portion, reads_all=prev.reads_all,
                 status=AssignmentStatus.IN_REVIEW if prev.reviewer_id else AssignmentStatus.UNASSIGNED,
             )
             a.full_clean()
             a.save()
             a.items.set(prev.items.all())
-            for perm in ("jointreview.view_assignment", "jointreview.review_assignment"):
-                grant(perm, prev.agency, a)
-            grant("jointreview.view_application", prev.agency, app)
+            # the same agency, the same portion as recorded in round 1 (jointreview/policy/portions.py)
+            grant_many([("view_assignment", prev.agency, a), ("review_assignment", prev.agency, a),
+                        ("view_application", prev.agency, app)])
             created.append(a)
             audit_record(actor=actor, verb="assignment.create", target=a,
-                         after={"round": number, "agency": prev.agency_id, "limit": limit, "policy": policy,
+                         after={"round": number, "agency": prev.agency_id, "limit": limit, "policy": resub_policy,
                                 "due_date": clock.due_date}, application=app)
         Application.objects.filter(pk=app.pk, status=ApplicationStatus.REVISION).update(
             status=ApplicationStatus.ACCEPTED, current_round=number

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
 
+from jointreview import policy
 from jointreview.models import Light
 from jointreview.selectors_clocks import (
     calendar_warning,
@@ -23,7 +24,7 @@ PAGE_SIZE = 100
 
 
 def _require_centre(user) -> None:
-    if not getattr(user, "is_centre", False):
+    if not policy.can_watch_clocks(user):
         raise PermissionDenied("时限监察仅限中心人员 The clocks dashboard is for centre staff only.")
 
 

@@ -15,6 +15,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from jointreview import policy
 from jointreview.forms_intake import (
     CheckForm,
     DeferralForm,
@@ -29,21 +30,22 @@ from jointreview.models import (
     Deferral,
     Item,
 )
-from jointreview.models.applications import OWNER_EDITABLE_STATUSES
-from jointreview.selectors_intake import (
+from jointreview.policy import (
     access_application,
     access_document_version,
     access_issued_document,
     access_project,
     access_survey_report,
+    applications_for,
+    projects_for,
+    survey_reports_for,
+)
+from jointreview.selectors_intake import (
     application_items,
     application_materials,
-    applications_for,
     completeness_notices,
     intermediary_registry,
     on_time_rate,
-    projects_for,
-    survey_reports_for,
     window_queue,
 )
 from jointreview.services import intake
@@ -62,15 +64,16 @@ def _fail(request, exc: ServiceError) -> None:
 @login_required
 def project_list(request):
     user = request.user
-    if not (user.is_owner or user.is_centre):
+    if not policy.can_list_projects(user):
         raise PermissionDenied("项目列表仅限建设单位和中心 Projects are for owners and the centre.")
     projects = list(projects_for(user).order_by("-created_at")[:200])
-    return render(request, "intake/project_list.html", {"projects": projects, "can_register": user.is_owner})
+    return render(request, "intake/project_list.html", {"projects": projects,
+                                                        "can_register": policy.can_register_project(user)})
 
 
 @login_required
 def project_register(request):
-    if not request.user.is_owner:
+    if not policy.can_register_project(request.user):
         raise PermissionDenied("只有建设单位可以登记项目 Only owners register projects.")
     form = ProjectForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -91,14 +94,14 @@ def project_detail(request, project_id):
     apps = list(applications_for(request.user).filter(project=project).order_by("-created_at"))
     return render(request, "intake/project_detail.html", {
         "project": project, "applications": apps,
-        "open_form": OpenApplicationForm() if request.user.is_owner else None,
+        "open_form": OpenApplicationForm() if policy.can_apply(request.user, project) else None,
     })
 
 
 @login_required
 @require_POST
 def application_open(request, project_id):
-    project = access_project(request.user, project_id)
+    project = access_project(request.user, project_id, "apply")
     form = OpenApplicationForm(request.POST)
     if not form.is_valid():
         messages.error(request, "请选择联合审批流程 Choose a workflow.")
@@ -116,40 +119,35 @@ def application_open(request, project_id):
 def application_detail(request, application_id):
     user = request.user
     app = access_application(user, application_id, "view")
-    is_owner = user.is_owner
+    acts = policy.application_actions(user, app)
     items = list(application_items(app))
     materials = list(application_materials(app))
     open_deferrals = set(
         Deferral.objects.filter(application=app, fulfilled_at__isnull=True).values_list("material_id", flat=True)
     )
-    editable = is_owner and app.status in OWNER_EDITABLE_STATUSES
     rows = []
     for am in materials:
-        can_upload = is_owner and (
-            editable
-            or app.status == ApplicationStatus.REVISION
-            or (app.status == ApplicationStatus.ACCEPTED and am.material_id in open_deferrals)
-        )
+        deferred_open = am.material_id in open_deferrals
         rows.append({"am": am, "versions": getattr(am.document, "all_versions", []) if am.document else [],
-                     "can_upload": can_upload, "deferred_open": am.material_id in open_deferrals})
+                     "can_upload": policy.can_upload_material(user, app, deferred_open=deferred_open),
+                     "deferred_open": deferred_open})
+    assignments = app.assignments.select_related("agency", "clock").order_by("agency__name")
+    if not acts["sees_all_assignments"]:
+        assignments = assignments.filter(pk__in=policy.agency_assignments(user).values("pk"))
     context = {
         "app": app,
         "items": items,
         "rows": rows,
         "upload_form": UploadForm(),
-        "can_submit": editable,
-        "can_withdraw": is_owner and app.status in (ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED,
-                                                    ApplicationStatus.RETURNED),
-        "can_choose": editable,
-        "can_check": user.is_centre and app.status == ApplicationStatus.SUBMITTED,
-        "missing": intake.missing_for_submit(app) if editable else [],
-        "notices": list(completeness_notices(app)) if (user.is_centre or is_owner) else [],
+        "can_submit": acts["can_submit"],
+        "can_withdraw": acts["can_withdraw"],
+        "can_choose": acts["can_choose"],
+        "can_check": acts["can_check"],
+        "missing": intake.missing_for_submit(app) if acts["editable"] else [],
+        "notices": list(completeness_notices(app)) if acts["sees_completeness_notices"] else [],
         "reports": list(survey_reports_for(user, app)),
-        "can_deliver": user.is_agency and app.assignments.filter(agency_id=user.organization_id).exists()
-        and app.status in (ApplicationStatus.ACCEPTED, ApplicationStatus.REVISION),
-        "assignments": list(app.assignments.select_related("agency", "clock").order_by("agency__name"))
-        if (user.is_centre or is_owner) else
-        list(app.assignments.filter(agency_id=user.organization_id).select_related("agency", "clock")),
+        "can_deliver": policy.can_deliver_reports(user, app),
+        "assignments": list(assignments),
         "withdraw_form": WithdrawForm(),
     }
     return render(request, "intake/application_detail.html", context)
@@ -229,7 +227,7 @@ def application_withdraw(request, application_id):
 
 @login_required
 def window(request):
-    if not request.user.is_centre:
+    if not policy.can_use_window(request.user):
         raise PermissionDenied("受理窗口仅限中心人员 The window is for centre staff.")
     queue = list(window_queue(request.user)[:500])
     recent = list(
@@ -340,7 +338,7 @@ def document_download(request, version_id):
 @login_required
 @require_POST
 def survey_report_deliver(request, report_id):
-    report = access_survey_report(request.user, report_id)
+    report = access_survey_report(request.user, report_id, "deliver")
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, "请选择要上传的报告 Choose the report file.")

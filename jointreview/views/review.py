@@ -9,24 +9,22 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from jointreview import policy
 from jointreview import selectors_review as sel
 from jointreview.models import (
-    OPEN_ASSIGNMENT_STATUSES,
     Assignment,
     Finding,
-    IssuedDocument,
-    IssuedKind,
     Opinion,
     Outcome,
     PauseReason,
     PauseRequest,
     Workflow,
 )
+from jointreview.policy.portions import portion_labels
 from jointreview.services import review as svc
 from jointreview.services.documents import issued_document_render
 from jointreview.services.errors import PermissionDeniedError, ServiceError
@@ -64,17 +62,17 @@ def _int(value, default=None):
 @login_required
 def inbox(request):
     user = request.user
-    if not user.is_agency:
+    if not policy.can_use_inbox(user):
         raise PermissionDenied("审查任务仅限审查机构 The inbox is for review agencies.")
     filters = {k: request.GET.get(k, "") for k in ("state", "light", "reviewer", "workflow")}
     page = Paginator(sel.inbox(user, **filters), PAGE_SIZE).get_page(request.GET.get("page"))
     members = list(
         User.objects.filter(organization_id=user.organization_id, role__in=AGENCY_ROLES, is_active=True)
         .order_by("display_name", "username")
-    ) if user.is_agency_lead else []
+    ) if policy.inbox_is_lead(user) else []
     return render(request, "review/inbox.html", {
         "page": page, "filters": filters, "states": sel.INBOX_STATES, "lights": sel.LIGHTS,
-        "members": members, "is_lead": user.is_agency_lead,
+        "members": members, "is_lead": policy.inbox_is_lead(user),
         "workflows": list(Workflow.objects.filter(is_active=True).order_by("code")),
     })
 
@@ -82,20 +80,15 @@ def inbox(request):
 @login_required
 def assignment_detail(request, assignment_id: int):
     user = request.user
-    a = sel.access_assignment(user, assignment_id, "view")
+    a = policy.access_assignment(user, assignment_id, "view")
     opinions = sel.assignment_opinions(user, a)
     draft = next((o for o in opinions if o.state == Opinion.State.DRAFT), None)
     signed = [o for o in opinions if o.state == Opinion.State.SIGNED]
     latest_signed = signed[-1] if signed else None
-    is_writer = svc._is_writer(user, a)
-    is_open = a.status in OPEN_ASSIGNMENT_STATUSES
-    notice_issued = IssuedDocument.objects.filter(
-        round_id=a.round_id, kind=IssuedKind.JOINT_NOTICE, state=IssuedDocument.State.ISSUED
-    ).exists()
-    can_edit = is_writer and ((is_open and latest_signed is None) or (draft is not None and draft.supersedes_id
-                                                                        and not notice_issued))
     pauses = list(a.pause_requests.select_related("requested_by").order_by("-requested_at"))
     running_pause = next((p for p in pauses if p.status == PauseRequest.Status.APPROVED), None)
+    actions = policy.assignment_actions(user, a, draft=draft, latest_signed=latest_signed, pauses=pauses,
+                                        notice_is_issued=policy.notice_issued(a.round_id))
     history = list(
         Assignment.objects.filter(application_id=a.application_id, agency_id=a.agency_id)
         .select_related("clock", "reviewer").order_by("round_number")
@@ -103,31 +96,32 @@ def assignment_detail(request, assignment_id: int):
     members = list(
         User.objects.filter(organization_id=a.agency_id, role__in=AGENCY_ROLES, is_active=True)
         .order_by("display_name", "username")
-    ) if (user.is_agency_lead and user.organization_id == a.agency_id) else []
+    ) if policy.can_lead_assignment(user, a) else []
     return render(request, "review/assignment_detail.html", {
         "a": a,
-        "versions": sel.application_document_versions(a),
+        "portion": portion_labels(a),
+        "versions": sel.application_document_versions(user, a),
         "opinions": opinions,
         "draft": draft,
         "latest_signed": latest_signed,
-        "can_edit": can_edit,
-        "can_sign": can_edit and draft is not None,
-        "can_start": is_writer and is_open and draft is None and latest_signed is None,
-        "can_correct": is_writer and latest_signed is not None and draft is None and not notice_issued,
-        "can_assign": bool(members) and is_open,
-        "can_pause": is_writer and is_open and a.clock_id and a.clock.state == "running"
-        and not any(p.status in ("requested", "approved") for p in pauses),
-        "can_end_pause": running_pause is not None and (is_writer or user.is_centre),
+        "actions": actions,
+        "can_edit": actions.can_edit,
+        "can_sign": actions.can_sign,
+        "can_start": actions.can_start,
+        "can_correct": actions.can_correct,
+        "can_assign": actions.can_assign,
+        "can_pause": actions.can_pause,
+        "can_end_pause": actions.can_end_pause,
         "running_pause": running_pause,
         "members": members,
-        "templates": sel.finding_templates(a) if can_edit else [],
+        "templates": sel.finding_templates(a) if actions.can_edit else [],
         "carried": sel.carried_findings(a) if draft is None else [],
         "pauses": pauses,
         "history": history,
         "outcomes": Outcome.choices,
         "finding_states": Finding.State.choices,
         "pause_reasons": [c for c in PauseReason.choices if c[0] != PauseReason.SUPPLEMENT],
-        "is_centre": user.is_centre,
+        "is_centre": policy.can_coordinate(user),
         "attachment_accept": ".pdf,.jpg,.jpeg,.png,.dwg,.zip",
     })
 
@@ -139,7 +133,7 @@ def _back(a_id: int):
 @login_required
 @require_POST
 def assignment_assign(request, assignment_id: int):
-    a = sel.access_assignment(request.user, assignment_id, "view")
+    a = policy.access_assignment(request.user, assignment_id, "lead")
     _run(request, lambda: svc.assignment_assign(
         actor=request.user, assignment_id=a.pk, reviewer_id=_int(request.POST.get("reviewer")),
         backup_id=_int(request.POST.get("backup")),
@@ -150,7 +144,7 @@ def assignment_assign(request, assignment_id: int):
 @login_required
 @require_POST
 def member_absent(request, assignment_id: int):
-    a = sel.access_assignment(request.user, assignment_id, "view")
+    a = policy.access_assignment(request.user, assignment_id, "lead")
     _run(request, lambda: svc.user_mark_absent(
         actor=request.user, user_id=_int(request.POST.get("user")), absent=request.POST.get("absent") == "1",
     ), "已更新在岗状态 Presence updated.")
@@ -160,7 +154,7 @@ def member_absent(request, assignment_id: int):
 @login_required
 @require_POST
 def opinion_save(request, assignment_id: int):
-    a = sel.access_assignment(request.user, assignment_id, "view")
+    a = policy.access_assignment(request.user, assignment_id, "review")
     _run(request, lambda: svc.opinion_save_draft(
         actor=request.user, assignment_id=a.pk, outcome=request.POST.get("outcome", ""),
         summary=request.POST.get("summary", ""),
@@ -182,7 +176,7 @@ def _finding_values(post) -> dict:
 @login_required
 @require_POST
 def finding_add(request, assignment_id: int):
-    a = sel.access_assignment(request.user, assignment_id, "view")
+    a = policy.access_assignment(request.user, assignment_id, "review")
     values = _finding_values(request.POST)
     values.pop("state", None)
     template_id = _int(request.POST.get("template"))
@@ -198,10 +192,10 @@ def finding_add(request, assignment_id: int):
 
 
 def _finding_of(request, assignment_id: int, finding_id: int) -> tuple[Assignment, Finding]:
-    a = sel.access_assignment(request.user, assignment_id, "view")
+    a = policy.access_assignment(request.user, assignment_id, "review")
     f = Finding.objects.filter(pk=finding_id, opinion__assignment=a).first()
     if f is None:
-        raise Http404("No such finding, or you may not see it.")
+        raise policy.not_found("finding")
     return a, f
 
 
@@ -229,7 +223,7 @@ def finding_remove(request, assignment_id: int, finding_id: int):
 @login_required
 @require_POST
 def opinion_sign(request, assignment_id: int):
-    a = sel.access_assignment(request.user, assignment_id, "view")
+    a = policy.access_assignment(request.user, assignment_id, "review")
     draft = Opinion.objects.filter(assignment=a, state=Opinion.State.DRAFT).first()
     if draft is None:
         messages.error(request, "没有待签发的草稿 There is no draft to sign.")
@@ -242,7 +236,7 @@ def opinion_sign(request, assignment_id: int):
 @login_required
 @require_POST
 def opinion_correct(request, assignment_id: int):
-    a = sel.access_assignment(request.user, assignment_id, "view")
+    a = policy.access_assignment(request.user, assignment_id, "review")
     latest = svc.latest_signed(a.pk)
     if latest is None:
         messages.error(request, "没有已签发的意见 There is no signed opinion to correct.")
@@ -256,7 +250,7 @@ def opinion_correct(request, assignment_id: int):
 @login_required
 @require_POST
 def pause_request(request, assignment_id: int):
-    a = sel.access_assignment(request.user, assignment_id, "view")
+    a = policy.access_assignment(request.user, assignment_id, "review")
     _run(request, lambda: svc.pause_request(
         actor=request.user, assignment_id=a.pk, reason=request.POST.get("reason", ""),
         reason_text=request.POST.get("reason_text", ""), expected_days=_int(request.POST.get("expected_days"), 0),
@@ -264,26 +258,20 @@ def pause_request(request, assignment_id: int):
     return _back(a.pk)
 
 
-def _pause_of(request, pause_id: int) -> PauseRequest:
-    pr = PauseRequest.objects.filter(pk=pause_id).first()
-    if pr is None:
-        raise Http404("No such pause request.")
-    sel.access_assignment(request.user, pr.assignment_id, "view")
-    return pr
-
-
 @login_required
 @require_POST
 def pause_end(request, pause_id: int):
-    pr = _pause_of(request, pause_id)
+    pr = policy.access_pause(request.user, pause_id, "end")
     _run(request, lambda: svc.pause_end(actor=request.user, pause_id=pr.pk), "已恢复计时 Clock resumed.")
     return redirect(request.POST.get("next") or reverse("review:assignment", args=[pr.assignment_id]))
 
 
 @login_required
 def document_version(request, assignment_id: int, version_id: int):
-    """Inline PDF view (or ?download=1) of any version of the application's documents."""
-    _a, dv = sel.access_document_version(request.user, assignment_id, version_id)
+    """Inline PDF view (or ?download=1) of a version of the application's documents within what the
+    user may read (the agency: its portion and the shared materials)."""
+    a = policy.access_assignment(request.user, assignment_id, "view")
+    dv = policy.access_assignment_version(request.user, a, version_id)
     download = request.GET.get("download") == "1" or dv.content_type != "application/pdf"
     return file_response(dv.file, filename=dv.original_name, as_attachment=download,
                          content_type=dv.content_type or mimetypes.guess_type(dv.original_name)[0])
@@ -296,7 +284,7 @@ def document_version(request, assignment_id: int, version_id: int):
 
 @login_required
 def coordination(request):
-    if not request.user.is_centre:
+    if not policy.can_coordinate(request.user):
         raise PermissionDenied("审查协调仅限中心人员 Coordination is for centre staff.")
     return render(request, "review/coordination.html", {"c": sel.coordination(request.user)})
 
@@ -304,8 +292,7 @@ def coordination(request):
 @login_required
 @require_POST
 def pause_decide(request, pause_id: int):
-    if not request.user.is_centre:
-        raise PermissionDenied("only the centre decides on pauses")
+    policy.access_pause(request.user, pause_id, "decide")
     approve = request.POST.get("approve") == "1"
     _run(request, lambda: svc.pause_decide(actor=request.user, pause_id=pause_id, approve=approve,
                                            note=request.POST.get("note", "")),
@@ -316,7 +303,7 @@ def pause_decide(request, pause_id: int):
 @login_required
 @require_POST
 def notice_issue(request, notice_id: int):
-    if not request.user.is_centre:
+    if not policy.can_issue(request.user):
         raise PermissionDenied("only the centre issues joint notices")
     _run(request, lambda: svc.notice_issue(actor=request.user, notice_id=notice_id),
          "综合审查意见书已签发 Joint notice issued.")
@@ -326,7 +313,8 @@ def notice_issue(request, notice_id: int):
 @login_required
 @require_POST
 def certificate_issue(request, application_id: int):
-    if not request.user.is_centre:
+    policy.access_application(request.user, application_id, "check")
+    if not policy.can_issue(request.user):
         raise PermissionDenied("only the centre issues certificates")
     _run(request, lambda: svc.certificate_issue(actor=request.user, application_id=application_id),
          "已出具合格文书 Certificate issued.")
@@ -340,7 +328,7 @@ def certificate_issue(request, application_id: int):
 
 @login_required
 def issued_file(request, document_id: int):
-    doc = sel.access_issued_document(request.user, document_id)
+    doc = policy.access_issued_document(request.user, document_id)
     if not doc.file:
         doc = issued_document_render(document_id=doc.pk)  # the task has not run yet
     return file_response(doc.file, filename=f"{doc.number}.pdf", content_type="application/pdf",
@@ -350,20 +338,21 @@ def issued_file(request, document_id: int):
 @login_required
 def application_rounds(request, application_id: int):
     user = request.user
-    app = sel.access_application(user, application_id)
-    rounds = sel.application_rounds(user, app)
-    if user.is_agency:  # nothing of other agencies' work in progress
-        for rv in rounds:
-            rv.assignments = [a for a in rv.assignments if a.agency_id == user.organization_id]
+    app = policy.access_application(user, application_id)
+    rounds = sel.application_rounds(user, app)  # an agency: only its own assignments
+    every = [a for rv in rounds for a in rv.assignments]
+    policy.prefetch_grants(user, every)
+    for a in every:
+        a.can_open = policy.can_view_assignment(user, a)
     attachments = sel.issued_round_attachments(user, app)
     for rv in rounds:
         rv.attachments = attachments.get(rv.round.pk, [])
     to_answer = sel.findings_to_answer(user, app)
-    is_owner = user.is_owner and user.organization_id == app.project.owner_id
+    acts = policy.application_actions(user, app)
     return render(request, "review/application_rounds.html", {
-        "app": app, "rounds": rounds, "to_answer": to_answer, "is_owner": is_owner,
-        "can_answer": is_owner and bool(to_answer),
-        "can_resubmit": is_owner and app.status == "revision",
+        "app": app, "rounds": rounds, "to_answer": to_answer, "is_owner": acts["is_owner"],
+        "can_answer": acts["is_owner"] and bool(to_answer),
+        "can_resubmit": acts["can_resubmit"],
         "unanswered": sum(1 for f in to_answer if not f.response),
         "documents": sel.other_issued(user, app),
         "responses": [c for c in Finding.Response.choices if c[0]],
@@ -373,9 +362,9 @@ def application_rounds(request, application_id: int):
 @login_required
 @require_POST
 def finding_respond(request, application_id: int, finding_id: int):
-    app = sel.access_application(request.user, application_id)
+    app = policy.access_application(request.user, application_id, "edit")
     if not Finding.objects.filter(pk=finding_id, opinion__assignment__application=app).exists():
-        raise Http404("No such finding, or you may not see it.")
+        raise policy.not_found("finding")
     _run(request, lambda: svc.finding_respond(actor=request.user, finding_id=finding_id,
                                               response=request.POST.get("response", ""),
                                               text=request.POST.get("text", "")),
@@ -386,7 +375,7 @@ def finding_respond(request, application_id: int, finding_id: int):
 @login_required
 @require_POST
 def application_resubmit(request, application_id: int):
-    app = sel.access_application(request.user, application_id)
+    app = policy.access_application(request.user, application_id, "edit")
     _run(request, lambda: svc.application_resubmit(actor=request.user, application_id=app.pk),
          "已重新提交, 下一轮审查已开始 Resubmitted: the next round has started.")
     return redirect("review:application_rounds", application_id=app.pk)
@@ -412,7 +401,7 @@ def verify(request, code: str):
 @require_POST
 def attachment_upload(request, assignment_id: int):
     """Attach a file (multipart field ``file``) to the assignment's draft opinion."""
-    a = sel.access_assignment(request.user, assignment_id, "view")
+    a = policy.access_assignment(request.user, assignment_id, "review")
     draft = Opinion.objects.filter(assignment=a, state=Opinion.State.DRAFT).first()
     upload = request.FILES.get("file")
     if draft is None:
@@ -429,8 +418,7 @@ def attachment_upload(request, assignment_id: int):
 @login_required
 @require_POST
 def attachment_remove(request, attachment_id: int):
-    att = sel.access_opinion_attachment(request.user, attachment_id)
-    sel.access_assignment(request.user, att.opinion.assignment_id, "view")  # the owner reads, never writes
+    att = policy.access_opinion_attachment(request.user, attachment_id, "review")
     _run(request, lambda: svc.opinion_attachment_remove(actor=request.user, attachment_id=att.pk),
          "附件已删除 Attachment removed.")
     return _back(att.opinion.assignment_id)
@@ -448,6 +436,6 @@ def _download_name(att) -> str:
 
 @login_required
 def attachment_download(request, attachment_id: int):
-    att = sel.access_opinion_attachment(request.user, attachment_id)
+    att = policy.access_opinion_attachment(request.user, attachment_id)
     return file_response(att.file, filename=_download_name(att), as_attachment=True,
                          content_type=att.content_type or "application/octet-stream")

@@ -9,6 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from guardian.shortcuts import get_perms
 
+from jointreview import policy
 from jointreview.models import (
     AcceptanceMode,
     Application,
@@ -68,7 +69,8 @@ def test_open_derives_every_item_required_or_not_with_reason(world):
     # materials only for required items
     assert set(app.materials.values_list("material__item_id", flat=True)) == {i.pk for i in world.items}
     assert app.status == ApplicationStatus.DRAFT
-    assert "view_application" in get_perms(world.owner, app)
+    # the owner reads its application by rule (the project's owner), not by a grant nothing checks
+    assert policy.can_view_application(world.owner, app) and get_perms(world.owner, app) == []
     assert AuditEvent.objects.filter(verb="application.open", target_id=str(app.pk)).exists()
 
 
@@ -355,8 +357,11 @@ def test_accept_creates_one_assignment_per_agency_with_clocks_grants_and_fanout(
         reviewer = w.reviewers[a.agency_id]
         assert {"review_assignment", "view_assignment"} <= set(get_perms(reviewer, a))
         assert "view_application" in get_perms(reviewer, app)
-        for am in app.materials.all():
-            assert reviewer.has_perm("projects.view_document", am.document)
+        # its portion only: the materials of its own items (no material here is shared)
+        for am in app.materials.select_related("material__item"):
+            mine = am.material.item.agency_id == a.agency_id
+            assert reviewer.has_perm("projects.view_document", am.document) is mine
+            assert (am.material.code in a.portion) is mine
         assert a.notify_status == "pending"
     # the fan-out was enqueued once per assignment, on commit
     assert sorted(k["assignment_id"] for n, k in sent if n == "jointreview.notify_assignment") == \

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from jointreview.models import FeeOrder, SurveyReport
-from jointreview.selectors_intake import access_document_version, access_survey_report, survey_reports_for
+from jointreview.policy import access_document_version, access_survey_report, survey_reports_for
 from jointreview.services import intake
 from jointreview.services.errors import PermissionDeniedError
 from tests.factories import (

@@ -102,7 +102,7 @@ def test_application_detail_allowed_and_denied(client, world):
 
 
 def test_agency_sees_only_its_own_assignments(client, world):
-    from jointreview.selectors_intake import applications_for, visible_assignments
+    from jointreview.policy import agency_assignments, applications_for
 
     app = ready_app(world)
     intake.application_accept(actor=world.centre, application=app)
@@ -110,7 +110,7 @@ def test_agency_sees_only_its_own_assignments(client, world):
     other_app = ready_app(other)
     intake.application_accept(actor=other.centre, application=other_app)
     reviewer = world.reviewers[world.agencies[1].pk]
-    assert list(visible_assignments(reviewer)) == list(Assignment.objects.filter(agency=world.agencies[1]))
+    assert list(agency_assignments(reviewer)) == list(Assignment.objects.filter(agency=world.agencies[1]))
     assert list(applications_for(reviewer)) == [app]
     assert login(client, reviewer).get(
         reverse("intake:application_detail", args=[other_app.pk])).status_code == 404
@@ -157,10 +157,11 @@ def test_check_return_and_notice_pdf(client, world):
 
 def test_owner_and_agency_cannot_use_the_window_actions(client, world):
     app = ready_app(world)
-    for user in (world.owner, world.reviewers[world.agencies[0].pk]):
+    # the owner sees its application but may not check it (403); an agency has nothing before acceptance (404)
+    for user, status in ((world.owner, 403), (world.reviewers[world.agencies[0].pk], 404)):
         login(client, user)
-        assert client.get(reverse("intake:application_check", args=[app.pk])).status_code == 404
-        assert client.post(reverse("intake:application_accept", args=[app.pk])).status_code == 404
+        assert client.get(reverse("intake:application_check", args=[app.pk])).status_code == status
+        assert client.post(reverse("intake:application_accept", args=[app.pk])).status_code == status
     app.refresh_from_db()
     assert app.status == ApplicationStatus.SUBMITTED and not Assignment.objects.exists()
 

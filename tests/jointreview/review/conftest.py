@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from jointreview.access import grant
 from jointreview.models import ApplicationMaterial, ApplicationStatus, Assignment, CheckStatus, ReviewRound
+from jointreview.policy import grant
 from jointreview.services import clocks
 from tests.factories import (
     AgencyFactory,
@@ -74,7 +74,6 @@ def make_round(n: int = 3, *, project_name: str = "示范大厦1号楼", start: 
     rnd = ReviewRound.objects.create(application=app, number=1)
     doc = DocumentFactory(project=project, title="建筑施工图")
     version = DocumentVersionFactory(document=doc, number=1, uploaded_by=owner)
-    grant("jointreview.view_application", owner_org, app)
     setup = Setup(app=app, project=project, owner=owner, coordinator=coordinator, round=rnd, version=version)
     for i in range(n):
         agency = AgencyFactory(name=f"审查机构{i + 1}号-{app.pk}")
@@ -85,19 +84,22 @@ def make_round(n: int = 3, *, project_name: str = "示范大厦1号楼", start: 
         item = ItemFactory(workflow=workflow, agency=agency, speciality=spec, promised_limit_value=10,
                            resubmission_policy=policy)
         ai = ApplicationItemFactory(application=app, item=item)
-        material = MaterialFactory(item=item)
+        # the first agency's material is the drawing set every agency reads (shared), as accept records it
+        material = MaterialFactory(item=item, shared=i == 0)
         if i == 0:
+            shared_code = material.code
             ApplicationMaterial.objects.create(application=app, material=material, document=doc,
                                                check_status=CheckStatus.OK)
         clock = clocks.clock_create(kind="assignment", limit_value=10, policy=policy)
         clocks.clock_start(clock=clock, on=start, actor=coordinator)
         clock.refresh_from_db()
         a = Assignment.objects.create(application=app, round=rnd, round_number=1, agency=agency, clock=clock,
-                                      due_date=clock.due_date)
+                                      due_date=clock.due_date, portion=sorted({material.code, shared_code}))
         a.items.set([ai])
         for perm in ("jointreview.view_assignment", "jointreview.review_assignment"):
             grant(perm, agency, a)
         grant("jointreview.view_application", agency, app)
+        grant("projects.view_document", agency, doc)
         side = AgencySide(agency=agency, lead=lead, reviewer=reviewer, backup=backup, item=item, assignment=a)
         if assign:
             from jointreview.services.review import assignment_assign

@@ -16,6 +16,7 @@ from jointreview.models import (
     PauseRequest,
     ReviewRound,
 )
+from jointreview.policy import grant_many
 from jointreview.services import clocks, review
 from tests.factories import CentreAdminFactory, LeadFactory, OwnerUserFactory, ReviewerFactory
 
@@ -120,8 +121,8 @@ def test_signed_opinion_cannot_be_edited_through_the_views(client, no_tasks):
         client.post(reverse("review:finding_add", args=[side.assignment.pk]), {"text": "新增"})
         api = client.post(f"/api/review/opinions/{op.pk}/sign/")
         assert api.status_code == 409
-    client.force_login(s.coordinator)
-    assert client.post(f"/api/review/opinions/{op.pk}/sign/").status_code == 409
+    client.force_login(s.coordinator)  # the centre reads every opinion, never writes one
+    assert client.post(f"/api/review/opinions/{op.pk}/sign/").status_code == 403
     op.refresh_from_db()
     finding.refresh_from_db()
     assert (op.outcome, op.summary, op.findings.count(), finding.text) == ("revise", "", 1, "防火间距不足")
@@ -189,10 +190,10 @@ def test_coordination_is_for_the_centre_and_decides_pauses(client):
     side = s.agencies[0]
     pr = review.pause_request(actor=side.reviewer, assignment_id=side.assignment.pk, reason="site_inspection",
                               reason_text="现场踏勘", expected_days=3)
-    for user in (side.reviewer, side.lead, s.owner):
+    for user, status in ((side.reviewer, 403), (side.lead, 403), (s.owner, 404)):  # the owner sees no pause request
         client.force_login(user)
         assert client.get(reverse("review:coordination")).status_code == 403
-        assert client.post(reverse("review:pause_decide", args=[pr.pk]), {"approve": "1"}).status_code == 403
+        assert client.post(reverse("review:pause_decide", args=[pr.pk]), {"approve": "1"}).status_code == status
     client.force_login(CentreAdminFactory(organization=s.coordinator.organization))
     page = client.get(reverse("review:coordination"))
     assert page.status_code == 200 and "现场踏勘" in page.content.decode()
@@ -234,6 +235,8 @@ def _many_assignments(lead, n):
                                       clock=clock, reviewer=ReviewerFactory(organization=lead.organization))
         a.items.set([ApplicationItemFactory(application=app, item=ItemFactory(workflow=app.workflow,
                                                                                agency=lead.organization))])
+        grant_many([("view_assignment", lead.organization, a), ("review_assignment", lead.organization, a),
+                    ("view_application", lead.organization, app)])  # as acceptance grants them
 
 
 @pytest.mark.parametrize("n", [3, 30])
@@ -253,7 +256,7 @@ def test_inbox_api_query_count_is_constant(client, django_assert_num_queries, n)
     lead = LeadFactory()
     _many_assignments(lead, n)
     client.force_login(lead)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(5):  # session, user, count, rows, items prefetch
         response = client.get("/api/review/inbox/")
     assert response.json()["count"] == n
 

@@ -1,0 +1,143 @@
+"""What every policy module shares: 404 alike for missing and not-yours, the guardian grants of a
+user's organization, and the grant writers used by the services that change state.
+
+The mechanism of record is django-guardian (object permissions given to the group of the
+organization). Membership of that group follows ``User.organization`` (projects/signals.py), and
+the checks below read the grants of the user's *organization's* group, so a group added by hand
+gives nothing. Rules that are not grants (the centre reads everything, an owner owns its projects,
+the acting reviewer writes) are written next to the predicate that uses them.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
+from django.http import Http404
+from django.utils.translation import gettext as _
+from guardian.shortcuts import assign_perm
+
+from projects.models import Organization
+
+
+def not_found(what: str = "object") -> Http404:
+    """The one answer for 'missing' and 'not yours' (no difference a prober could read)."""
+    return Http404(_("No such %(what)s, or you may not see it.") % {"what": what})
+
+
+def authenticated(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and getattr(user, "is_active", False))
+
+
+def is_centre(user) -> bool:
+    return authenticated(user) and bool(getattr(user, "is_centre", False))
+
+
+def is_owner_of(user, owner_id: int | None) -> bool:
+    """Rule: staff of the project's owner organization."""
+    return authenticated(user) and bool(user.is_owner) and owner_id is not None and user.organization_id == owner_id
+
+
+def is_agency_member(user, agency_id: int | None) -> bool:
+    """Rule: a reviewer or lead of this agency."""
+    return authenticated(user) and bool(user.is_agency) and agency_id is not None and user.organization_id == agency_id
+
+
+def _org_id(user) -> int | None:
+    """The user's organization, whose permission group's grants count (a group added by hand does not)."""
+    if not authenticated(user) or not user.organization_id:
+        return None
+    return user.organization_id
+
+
+def _grant_model(model):
+    """The direct foreign-key group permission model guardian uses for ``model``."""
+    from guardian.utils import get_group_obj_perms_model
+
+    return get_group_obj_perms_model(model)
+
+
+def has_grant(user, codename: str, obj) -> bool:
+    """Does the user's organization's group hold ``codename`` on ``obj``? One query per object,
+    cached for the request."""
+    org_id = _org_id(user)
+    if org_id is None or obj is None or obj.pk is None:
+        return False
+    cache = user.__dict__.setdefault("_jr_policy", {})
+    key = (obj._meta.label, obj.pk)
+    if key not in cache:
+        gop = _grant_model(type(obj))
+        cache[key] = set(
+            gop.objects.filter(group__organization=org_id, content_object_id=obj.pk).values_list(
+                "permission__codename", flat=True
+            )
+        )
+    return codename in cache[key]
+
+
+def prefetch_grants(user, objs) -> None:
+    """Load the grants of the user's organization on many objects of one model in one query, so the
+    per-row predicates of a list page cost nothing more."""
+    objs = [o for o in objs if o is not None and o.pk is not None]
+    org_id = _org_id(user)
+    if org_id is None or not objs:
+        return
+    cache = user.__dict__.setdefault("_jr_policy", {})
+    label = objs[0]._meta.label
+    for o in objs:
+        cache.setdefault((label, o.pk), set())
+    gop = _grant_model(type(objs[0]))
+    rows = gop.objects.filter(group__organization=org_id, content_object_id__in=[o.pk for o in objs]).values_list(
+        "content_object_id", "permission__codename"
+    )
+    for pk, codename in rows:
+        cache[(label, pk)].add(codename)
+
+
+def granted_q(user, codename: str, model, field: str = "pk") -> Q:
+    """A filter for lists: rows whose ``field`` (the guarded object's pk) the user's organization holds
+    ``codename`` on. One subquery, no per-row query."""
+    org_id = _org_id(user)
+    if org_id is None:
+        return Q(pk__in=[])
+    gop = _grant_model(model)
+    ids = gop.objects.filter(group__organization=org_id, permission__codename=codename).values("content_object_id")
+    return Q(**{f"{field}__in": ids})
+
+
+# --------------------------------------------------------------------------- grant writers (services)
+
+
+def grant(perm: str, org: Organization, obj) -> None:
+    """Give an organization's group ``perm`` on one object (never a global grant)."""
+    from projects.services import organization_group
+
+    assign_perm(perm, organization_group(org), obj)
+
+
+def grant_many(grants: list[tuple[str, Organization, Any]]) -> None:
+    """``grant`` for many (perm, organization, object) triples at once: one query for the
+    permissions, one bulk insert per permission table (existing grants are left alone)."""
+    from projects.services import organization_group
+
+    if not grants:
+        return
+    cts = {id(obj): ContentType.objects.get_for_model(obj) for _p, _o, obj in grants}
+    wanted = {(cts[id(obj)].pk, perm.split(".")[-1]) for perm, _o, obj in grants}
+    perms = {
+        (p.content_type_id, p.codename): p.pk
+        for p in Permission.objects.filter(
+            content_type_id__in={ct for ct, _c in wanted}, codename__in={c for _ct, c in wanted}
+        )
+    }
+    rows: dict[type, list] = {}
+    for perm, org, obj in grants:
+        key = (cts[id(obj)].pk, perm.split(".")[-1])
+        if key not in perms:
+            raise LookupError(f"unknown permission {perm} for {obj._meta.label}")
+        group_id = org.group_id or organization_group(org).pk
+        model = _grant_model(type(obj))
+        rows.setdefault(model, []).append(model(permission_id=perms[key], group_id=group_id, content_object=obj))
+    for model, objs in rows.items():
+        model.objects.bulk_create(objs, ignore_conflicts=True)

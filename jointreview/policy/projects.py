@@ -1,0 +1,47 @@
+"""Projects: the centre reads every project; an owner's staff read and act on their organization's
+projects (rule: ``project.owner == user.organization``; the owner relation is the record, no grant)."""
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from projects.models import Project
+
+from .core import authenticated, is_centre, is_owner_of, not_found
+
+
+def can_view_project(user, project: Project) -> bool:
+    return is_centre(user) or is_owner_of(user, project.owner_id)
+
+
+def can_apply(user, project: Project) -> bool:
+    """Open an application of the project: its owner only."""
+    return is_owner_of(user, project.owner_id)
+
+
+def can_register_project(user) -> bool:
+    return authenticated(user) and bool(user.is_owner) and user.organization_id is not None
+
+
+def can_list_projects(user) -> bool:
+    return is_centre(user) or can_register_project(user)
+
+
+def projects_for(user) -> QuerySet[Project]:
+    qs = Project.objects.select_related("owner", "zone")
+    if is_centre(user):
+        return qs
+    if can_register_project(user):
+        return qs.filter(owner_id=user.organization_id)
+    return qs.none()
+
+
+def access_project(user, project_id, verb: str = "view") -> Project:
+    """verb: view (centre, owner) or apply (owner)."""
+    try:
+        project = Project.objects.select_related("owner", "zone").get(pk=project_id)
+    except (Project.DoesNotExist, ValueError, TypeError):
+        raise not_found("project") from None
+    allowed = can_apply(user, project) if verb == "apply" else can_view_project(user, project)
+    if not allowed:
+        raise not_found("project")
+    return project
