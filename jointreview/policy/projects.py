@@ -2,7 +2,9 @@
 projects (rule: ``project.owner == user.organization``; the owner relation is the record, no grant)."""
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from projects.models import Project
 
@@ -41,7 +43,8 @@ def access_project(user, project_id, verb: str = "view") -> Project:
         project = Project.objects.select_related("owner", "zone").get(pk=project_id)
     except (Project.DoesNotExist, ValueError, TypeError):
         raise not_found("project") from None
-    allowed = can_apply(user, project) if verb == "apply" else can_view_project(user, project)
-    if not allowed:
+    if not can_view_project(user, project):
         raise not_found("project")
+    if verb == "apply" and not can_apply(user, project):
+        raise PermissionDenied(_("Only the project's owner may open an application."))
     return project
