@@ -273,3 +273,35 @@ def test_admin_user_is_group_member_via_any_path():
         name=f"org:{agency.pk}").pk]
     admin = CentreAdminFactory()
     assert policy.can_use_admin(admin) and not policy.can_grant_privileges(admin)
+
+
+def _queries(client, user, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(user)
+    client.get(url)  # warm the session
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("who", ["owner", "reviewer", "coordinator"])
+def test_application_and_assignment_pages_cost_the_same_queries_at_any_size(client, settings, tmp_path, who):
+    """No per-row permission query: 2 agencies or 6, the pages run the same number of queries."""
+    from tests.jointreview.intake.conftest import make_world, ready_app
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    counts = []
+    for n in (2, 6):
+        world = make_world(n_agencies=n)
+        app = ready_app(world)
+        intake.application_accept(actor=world.centre, application=app)
+        user = {"owner": world.owner, "coordinator": world.centre,
+                "reviewer": world.reviewers[world.agencies[0].pk]}[who]
+        urls = [reverse("intake:application_detail", args=[app.pk]),
+                reverse("review:application_rounds", args=[app.pk])]
+        if who != "owner":
+            urls.append(reverse("review:assignment", args=[app.assignments.get(agency=world.agencies[0]).pk]))
+        counts.append([_queries(client, user, url) for url in urls])
+    assert counts[0] == counts[1]
