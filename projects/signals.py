@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db.models.signals import m2m_changed, post_save
 from django.dispatch import receiver
+from django.utils.translation import gettext as _
 
 from .models import Organization, User
 from .services import sync_organization_group
@@ -40,6 +41,6 @@ def refuse_foreign_organization_groups(sender, instance, action: str, reverse: b
         if org_id is not None and org_id != user.organization_id:
             name = Group.objects.filter(pk=gid).values_list("name", flat=True).first()
             raise PermissionDenied(
-                f"The permission group {name} belongs to another organization; a user's group follows "
-                f"the user's organization."
+                _("The permission group %(name)s belongs to another organization; a user's group follows "
+                  "the user's organization.") % {"name": name}
             )

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from jointreview.policy.accounts import can_change_user, can_grant_privileges
 from jointreview.services.audit import audit_record
@@ -33,14 +34,14 @@ def check_user_change(*, actor, user: User | None, changes: dict[str, Any]) -> N
     """Refuse (PermissionDeniedError) what the actor may not do; used by the admin form before it
     saves and by the services below."""
     if not can_change_user(actor, user):
-        raise PermissionDeniedError("Only a superuser may change a superuser.")
+        raise PermissionDeniedError(_("Only a superuser may change a superuser."))
     privileged = [f for f in PRIVILEGE_FIELDS if f in changes and bool(changes[f]) != bool(getattr(user, f, False))]
     becomes_admin = changes.get("role") == Role.CENTRE_ADMIN and getattr(user, "role", "") != Role.CENTRE_ADMIN
     leaves_admin = (user is not None and user.role == Role.CENTRE_ADMIN and "role" in changes
                     and changes["role"] != Role.CENTRE_ADMIN)
     if (privileged or becomes_admin or leaves_admin) and not can_grant_privileges(actor):
         raise PermissionDeniedError(
-            "Only a superuser may grant or remove superuser, staff or centre-admin status."
+            _("Only a superuser may grant or remove superuser, staff or centre-admin status.")
         )
 
 
@@ -69,10 +70,10 @@ def user_update(*, actor, user: User | int, **changes: Any) -> User:
     try:
         user = User.objects.select_for_update().get(pk=pk)
     except User.DoesNotExist:
-        raise ServiceError("No such user.", code="not_found") from None
+        raise ServiceError(_("No such user."), code="not_found") from None
     unknown = set(changes) - set(USER_FIELDS) - set(PRIVILEGE_FIELDS)
     if unknown:
-        raise ServiceError(f"unknown user fields: {', '.join(sorted(unknown))}")
+        raise ServiceError(_("Unknown user fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
     check_user_change(actor=actor, user=user, changes=changes)
     before = _snapshot(user)
     for field, value in changes.items():
