@@ -184,3 +184,30 @@ for model, fields in [
     (Notification, ["created_at", "organization", "kind", "subject", "read_at"]),
 ]:
     admin.site.register(model, type(f"{model.__name__}Admin", (ReadOnlyAdmin,), {"list_display": fields}))
+
+
+# --- beat schedules and groups: a superuser's (jointreview/auth.py), and audited ---------------------
+def _audited(model):
+    """Re-register a third-party admin with the audit mixin in front of it."""
+    current = admin.site._registry.get(model)
+    if current is None:
+        return
+    admin.site.unregister(model)
+    admin.site.register(model, type(f"Audited{type(current).__name__}", (AuditedAdmin, type(current)), {}))
+
+
+def _audit_third_party() -> None:
+    from django.contrib.auth.models import Group
+    from django_celery_beat.models import (
+        ClockedSchedule,
+        CrontabSchedule,
+        IntervalSchedule,
+        PeriodicTask,
+        SolarSchedule,
+    )
+
+    for model in (PeriodicTask, IntervalSchedule, CrontabSchedule, SolarSchedule, ClockedSchedule, Group):
+        _audited(model)
+
+
+_audit_third_party()

@@ -305,3 +305,10 @@ def test_application_and_assignment_pages_cost_the_same_queries_at_any_size(clie
             urls.append(reverse("review:assignment", args=[app.assignments.get(agency=world.agencies[0]).pk]))
         counts.append([_queries(client, user, url) for url in urls])
     assert counts[0] == counts[1]
+
+
+def test_a_superusers_beat_edit_is_audited(admin_client):
+    response = admin_client.post(reverse("admin:django_celery_beat_intervalschedule_add"),
+                                 {"every": 5, "period": "minutes"})
+    assert response.status_code == 302
+    assert AuditEvent.objects.filter(verb="admin.add", target_type="django_celery_beat.IntervalSchedule").exists()
