@@ -309,6 +309,7 @@ def test_application_and_assignment_pages_cost_the_same_queries_at_any_size(clie
 
 def test_a_superusers_beat_edit_is_audited(admin_client):
     response = admin_client.post(reverse("admin:django_celery_beat_intervalschedule_add"),
-                                 {"every": 5, "period": "minutes"})
+                                 {"every": 5, "period": "minutes", "periodictask_set-TOTAL_FORMS": 0,
+                                  "periodictask_set-INITIAL_FORMS": 0})
     assert response.status_code == 302
     assert AuditEvent.objects.filter(verb="admin.add", target_type="django_celery_beat.IntervalSchedule").exists()
