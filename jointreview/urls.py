@@ -1,3 +1,4 @@
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -18,10 +19,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # both need a login: the schema answers 403 to anonymous callers (SPECTACULAR_SETTINGS), the docs
     # page sends them to the login page. The split view serves its start-up script from a URL instead
-    # of inline, so it runs under the site's CSP (templates/api/swagger_ui.html drops the inline style).
+    # of inline, so it runs under the site's CSP (templates/api/swagger_ui.html drops the inline style);
+    # Swagger UI's icons are data: SVG images, allowed on this page only.
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", login_required(SpectacularSwaggerSplitView.as_view(
-        url_name="api-schema", template_name="api/swagger_ui.html")), name="api-docs"),
+    path("api/docs/", csp_update({"img-src": ["data:"]})(login_required(SpectacularSwaggerSplitView.as_view(
+        url_name="api-schema", template_name="api/swagger_ui.html"))), name="api-docs"),
     path("clocks/", include("jointreview.urls_clocks")),
     path("api/clocks/", include("jointreview.api.clocks")),
     path("review/", include("jointreview.urls_review")),

@@ -208,16 +208,17 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Content Security Policy (django-csp 4): our pages load scripts, styles and images from this site
-# only; no inline script or style, no eval, no plugins, never framed. The Django admin (5.2) and the
-# Swagger UI (SpectacularSwaggerSplitView + templates/api/swagger_ui.html) live with it unchanged,
-# so no path is relaxed. Stored PDFs shown inline add object-src 'self' (jointreview/views/files.py)
-# for the browser's PDF viewer.
+# only; no inline script or style, no eval, no plugins, never framed. The Django admin (5.2) lives with
+# it unchanged, so /admin/ is not relaxed. Two responses add one source each: the API docs page
+# (SpectacularSwaggerSplitView + templates/api/swagger_ui.html) img-src data: for Swagger UI's icons
+# (jointreview/urls.py), and a stored PDF shown inline object-src 'self' for the browser's PDF viewer
+# (jointreview/views/files.py).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "data:"],
+        "img-src": [SELF],
         "object-src": [NONE],
         "base-uri": [SELF],
         "form-action": [SELF],
