@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 
@@ -54,8 +55,8 @@ class IdleSessionMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         session = getattr(request, "session", None)
-        user = getattr(request, "user", None)
-        if session is not None and user is not None and user.is_authenticated and not session.modified:
+        # a session that signs someone in (not a token request's empty session: it must stay unsaved)
+        if session is not None and session.get(SESSION_KEY) is not None and not session.modified:
             last = session.get(RENEWED_KEY, 0)
             if timezone.now().timestamp() - last >= settings.JR_SESSION_RENEW_SECONDS:
                 stamp_session(session)

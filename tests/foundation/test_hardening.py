@@ -311,6 +311,13 @@ def test_requests_push_the_end_back_at_most_once_a_minute(client, monkeypatch):
     assert renewed - later == datetime.timedelta(minutes=31)
 
 
+def test_a_token_request_gets_no_session():
+    token = Token.objects.create(user=OwnerUserFactory())
+    response = Client().get("/api/intake/applications/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert response.status_code == 200
+    assert "sessionid" not in response.cookies and not Session.objects.exists()
+
+
 def test_keepalive_renews_the_session_at_once(client):
     assert client.post("/accounts/keepalive/").status_code == 302  # anonymous: to the login page
     client.force_login(OwnerUserFactory())
