@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.shortcuts import render
+from django.utils.cache import add_never_cache_headers
 
 
 def client_ip(request) -> str:
@@ -22,9 +23,11 @@ def client_ip(request) -> str:
 def lockout_response(request, original_response=None, credentials=None):
     """AXES_LOCKOUT_CALLABLE: the lockout page, in the site layout, HTTP 429."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    return render(request, "registration/lockout.html",
-                  {"cooloff_minutes": minutes, "failure_limit": settings.AXES_FAILURE_LIMIT},
-                  status=settings.AXES_HTTP_RESPONSE_CODE)
+    response = render(request, "registration/lockout.html",
+                      {"cooloff_minutes": minutes, "failure_limit": settings.AXES_FAILURE_LIMIT},
+                      status=settings.AXES_HTTP_RESPONSE_CODE)
+    add_never_cache_headers(response)  # as the login page it replaces
+    return response
 
 
 def audit_lockout(sender, request=None, username=None, ip_address=None, **kwargs) -> None:

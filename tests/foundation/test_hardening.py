@@ -57,6 +57,7 @@ def test_five_failures_for_one_login_name_from_anywhere_lock_that_name(en, setti
     page = fifth.content.decode()
     assert "Too many failed logins" in page and "Try again in 15 minutes" in page
     assert "<footer>" in page  # the site layout
+    assert "no-store" in fifth["Cache-Control"]
     # the right password, from an address never seen, is refused while the name is locked
     response = en.post(LOGIN, {"username": "alice", "password": PASSWORD}, REMOTE_ADDR="10.9.9.9")
     assert response.status_code == 429 and "_auth_user_id" not in en.session
