@@ -116,7 +116,7 @@ JR_TRUSTED_PROXY_COUNT = env_int("JR_TRUSTED_PROXY_COUNT", 0, minimum=0)
 # Login throttling (django-axes, database handler). Either limit locks out on its own: N failures for
 # one username from any address, or N failures from one address for any usernames. A lockout lasts
 # JR_LOGIN_COOLOFF_MINUTES after the last failure (a failure during the lockout starts it again), or
-# until a centre admin lifts it (admin: 访问尝试 Access attempts, action "lift lockout").
+# until a centre admin lifts it (admin: Axes → Access attempts, action "Lift the lockout").
 AXES_FAILURE_LIMIT = env_int("JR_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("JR_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]

@@ -5,6 +5,9 @@ from __future__ import annotations
 from csp.constants import SELF
 from django.http import FileResponse
 
+from jointreview.services.errors import ServiceError
+from jointreview.services.intake import validate_file_name
+
 # What a stored file may be served as: the types the uploads are checked against (services/intake.py
 # _MIME) and our PDFs. Anything else (an old row, a guess from a name) goes out as a plain download type,
 # so a browser never renders a user's file as a page (text/html, image/svg+xml, ...).
@@ -18,9 +21,6 @@ NEUTRAL_CONTENT_TYPE = "application/octet-stream"
 def download_name(name: str | None, fallback: str = "download") -> str:
     """The name given to the browser: the original name if it passes the upload's name check (no path,
     no control characters, not too long), else ``fallback``."""
-    from jointreview.services.errors import ServiceError
-    from jointreview.services.intake import validate_file_name
-
     try:
         return validate_file_name(name)
     except ServiceError:
