@@ -25,7 +25,7 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
 
 COPY . .
 RUN pip install --no-deps -e . \
-    && SECRET_KEY=collectstatic-at-build-only DATABASE_URL=sqlite:////tmp/build.sqlite3 \
+    && JR_TRYOUT=true DATABASE_URL=sqlite:////tmp/build.sqlite3 \
        python manage.py collectstatic --noinput -v 0 \
     && rm -f /tmp/build.sqlite3 \
     && mkdir -p "$MEDIA_ROOT" && chown app:app "$MEDIA_ROOT"

@@ -1,5 +1,8 @@
+from axes.admin import AccessAttemptAdmin as AxesAccessAttemptAdmin
+from axes.models import AccessAttempt
 from django.contrib import admin, messages
 from django.db import transaction
+from django.utils.translation import gettext_lazy, ngettext
 
 from jointreview import admin_projects  # noqa: F401  (registers the projects app models)
 from jointreview.admin_audit import AuditedAdmin
@@ -36,6 +39,7 @@ from .models import (
     SurveyReport,
     Workflow,
 )
+from .services.logins import login_lockout_lift
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -211,3 +215,37 @@ def _audit_third_party() -> None:
 
 
 _audit_third_party()
+
+
+# --- login lockouts (django-axes): seen and lifted by the centre admin -------------------------
+# axes registers its own AccessAttempt admin (INSTALLED_APPS puts axes first); this one replaces it so
+# that every way of lifting a lockout here (the action, deleting one row or several) goes through the
+# audited service.
+admin.site.unregister(AccessAttempt)
+
+
+@admin.register(AccessAttempt)
+class LockoutAdmin(AxesAccessAttemptAdmin):
+    actions = ["lift_lockout", "cleanup_expired_attempts"]
+
+    @admin.action(description=gettext_lazy("Lift the lockout (the login name and the address may log in again)"),
+                  permissions=["delete"])
+    def lift_lockout(self, request, queryset):
+        self._lift(request, list(queryset.values_list("pk", flat=True)))
+
+    def delete_model(self, request, obj):
+        self._lift(request, [obj.pk], quiet=True)
+
+    def delete_queryset(self, request, queryset):
+        self._lift(request, list(queryset.values_list("pk", flat=True)), quiet=True)
+
+    def _lift(self, request, ids: list[int], quiet: bool = False) -> None:
+        try:
+            removed = login_lockout_lift(actor=request.user, attempt_ids=ids)
+        except ServiceError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return
+        if not quiet:
+            self.message_user(request, ngettext(
+                "Lockout lifted: %(count)d failed-login record removed.",
+                "Lockout lifted: %(count)d failed-login records removed.", removed) % {"count": removed})

@@ -10,4 +10,8 @@ def site(request):
     if user is not None and user.is_authenticated:
         context["home_links"] = home_links(user)
         context["show_admin"] = policy.can_use_admin(user)
+        # the idle-timeout warning (templates/base.html, static/js/session-timeout.js)
+        context["SESSION_IDLE_SECONDS"] = settings.JR_SESSION_IDLE_SECONDS
+        context["SESSION_IDLE_MINUTES"] = max(1, round(settings.JR_SESSION_IDLE_SECONDS / 60))
+        context["SESSION_WARN_SECONDS"] = settings.JR_SESSION_WARN_SECONDS
     return context

@@ -1,7 +1,9 @@
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from jointreview.views import common
 from jointreview.views import review as review_views
@@ -9,13 +11,19 @@ from jointreview.views import review as review_views
 urlpatterns = [
     path("", common.home, name="home"),
     path("healthz/", common.healthz, name="healthz"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/login/", common.LoginView.as_view(), name="login"),
+    path("accounts/logout/", common.LogoutView.as_view(), name="logout"),
+    path("accounts/keepalive/", common.keepalive, name="keepalive"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("admin/", admin.site.urls),
+    # both need a login: the schema answers 403 to anonymous callers (SPECTACULAR_SETTINGS), the docs
+    # page sends them to the login page. The split view serves its start-up script from a URL instead
+    # of inline, so it runs under the site's CSP (templates/api/swagger_ui.html drops the inline style);
+    # Swagger UI's icons are data: SVG images, allowed on this page only.
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", csp_update({"img-src": ["data:"]})(login_required(SpectacularSwaggerSplitView.as_view(
+        url_name="api-schema", template_name="api/swagger_ui.html"))), name="api-docs"),
     path("clocks/", include("jointreview.urls_clocks")),
     path("api/clocks/", include("jointreview.api.clocks")),
     path("review/", include("jointreview.urls_review")),

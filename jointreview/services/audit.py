@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import models
 
 from jointreview.models import Application, AuditEvent
@@ -28,6 +29,32 @@ def audit_record(
         target_type=target._meta.label,
         target_id=str(target.pk),
         application=application,
+        before=_jsonable(before or {}),
+        after=_jsonable(after or {}),
+        note=note[:300],
+    )
+
+
+def audit_record_login(
+    *,
+    actor,
+    verb: str,
+    username: str,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    note: str = "",
+) -> AuditEvent:
+    """An event about a login name (lockouts): its User when one has that name; otherwise the user
+    model with an empty id, since failed logins also come for names nobody has."""
+    user_model = get_user_model()
+    user = user_model.objects.filter(username=username).first() if username else None
+    if user is not None:
+        return audit_record(actor=actor, verb=verb, target=user, before=before, after=after, note=note)
+    return AuditEvent.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        verb=verb,
+        target_type=user_model._meta.label,
+        target_id="",
         before=_jsonable(before or {}),
         after=_jsonable(after or {}),
         note=note[:300],

@@ -48,6 +48,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from jointreview.calendar import get_calendar
 from jointreview.models import (
@@ -370,7 +371,8 @@ def _sniff(head: bytes, data: bytes | None) -> str | None:
 
 
 def validate_upload(*, name: str, data: bytes, accepted_types: str) -> tuple[str, str]:
-    """(clean name, content type) or ServiceError. Checks name, size and the type by content."""
+    """(clean name, content type) or ServiceError. Checks the name, the size, the type by content and
+    that the name ends in an extension of an accepted type."""
     name = validate_file_name(name)
     limit = settings.JR_UPLOAD_MAX_BYTES
     if len(data) > limit:
@@ -380,14 +382,15 @@ def validate_upload(*, name: str, data: bytes, accepted_types: str) -> tuple[str
     if not data:
         raise ServiceError("文件为空 The file is empty.")
     allowed = [t.strip().lower() for t in (accepted_types or "pdf").split(",") if t.strip()]
-    detected = _sniff(data[:8192], data)
     allowed_text = ", ".join(allowed)
+    detected = _sniff(data[:8192], data)
     if detected not in allowed:
         shown = FILE_TYPES[detected][0] if detected in FILE_TYPES else (detected or "无法识别 unknown")
         raise ServiceError(
             f"文件内容为 {shown}, 本材料只接受 {allowed_text}。 "
             f"The file's content is {shown}; this material accepts {allowed_text} (checked by content, not name)."
         )
+    _require_allowed_extension(name, allowed)
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     known_exts = {e: t for t, (_d, exts) in FILE_TYPES.items() for e in exts}
     if ext in known_exts and known_exts[ext] != detected:
@@ -396,6 +399,29 @@ def validate_upload(*, name: str, data: bytes, accepted_types: str) -> tuple[str
             f"The name says .{ext} but the content is {FILE_TYPES[detected][0]}."
         )
     return name, _MIME[detected]
+
+
+def allowed_extensions(allowed: list[str]) -> list[str]:
+    """The file-name extensions that may name a file of these accepted_types tokens (pdf -> pdf; jpg ->
+    jpg, jpeg); a token we do not know names itself."""
+    out: list[str] = []
+    for token in allowed:
+        for ext in FILE_TYPES.get(token, (token, (token,)))[1]:
+            if ext not in out:
+                out.append(ext)
+    return out
+
+
+def _require_allowed_extension(name: str, allowed: list[str]) -> None:
+    """The name must end in an extension of an accepted type, whatever the content: a real PDF named
+    report.html or x.pdf.exe would be saved and later opened by that name."""
+    extensions = allowed_extensions(allowed)
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if ext not in extensions:
+        raise ServiceError(gettext(
+            "“%(name)s” was refused: the file name must end in %(extensions)s (accepted here: %(types)s)."
+        ) % {"name": name, "extensions": ", ".join(f".{e}" for e in extensions), "types": ", ".join(allowed)},
+            code="file_extension")
 
 
 def _read_upload(upload) -> tuple[str, bytes]:

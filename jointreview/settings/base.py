@@ -1,14 +1,19 @@
 """Settings shared by every mode. Every value a deployment changes comes from the environment."""
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
-from .env import env_bool, env_database, env_int, env_list, env_redis, env_str
+from csp.constants import NONE, SELF
+
+from .env import env_bool, env_database, env_int, env_list, env_rate, env_redis, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 
-SECRET_KEY = env_str("SECRET_KEY", "insecure-dev-key-change-me-0123456789-abcdefghijklmnopqrstuvwxyz")
+# The built-in key of the demo and the tests; production refuses it unless JR_TRYOUT is on.
+DEV_SECRET_KEY = "insecure-dev-key-change-me-0123456789-abcdefghijklmnopqrstuvwxyz"
+SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET_KEY)
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
@@ -22,24 +27,33 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework.authtoken",  # API tokens, issued and revoked by the centre admin in the admin
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served from our static files, never a CDN
     "guardian",
     "django_celery_beat",
+    "axes",  # before jointreview: jointreview/admin.py replaces axes' AccessAttempt admin
+    "csp",
     "projects",
     "jointreview",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # every response, static files included
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # after authentication (it reads request.user, which DRF also sets for token requests) and so
+    # outside every middleware below it: their responses get the header too
+    "jointreview.middleware.PrivateCacheMiddleware",
+    "jointreview.middleware.IdleSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as axes documents: turns a lockout into the lockout page
 ]
 
 ROOT_URLCONF = "jointreview.urls"
@@ -66,6 +80,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "projects.User"
 
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out user or address before the password check
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
     "jointreview.auth.CentreAdminBackend",
@@ -82,6 +97,34 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Idle timeout: a signed-in user's session ends JR_SESSION_IDLE_MINUTES after their last request.
+# jointreview.middleware.IdleSessionMiddleware pushes the expiry back at most once a minute (rather than
+# SESSION_SAVE_EVERY_REQUEST, which writes the session row on every request), so the session lives the
+# idle time plus at most that minute; Django refuses an expired session on the server. base.html warns
+# JR_SESSION_WARN_SECONDS before the end (static/js/session-timeout.js).
+JR_SESSION_IDLE_MINUTES = env_int("JR_SESSION_IDLE_MINUTES", 30, minimum=1)
+JR_SESSION_IDLE_SECONDS = JR_SESSION_IDLE_MINUTES * 60  # what the page counts down from
+JR_SESSION_RENEW_SECONDS = 60
+JR_SESSION_WARN_SECONDS = 120
+SESSION_COOKIE_AGE = JR_SESSION_IDLE_SECONDS + JR_SESSION_RENEW_SECONDS
+
+# Behind a reverse proxy, the number of proxies whose X-Forwarded-For entry is trusted (0: use the
+# address of the connection). Both the login lockout and the API throttles count per client address.
+JR_TRUSTED_PROXY_COUNT = env_int("JR_TRUSTED_PROXY_COUNT", 0, minimum=0)
+
+# Login throttling (django-axes, database handler). Either limit locks out on its own: N failures for
+# one username from any address, or N failures from one address for any usernames. A lockout lasts
+# JR_LOGIN_COOLOFF_MINUTES after the last failure (a failure during the lockout starts it again), or
+# until a centre admin lifts it (admin: Axes → Access attempts, action "Lift the lockout").
+AXES_FAILURE_LIMIT = env_int("JR_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("JR_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_CALLABLE = "jointreview.logins.lockout_response"  # templates/registration/lockout.html
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_CLIENT_IP_CALLABLE = "jointreview.logins.client_ip"
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_VERBOSE = False
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -129,12 +172,26 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # REST API
+# Session (the site's own pages) and Token ("Authorization: Token <key>"; tokens are issued by the
+# centre admin in the admin). No Basic authentication: a password is never sent with API calls.
+# Throttle counters live in Django's default cache, which is LocMemCache here (no CACHES setting): per
+# process, so with gunicorn's N workers a client may get up to N times the rate before a 429, and a
+# restart forgets the counters. Good enough against a runaway script; not a shared quota.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_rate("JR_API_THROTTLE_ANON", "60/min"),
+        "user": env_rate("JR_API_THROTTLE_USER", "600/min"),
+    },
+    "NUM_PROXIES": JR_TRUSTED_PROXY_COUNT,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -144,9 +201,29 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Joint review of construction projects (工程建设项目联合审查)",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],  # the schema needs a login
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+}
+
+# Content Security Policy (django-csp 4): our pages load scripts, styles and images from this site
+# only; no inline script or style, no eval, no plugins, never framed. The Django admin (5.2) lives with
+# it unchanged, so /admin/ is not relaxed. Two responses add one source each: the API docs page
+# (SpectacularSwaggerSplitView + templates/api/swagger_ui.html) img-src data: for Swagger UI's icons
+# (jointreview/urls.py), and a stored PDF shown inline object-src 'self' for the browser's PDF viewer
+# (jointreview/views/files.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
 }
 
 # The centre's rules (DOMAIN.md: local examples become configuration)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -29,14 +30,28 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name}: expected true/false, got {raw!r}")
 
 
-def env_int(name: str, default: int) -> int:
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     raw = os.environ.get(name)
     if raw is None or raw == "":
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name}: expected an integer, got {raw!r}")
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name}: expected an integer of at least {minimum}, got {raw!r}")
+    return value
+
+
+_RATE = re.compile(r"^[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)$")
+
+
+def env_rate(name: str, default: str) -> str:
+    """A Django REST framework throttle rate: requests/period, e.g. 600/min, 10/s, 5000/day."""
+    value = os.environ.get(name, "").strip() or default
+    if not _RATE.match(value):
+        raise ImproperlyConfigured(f"{name}: expected a rate like 600/min (per s, min, hour or day), got {value!r}")
+    return value
 
 
 def env_list(name: str, default: str = "") -> list[str]:

@@ -1,7 +1,13 @@
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from jointreview.middleware import stamp_session
 
 
 def healthz(request):
@@ -18,3 +24,39 @@ def home(request):
 
 def forbidden(message: str) -> HttpResponse:
     return HttpResponse(message, status=403)
+
+
+def safe_next(request, fallback: str) -> str:
+    """The ``next`` of the request (POST, else GET) if it stays on this site, else ``fallback``.
+
+    The one place every "go back to" URL is checked: a path of this site or an absolute URL with this
+    host (https only when the request came over https). ``//evil.example``, ``https://evil.example/``,
+    ``javascript:...`` and the like give the fallback."""
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return fallback
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login page, its ``next`` checked by ``safe_next`` (as every other one)."""
+
+    def get_redirect_url(self):
+        return safe_next(self.request, "")
+
+
+class LogoutView(auth_views.LogoutView):
+    def get_redirect_url(self):
+        return safe_next(self.request, "")
+
+
+@never_cache
+@require_POST
+@login_required
+def keepalive(request):
+    """The session-timeout banner's "stay signed in": renews the session now (IdleSessionMiddleware would
+    wait for its interval)."""
+    stamp_session(request.session)
+    return HttpResponse(status=204)

@@ -28,6 +28,7 @@ from jointreview.policy.portions import portion_labels
 from jointreview.services import review as svc
 from jointreview.services.documents import issued_document_render
 from jointreview.services.errors import PermissionDeniedError, ServiceError
+from jointreview.views.common import safe_next
 from jointreview.views.files import file_response
 from projects.models import AGENCY_ROLES, User
 
@@ -263,7 +264,7 @@ def pause_request(request, assignment_id: int):
 def pause_end(request, pause_id: int):
     pr = policy.access_pause(request.user, pause_id, "end")
     _run(request, lambda: svc.pause_end(actor=request.user, pause_id=pr.pk), "已恢复计时 Clock resumed.")
-    return redirect(request.POST.get("next") or reverse("review:assignment", args=[pr.assignment_id]))
+    return redirect(safe_next(request, reverse("review:assignment", args=[pr.assignment_id])))
 
 
 @login_required
@@ -424,18 +425,8 @@ def attachment_remove(request, attachment_id: int):
     return _back(att.opinion.assignment_id)
 
 
-def _download_name(att) -> str:
-    """The validated original name (no path, no control characters); a neutral one otherwise."""
-    from jointreview.services.intake import validate_file_name
-
-    try:
-        return validate_file_name(att.original_name)
-    except ServiceError:
-        return f"attachment-{att.pk}"
-
-
 @login_required
 def attachment_download(request, attachment_id: int):
     att = policy.access_opinion_attachment(request.user, attachment_id)
-    return file_response(att.file, filename=_download_name(att), as_attachment=True,
-                         content_type=att.content_type or "application/octet-stream")
+    return file_response(att.file, filename=att.original_name, fallback_name=f"attachment-{att.pk}",
+                         as_attachment=True, content_type=att.content_type or "application/octet-stream")

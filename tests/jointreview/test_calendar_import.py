@@ -13,7 +13,7 @@ from jointreview.calendar import get_calendar, invalidate_calendar
 from jointreview.models import AuditEvent, CalendarDay, CalendarYear, Clock, DeadlineChange, Notification
 from jointreview.services import clocks as svc
 from jointreview.services.errors import ServiceError
-from tests.factories import PASSWORD, AssignmentFactory, CentreAdminFactory, CentreFactory, CoordinatorFactory
+from tests.factories import AssignmentFactory, CentreAdminFactory, CentreFactory, CoordinatorFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -185,7 +185,7 @@ def test_missing_year_warning_on_dashboard_and_admin_index(client):
 
     today = timezone.localdate()
     admin = CentreAdminFactory()
-    assert client.login(username=admin.username, password=PASSWORD)
+    client.force_login(admin)
     expect = (today.month >= 11 and not get_calendar().has_data_for(today.year + 1))
     marker = f'id="calendar-missing-{today.year + 1}"'
     assert (marker in client.get("/clocks/").content.decode()) == expect
@@ -202,7 +202,7 @@ def test_dashboard_warning_with_a_fixed_day(client, monkeypatch):
 
     monkeypatch.setattr(timezone, "localdate", lambda *a, **k: date(2026, 11, 5))
     user = CoordinatorFactory()
-    assert client.login(username=user.username, password=PASSWORD)
+    client.force_login(user)
     assert 'id="calendar-missing-2027"' in client.get("/clocks/").content.decode()
     monkeypatch.setattr(timezone, "localdate", lambda *a, **k: date(2026, 10, 5))
     assert 'id="calendar-missing-2027"' not in client.get("/clocks/").content.decode()

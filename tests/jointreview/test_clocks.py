@@ -11,7 +11,6 @@ from jointreview.models import AuditEvent, Clock, ClockEvent, Notification, Paus
 from jointreview.services import clocks as svc
 from jointreview.services.errors import ConflictError, ServiceError
 from tests.factories import (
-    PASSWORD,
     AgencyFactory,
     AssignmentFactory,
     CentreAdminFactory,
@@ -245,7 +244,7 @@ def test_sweep_ignores_stopped_and_not_started_clocks():
 
 
 def _login(client, user):
-    assert client.login(username=user.username, password=PASSWORD)
+    client.force_login(user)
 
 
 @pytest.mark.parametrize("factory", [CoordinatorFactory, CentreAdminFactory])

@@ -11,7 +11,6 @@ from jointreview.models import ApplicationStatus, Clock, PauseReason
 from jointreview.selectors_clocks import government_intervals, project_timeline, project_timelines
 from jointreview.services import clocks as svc
 from tests.factories import (
-    PASSWORD,
     ApplicationFactory,
     CoordinatorFactory,
     OwnerUserFactory,
@@ -138,6 +137,6 @@ def test_dashboard_panel_lists_project_timelines(client):
     coordinator = CoordinatorFactory()
     assert [t.project for t in project_timelines(coordinator, today=TODAY)] == [project]
     assert project_timelines(OwnerUserFactory(), today=TODAY) == []
-    assert client.login(username=coordinator.username, password=PASSWORD)
+    client.force_login(coordinator)
     html = client.get(reverse("clocks:dashboard")).content.decode()
     assert "示范大厦A" in html and "未开始项目" not in html
