@@ -224,13 +224,23 @@ def build(story_fn: Callable[[dict], list[Flowable]], data: dict) -> bytes:
     return pdf
 
 
+HEADER_CAP = 60  # what one line of the page header or footer holds
+
+
+def _line(value: object) -> str:
+    """A header/footer value (drawn on every page, not wrapped): cut to what a line holds, with an
+    ellipsis (the note would not fit on the line)."""
+    text, cut = cap(value, HEADER_CAP)
+    return text + "…" if cut else text
+
+
 def page_info(data: dict) -> PageInfo:
     return PageInfo(
-        centre=str(data.get("centre", "")),
-        title=str(data.get("title", "")),
-        number=str(data.get("number", "")),
-        date=str(data.get("date", "")),
-        verification_code=str(data.get("verification_code", "")),
-        verify_url=str(data.get("verify_url", "")),
+        centre=_line(data.get("centre", "")),
+        title=_line(data.get("title", "")),
+        number=_line(data.get("number", "")),
+        date=_line(data.get("date", "")),
+        verification_code=_line(data.get("verification_code", "")),
+        verify_url=str(data.get("verify_url", ""))[:200],
         draft=bool(data.get("draft", False)),
     )
