@@ -184,7 +184,8 @@ def material_upload(request, application_id, material_id):
     am = get_object_or_404(app.materials.select_related("material"), pk=material_id)
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, "请选择要上传的文件 Choose a file to upload.")
+        messages.error(request, "请选择要上传的文件 Choose a file to upload." if "file" in form.errors
+                       else refusal_text(form))
     else:
         try:
             v = intake.document_upload(actor=request.user, application_material=am, upload=form.cleaned_data["file"],
@@ -352,7 +353,8 @@ def survey_report_deliver(request, report_id):
     report = access_survey_report(request.user, report_id)
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, "请选择要上传的报告 Choose the report file.")
+        messages.error(request, "请选择要上传的报告 Choose the report file." if "file" in form.errors
+                       else refusal_text(form))
     else:
         try:
             intake.survey_report_deliver(actor=request.user, report=report, upload=form.cleaned_data["file"],
