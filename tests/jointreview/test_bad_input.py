@@ -483,3 +483,14 @@ def test_calendar_import_refuses_a_nul(settings):
     rows = [{"date": "2031-01-01", "is_workday": "0", "name": "元\x00旦", "source": "x", "line": 2}]
     with pytest.raises(ServiceError, match="line 2"):
         clocks.calendar_import(rows=rows, source="国办", actor=CoordinatorFactory())
+
+
+@pytest.mark.parametrize("page", ["abc", "0", "-1", "1.5", "9" * 5000, "99999999999999999999", "²"])
+def test_a_bad_page_number_is_never_a_server_error(en_client, side, page):
+    en_client.force_login(side.lead)
+    inbox = en_client.get(reverse("review:inbox"), {"page": page})
+    assert inbox.status_code == 200 and [a.pk for a in inbox.context["page"]] == [side.assignment.pk]
+    assert en_client.get("/api/review/inbox/", {"page": page}).status_code in (200, 404)  # DRF: "Invalid page."
+    en_client.force_login(side.setup.coordinator)
+    assert en_client.get(reverse("clocks:dashboard"), {"page": page}).status_code == 200
+    assert en_client.get("/api/clocks/", {"page": page}).status_code in (200, 404)
