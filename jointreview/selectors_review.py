@@ -34,6 +34,7 @@ from jointreview.models import (
     PauseRequest,
     ReviewRound,
 )
+from jointreview.services.documents import plausible_verification_code
 from jointreview.services.review import certificate_outstanding
 from projects.models import DocumentVersion
 
@@ -211,7 +212,7 @@ def coordination(user) -> Coordination:
 def verify_lookup(code: str) -> IssuedDocument | None:
     """The public check: an ISSUED document with this code, or None (drafts are 'no such document')."""
     code = (code or "").strip().upper()
-    if not code or len(code) > 32:
+    if not plausible_verification_code(code):  # wrong length or characters (a NUL ...): nothing to look up
         return None
     return (
         IssuedDocument.objects.filter(verification_code=code, state=IssuedDocument.State.ISSUED)

@@ -6,8 +6,11 @@ import secrets
 
 from django.contrib.auth.models import AbstractUser, Group
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from .validators import DESCRIPTION_MAX, no_nul, text_limit
 
 
 class OrganizationKind(models.TextChoices):
@@ -26,7 +29,7 @@ class Speciality(models.Model):
     """A review speciality (专业): 消防, 人防, 结构, 建筑节能, 规划 ..."""
 
     code = models.SlugField(max_length=40, unique=True)
-    name = models.CharField("名称 name", max_length=80)
+    name = models.CharField("名称 name", max_length=80, validators=no_nul())
 
     class Meta:
         ordering = ["code"]
@@ -38,8 +41,8 @@ class Speciality(models.Model):
 
 
 class Organization(models.Model):
-    name = models.CharField("名称 name", max_length=200, unique=True)
-    short_name = models.CharField("简称 short name", max_length=60, blank=True)
+    name = models.CharField("名称 name", max_length=200, unique=True, validators=no_nul())
+    short_name = models.CharField("简称 short name", max_length=60, blank=True, validators=no_nul())
     kind = models.CharField("类型 kind", max_length=10, choices=OrganizationKind.choices)
     agency_type = models.CharField(
         "机构类别 agency type", max_length=20, choices=AgencyType.choices, blank=True
@@ -48,7 +51,9 @@ class Organization(models.Model):
     specialities = models.ManyToManyField(Speciality, blank=True, related_name="organizations")
     # Intermediary registry (中介超市): shown to owners choosing a firm.
     credit_rating = models.CharField("信用等级 credit rating", max_length=10, blank=True)
-    credit_notes = models.TextField("信用记录 credit record", blank=True)
+    credit_notes = models.TextField(
+        "信用记录 credit record", blank=True, max_length=DESCRIPTION_MAX, validators=text_limit(DESCRIPTION_MAX)
+    )
     contact_phone = models.CharField("联系电话 phone", max_length=40, blank=True)
     email = models.EmailField("邮箱 email", blank=True)
     is_active = models.BooleanField("启用 active", default=True)
@@ -109,8 +114,8 @@ class User(AbstractUser):
         Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="members"
     )
     role = models.CharField("角色 role", max_length=30, choices=Role.choices, blank=True)
-    display_name = models.CharField("姓名 name", max_length=60, blank=True)
-    phone = models.CharField("电话 phone", max_length=40, blank=True)
+    display_name = models.CharField("姓名 name", max_length=60, blank=True, validators=no_nul())
+    phone = models.CharField("电话 phone", max_length=40, blank=True, validators=no_nul())
     is_absent = models.BooleanField("不在岗 absent (AB角: B acts)", default=False)
 
     class Meta(AbstractUser.Meta):
@@ -158,8 +163,10 @@ class Zone(models.Model):
     """A zone (e.g. a high-tech park) whose evaluations were done in advance (区域评估)."""
 
     code = models.SlugField(max_length=40, unique=True)
-    name = models.CharField("名称 name", max_length=200)
-    description = models.TextField("说明 description", blank=True)
+    name = models.CharField("名称 name", max_length=200, validators=no_nul())
+    description = models.TextField(
+        "说明 description", blank=True, max_length=DESCRIPTION_MAX, validators=text_limit(DESCRIPTION_MAX)
+    )
 
     class Meta:
         ordering = ["name"]
@@ -198,7 +205,7 @@ class Project(models.Model):
     code = models.CharField(
         "投资项目代码 project code", max_length=24, unique=True, validators=[validate_project_code]
     )
-    name = models.CharField("项目名称 name", max_length=200)
+    name = models.CharField("项目名称 name", max_length=200, validators=no_nul())
     owner = models.ForeignKey(
         Organization,
         on_delete=models.PROTECT,
@@ -206,19 +213,26 @@ class Project(models.Model):
         limit_choices_to={"kind": OrganizationKind.OWNER},
         verbose_name="建设单位 owner",
     )
-    location = models.CharField("建设地点 location", max_length=300)
+    location = models.CharField("建设地点 location", max_length=300, validators=no_nul())
     flow_type = models.CharField("审批流程类型 flow type", max_length=20, choices=FlowType.choices)
     land_acquisition = models.CharField(
         "土地获取方式 land acquisition", max_length=20, choices=LandAcquisition.choices,
         default=LandAcquisition.TRANSFER,
     )
     land_with_scheme = models.BooleanField("土地带设计方案 land with scheme", default=False)
-    floor_area = models.DecimalField("总建筑面积(㎡) floor area", max_digits=12, decimal_places=2)
-    underground_area = models.DecimalField(
-        "地下建筑面积(㎡) underground area", max_digits=12, decimal_places=2, default=0
+    floor_area = models.DecimalField(
+        "总建筑面积(㎡) floor area", max_digits=12, decimal_places=2, validators=[MinValueValidator(0)]
     )
-    height_m = models.DecimalField("建筑高度(m) height", max_digits=7, decimal_places=2, default=0)
-    investment = models.DecimalField("总投资(万元) investment", max_digits=14, decimal_places=2)
+    underground_area = models.DecimalField(
+        "地下建筑面积(㎡) underground area", max_digits=12, decimal_places=2, default=0,
+        validators=[MinValueValidator(0)],
+    )
+    height_m = models.DecimalField(
+        "建筑高度(m) height", max_digits=7, decimal_places=2, default=0, validators=[MinValueValidator(0)]
+    )
+    investment = models.DecimalField(
+        "总投资(万元) investment", max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
+    )
     special_construction = models.BooleanField(
         "特殊建设工程(消防) special construction (fire review)", default=False
     )
@@ -285,7 +299,7 @@ class DocumentVersion(models.Model):
     sha256 = models.CharField(max_length=64)
     uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
-    note = models.CharField("说明 note", max_length=300, blank=True)
+    note = models.CharField("说明 note", max_length=300, blank=True, validators=no_nul())
 
     class Meta:
         ordering = ["document", "number"]

@@ -15,3 +15,26 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def queued(monkeypatch):
+    """Tasks enqueued by name are recorded (name, kwargs), never sent: the broker edge."""
+    sent: list[tuple[str, dict]] = []
+    monkeypatch.setattr("jointreview.services.queue.enqueue", lambda name, **kw: sent.append((name, kw)))
+    return sent
+
+
+@pytest.fixture
+def en_client(client):
+    """The test client asking for English pages (LocaleMiddleware): messages are their English ids, so
+    assertions on them hold whatever catalogue is compiled."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
+@pytest.fixture
+def without_input_guard(settings):
+    """The site without the control-character middleware: what the forms, serializers, services and
+    models refuse by themselves (defence in depth)."""
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if not m.endswith("InputGuardMiddleware")]

@@ -5,7 +5,9 @@ from django.urls import path
 from rest_framework import generics, permissions, serializers
 
 from jointreview import policy
-from jointreview.models import Clock, Light
+from jointreview.api.errors import InvalidInput
+from jointreview.forms_filters import ClockFilterForm
+from jointreview.models import Clock
 from jointreview.selectors_clocks import clock_list, clock_subject
 
 
@@ -53,10 +55,10 @@ class ClockListView(generics.ListAPIView):
     permission_classes = [IsCentre]
 
     def get_queryset(self):
-        light = self.request.query_params.get("light", "")
-        if light and light not in Light.values:
-            raise serializers.ValidationError({"detail": f"unknown light {light!r} (green, yellow or red)"})
-        return clock_list(self.request.user, light=light, provisional=self.request.query_params.get("provisional") == "1")
+        filters, errors = ClockFilterForm(self.request.query_params).values_and_errors()
+        if errors:
+            raise InvalidInput(errors)
+        return clock_list(self.request.user, light=filters["light"], provisional=filters["provisional"])
 
 
 app_name = "clocks-api"

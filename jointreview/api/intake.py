@@ -8,6 +8,8 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
 from jointreview import policy
+from jointreview.api.errors import InvalidInput
+from jointreview.forms_filters import ApplicationFilterForm
 from jointreview.models import Application, ApplicationItem
 from jointreview.policy import access_application, applications_for
 from jointreview.services import intake
@@ -49,8 +51,10 @@ class ApplicationList(generics.ListAPIView):
 
     def get_queryset(self):
         qs = applications_for(self.request.user).order_by("-created_at")
-        wanted = self.request.query_params.get("status")
-        return qs.filter(status=wanted) if wanted else qs
+        filters, errors = ApplicationFilterForm(self.request.query_params).values_and_errors()
+        if errors:
+            raise InvalidInput(errors)
+        return qs.filter(status=filters["status"]) if filters["status"] else qs
 
 
 class ApplicationDetail(generics.RetrieveAPIView):

@@ -14,6 +14,8 @@ from rest_framework.response import Response
 
 from jointreview import policy
 from jointreview import selectors_review as sel
+from jointreview.api.errors import InvalidInput, invalid, refused
+from jointreview.forms_filters import MAX_ID, InboxFilterForm
 from jointreview.models import Assignment, Finding, Opinion
 from jointreview.services import review as svc
 from jointreview.services.errors import ServiceError
@@ -75,9 +77,10 @@ class InboxView(generics.ListAPIView):
     def get_queryset(self):
         if not policy.can_use_inbox(self.request.user):
             raise PermissionDenied("the inbox is for review agencies")
-        params = self.request.query_params
-        return sel.inbox(self.request.user, **{k: params.get(k, "") for k in ("state", "light", "reviewer",
-                                                                               "workflow")})
+        filters, errors = InboxFilterForm(self.request.query_params).values_and_errors()
+        if errors:
+            raise InvalidInput(errors)
+        return sel.inbox(self.request.user, **filters)
 
 
 class AssignmentDetailView(generics.GenericAPIView):
@@ -101,9 +104,78 @@ class OpinionSignView(generics.GenericAPIView):
         return Response(OpinionSerializer(op).data, status=status.HTTP_200_OK)
 
 
+class FindingWriteSerializer(serializers.ModelSerializer):
+    """A finding written through the API: the model's limits (text, standard, clause, sheet), ids as
+    positive integers; ``template`` copies a finding of the library (only on create)."""
+
+    document_version = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID)
+    template = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID,
+                                        write_only=True)
+    state = serializers.ChoiceField(choices=Finding.State.choices, required=False, help_text="open / closed")
+
+    class Meta:
+        model = Finding
+        fields = ["text", "standard", "clause", "sheet", "mandatory", "document_version", "state", "template"]
+        extra_kwargs = {"text": {"required": False}}  # the service says "a finding needs its text"
+
+
+def _finding_values(data: dict) -> dict:
+    values = {k: data[k] for k in ("text", "standard", "clause", "sheet", "mandatory", "state") if k in data}
+    if "document_version" in data:
+        values["document_version_id"] = data["document_version"]
+    return values
+
+
+class FindingCreateView(generics.GenericAPIView):
+    """Add a finding to the assignment's draft opinion (or to the correction being drafted)."""
+
+    serializer_class = FindingWriteSerializer
+
+    @extend_schema(request=FindingWriteSerializer, responses={201: FindingSerializer})
+    def post(self, request, pk: int):
+        a = policy.access_assignment(request.user, pk, "review")
+        data = FindingWriteSerializer(data=request.data)
+        if not data.is_valid():
+            return invalid(data.errors)
+        values = _finding_values(data.validated_data)
+        values.pop("state", None)
+        template_id = data.validated_data.get("template")
+        draft = Opinion.objects.filter(assignment=a, state=Opinion.State.DRAFT).first()
+        target = {"opinion_id": draft.pk} if draft is not None and draft.supersedes_id else {"assignment_id": a.pk}
+        try:
+            finding = svc.finding_add(actor=request.user, template_id=template_id, **target, **values)
+        except ServiceError as exc:
+            return refused(exc)
+        return Response(FindingSerializer(finding).data, status=status.HTTP_201_CREATED)
+
+
+class FindingUpdateView(generics.GenericAPIView):
+    """Change a finding of a draft opinion (only the fields sent)."""
+
+    serializer_class = FindingWriteSerializer
+
+    @extend_schema(request=FindingWriteSerializer, responses=FindingSerializer)
+    def patch(self, request, pk: int, finding_id: int):
+        a = policy.access_assignment(request.user, pk, "review")
+        finding = Finding.objects.filter(pk=finding_id, opinion__assignment=a).first()
+        if finding is None:
+            raise policy.not_found("finding")
+        data = FindingWriteSerializer(data=request.data, partial=True)
+        if not data.is_valid():
+            return invalid(data.errors)
+        values = _finding_values(data.validated_data)
+        try:
+            finding = svc.finding_update(actor=request.user, finding_id=finding.pk, **values)
+        except ServiceError as exc:
+            return refused(exc)
+        return Response(FindingSerializer(finding).data)
+
+
 app_name = "review-api"
 urlpatterns = [
     path("inbox/", InboxView.as_view(), name="inbox"),
     path("assignments/<int:pk>/", AssignmentDetailView.as_view(), name="assignment"),
+    path("assignments/<int:pk>/findings/", FindingCreateView.as_view(), name="finding_add"),
+    path("assignments/<int:pk>/findings/<int:finding_id>/", FindingUpdateView.as_view(), name="finding_update"),
     path("opinions/<int:pk>/sign/", OpinionSignView.as_view(), name="opinion_sign"),
 ]

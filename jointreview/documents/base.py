@@ -73,11 +73,31 @@ def cjk_font() -> FontInfo:
     return FontInfo("STSong-Light", False, "STSong-Light (CID, not embedded)")
 
 
-def esc(value: object) -> str:
-    """Escape a user string for a reportlab Paragraph (its mini-markup is XML)."""
-    if value is None:
-        return ""
-    return _xml_escape(str(value)).replace("\n", "<br/>")
+# What one field may print (issue 8): a text longer than its cap is cut and the note below is printed
+# in its place, so that no input (not even one stored before the limits existed) can make a document
+# impossible to render or hundreds of pages long. The caps are at least the model limits
+# (jointreview.models.limits): text that passed validation is always printed in full.
+TRUNCATION_NOTE = "（内容过长，已截断，完整内容见系统）"
+FIELD_CAP = 500  # names, numbers, standards, clauses, short reasons and notes
+TEXT_CAP = 5000  # a finding, the owner's answer to it, a condition (FINDING_TEXT_MAX)
+SUMMARY_CAP = 10000  # the summary of an opinion (OPINION_SUMMARY_MAX)
+CELL_CAP = 300  # a table cell (a row of a table cannot be split across pages)
+
+
+def cap(value: object, limit: int = FIELD_CAP) -> tuple[str, bool]:
+    """(the text, at most ``limit`` characters; whether it was cut)."""
+    text = "" if value is None else str(value)
+    if len(text) <= limit:
+        return text, False
+    return text[:limit], True
+
+
+def esc(value: object, limit: int = FIELD_CAP) -> str:
+    """Escape a user string for a reportlab Paragraph (its mini-markup is XML), cut at ``limit``
+    characters with the visible note ``TRUNCATION_NOTE``."""
+    text, cut = cap(value, limit)
+    out = _xml_escape(text).replace("\n", "<br/>")
+    return out + TRUNCATION_NOTE if cut else out
 
 
 @lru_cache(maxsize=1)
@@ -204,13 +224,23 @@ def build(story_fn: Callable[[dict], list[Flowable]], data: dict) -> bytes:
     return pdf
 
 
+HEADER_CAP = 60  # what one line of the page header or footer holds
+
+
+def _line(value: object) -> str:
+    """A header/footer value (drawn on every page, not wrapped): cut to what a line holds, with an
+    ellipsis (the note would not fit on the line)."""
+    text, cut = cap(value, HEADER_CAP)
+    return text + "…" if cut else text
+
+
 def page_info(data: dict) -> PageInfo:
     return PageInfo(
-        centre=str(data.get("centre", "")),
-        title=str(data.get("title", "")),
-        number=str(data.get("number", "")),
-        date=str(data.get("date", "")),
-        verification_code=str(data.get("verification_code", "")),
-        verify_url=str(data.get("verify_url", "")),
+        centre=_line(data.get("centre", "")),
+        title=_line(data.get("title", "")),
+        number=_line(data.get("number", "")),
+        date=_line(data.get("date", "")),
+        verification_code=_line(data.get("verification_code", "")),
+        verify_url=str(data.get("verify_url", ""))[:200],
         draft=bool(data.get("draft", False)),
     )

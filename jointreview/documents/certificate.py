@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from reportlab.platypus import Flowable, Spacer
 
-from .base import esc, page_info, para, render
+from .base import SUMMARY_CAP, TEXT_CAP, esc, page_info, para, render
 
 
 def story(data: dict) -> list[Flowable]:
@@ -28,7 +28,7 @@ def story(data: dict) -> list[Flowable]:
         para(f"建设地点 Location: {esc(project.get('location'))}"),
         para(f"申请编号 Application: {esc(application.get('number'))}  {esc(application.get('workflow'))}"),
         Spacer(1, 6),
-        para(esc(data.get("statement", ""))),
+        para(esc(data.get("statement", ""), TEXT_CAP)),
         para("各审查单位意见 Opinions of the reviewing agencies", "h1"),
     ]
     for a in data.get("agencies", []):
@@ -39,13 +39,13 @@ def story(data: dict) -> list[Flowable]:
             )
         )
         for c in a.get("conditions", []):
-            out.append(para(f"条件 Condition: {esc(c)}", "meta"))
+            out.append(para(f"条件 Condition: {esc(c, SUMMARY_CAP)}", "meta"))
     history = data.get("history", [])
     if history:
         out.append(para("附: 审查意见处理情况 Annex: findings and how they were resolved", "h1"))
         for h in history:
             line = (
-                f"第 {esc(h.get('round'))} 轮 · {esc(h.get('agency'))} · {esc(h.get('no'))}. {esc(h.get('text'))}"
+                f"第 {esc(h.get('round'))} 轮 · {esc(h.get('agency'))} · {esc(h.get('no'))}. {esc(h.get('text'), TEXT_CAP)}"
                 f" [{esc(h.get('state_label'))}]"
             )
             out.append(para(line, "finding"))
@@ -53,7 +53,7 @@ def story(data: dict) -> list[Flowable]:
             if h.get("standard") or h.get("clause"):
                 meta.append(f"依据 {esc(h.get('standard'))} {esc(h.get('clause'))}")
             if h.get("response_label"):
-                meta.append(f"答复 {esc(h.get('response_label'))}: {esc(h.get('response_text'))}")
+                meta.append(f"答复 {esc(h.get('response_label'))}: {esc(h.get('response_text'), TEXT_CAP)}")
             if meta:
                 out.append(para(" · ".join(meta), "meta"))
     return out

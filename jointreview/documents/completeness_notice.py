@@ -12,7 +12,7 @@ from __future__ import annotations
 from reportlab.lib import colors
 from reportlab.platypus import Flowable, Spacer, Table, TableStyle
 
-from .base import cjk_font, esc, page_info, para, render
+from .base import CELL_CAP, cjk_font, esc, page_info, para, render
 
 LEGAL_NOTE = (
     "依据《中华人民共和国行政许可法》第三十二条, 申请材料不齐全或者不符合法定形式的, 一次告知申请人需要补正的全部内容。"
@@ -40,10 +40,13 @@ def story(data: dict) -> list[Flowable]:
              para("问题 Problem", "small"), para("说明 Note", "small")]]
     for i, d in enumerate(data.get("defects", []), start=1):
         rows.append([
-            para(str(i), "small"), para(esc(d.get("item")), "small"), para(esc(d.get("material")), "small"),
-            para(esc(d.get("problem_label") or d.get("problem")), "small"), para(esc(d.get("note")), "small"),
+            para(str(i), "small"), para(esc(d.get("item"), CELL_CAP), "small"),
+            para(esc(d.get("material"), CELL_CAP), "small"),
+            para(esc(d.get("problem_label") or d.get("problem"), CELL_CAP), "small"),
+            para(esc(d.get("note"), CELL_CAP), "small"),
         ])
-    table = Table(rows, colWidths=[36, 110, 120, 80, 124], repeatRows=1)
+    # each cell is capped (CELL_CAP) so that a row fits on a page; splitInRow splits one that does not
+    table = Table(rows, colWidths=[36, 110, 120, 80, 124], repeatRows=1, splitInRow=1)
     table.setStyle(TableStyle([
         ("FONTNAME", (0, 0), (-1, -1), cjk_font().name),
         ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#888888")),

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from reportlab.platypus import Flowable, Spacer
 
-from .base import esc, page_info, para, render
+from .base import SUMMARY_CAP, TEXT_CAP, esc, page_info, para, render
 
 
 def story(data: dict) -> list[Flowable]:
@@ -43,7 +43,7 @@ def story(data: dict) -> list[Flowable]:
             signed += f" · 更正版本 v{esc(agency.get('version'))}: {esc(agency.get('correction_reason'))}"
         out.append(para(signed, "small"))
         if agency.get("summary"):
-            out.append(para(esc(agency["summary"])))
+            out.append(para(esc(agency["summary"], SUMMARY_CAP)))
         attachments = agency.get("attachments") or []
         if attachments:
             names = "; ".join(esc(att.get("name")) for att in attachments)
@@ -77,7 +77,7 @@ def story(data: dict) -> list[Flowable]:
 def _finding(f: dict) -> list[Flowable]:
     tag = "【强制】" if f.get("mandatory") else ""
     state = esc(f.get("state_label") or f.get("state"))
-    text = f"{esc(f.get('no'))}. {tag}{esc(f.get('text'))}  [{state}]"
+    text = f"{esc(f.get('no'))}. {tag}{esc(f.get('text'), TEXT_CAP)}  [{state}]"
     ref = []
     if f.get("standard") or f.get("clause"):
         ref.append(f"依据 {esc(f.get('standard'))} {esc(f.get('clause'))}")
@@ -88,7 +88,7 @@ def _finding(f: dict) -> list[Flowable]:
     if f.get("carried"):
         ref.append("上轮遗留 carried forward")
     if f.get("response_label"):
-        ref.append(f"答复 {esc(f.get('response_label'))}: {esc(f.get('response_text'))}")
+        ref.append(f"答复 {esc(f.get('response_label'))}: {esc(f.get('response_text'), TEXT_CAP)}")
     out: list[Flowable] = [para(text, "finding")]
     if ref:
         out.append(para(" · ".join(ref), "meta"))

@@ -7,6 +7,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from .catalogue import EvaluationMode, Item, Material, RegionalEvaluation, Workflow
 from .clocks import Clock
+from .limits import COMMITMENT_MAX, NOTE_MAX, no_nul, text_limit
 
 
 class ApplicationStatus(models.TextChoices):
@@ -121,7 +122,7 @@ class ApplicationMaterial(models.Model):
         "projects.Document", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     check_status = models.CharField(max_length=20, choices=CheckStatus.choices, default=CheckStatus.UNCHECKED)
-    check_note = models.CharField("审核意见 note", max_length=300, blank=True)
+    check_note = models.CharField("审核意见 note", max_length=NOTE_MAX, blank=True, validators=no_nul())
     checked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -145,7 +146,9 @@ class Deferral(models.Model):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="deferrals")
     material = models.ForeignKey(Material, on_delete=models.PROTECT, related_name="+")
     promised_date = models.DateField("承诺补交日期 promised date")
-    commitment = models.TextField("容缺承诺 commitment text")
+    commitment = models.TextField(
+        "容缺承诺 commitment text", max_length=COMMITMENT_MAX, validators=text_limit(COMMITMENT_MAX)
+    )
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
     fulfilled_at = models.DateTimeField(null=True, blank=True)

@@ -4,6 +4,8 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from .limits import DESCRIPTION_MAX, text_limit
+
 
 class TimeUnit(models.TextChoices):
     WORKING = "working", "工作日 working days"
@@ -69,7 +71,7 @@ class Workflow(models.Model):
     certificate_title = models.CharField(
         "合格文书名称 certificate title", max_length=60, default="审查合格书"
     )
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=DESCRIPTION_MAX, validators=text_limit(DESCRIPTION_MAX))
     is_active = models.BooleanField(default=True)
 
     class Meta:

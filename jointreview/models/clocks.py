@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 
 from .catalogue import ResubmissionPolicy, TimeUnit
+from .limits import NOTE_MAX, no_nul
 
 
 class CalendarDay(models.Model):
@@ -12,8 +13,8 @@ class CalendarDay(models.Model):
 
     date = models.DateField("日期 date", unique=True)
     is_workday = models.BooleanField("工作日 working day")
-    name = models.CharField("名称 name", max_length=60, blank=True)
-    source = models.CharField("依据 source", max_length=200, blank=True)
+    name = models.CharField("名称 name", max_length=60, blank=True, validators=no_nul())
+    source = models.CharField("依据 source", max_length=200, blank=True, validators=no_nul())
 
     class Meta:
         ordering = ["date"]
@@ -28,7 +29,7 @@ class CalendarYear(models.Model):
     """A year whose official schedule (国办 holiday notice) was imported by the centre."""
 
     year = models.PositiveSmallIntegerField("年份 year", unique=True)
-    source = models.CharField("依据 source", max_length=200)
+    source = models.CharField("依据 source", max_length=200, validators=no_nul())
     imported_at = models.DateTimeField(auto_now_add=True)
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -116,7 +117,7 @@ class ClockEvent(models.Model):
     on = models.DateField("日期 date")
     days = models.PositiveIntegerField(default=0, help_text="extension length / expected pause length")
     reason = models.CharField(max_length=20, choices=PauseReason.choices, blank=True)
-    reason_text = models.CharField(max_length=300, blank=True)
+    reason_text = models.CharField(max_length=NOTE_MAX, blank=True, validators=no_nul())
     approver = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

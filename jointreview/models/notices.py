@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 
 from .applications import Application
+from .limits import NOTE_MAX, no_nul
 from .review import ReviewRound
 
 
@@ -63,7 +64,7 @@ class NoticeDefect(models.Model):
     notice = models.ForeignKey(IssuedDocument, on_delete=models.CASCADE, related_name="defects")
     material = models.ForeignKey("jointreview.Material", on_delete=models.PROTECT, related_name="+")
     problem = models.CharField(max_length=20)
-    note = models.CharField(max_length=300, blank=True)
+    note = models.CharField(max_length=NOTE_MAX, blank=True, validators=no_nul())
 
     class Meta:
         ordering = ["notice", "id"]

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from .applications import Application, ApplicationItem
 from .clocks import Clock, PauseReason
+from .limits import FINDING_TEXT_MAX, NOTE_MAX, OPINION_SUMMARY_MAX, no_nul, pause_max_days, text_limit
 
 
 class ReviewRound(models.Model):
@@ -119,8 +121,10 @@ class PauseRequest(models.Model):
 
     assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="pause_requests")
     reason = models.CharField(max_length=20, choices=PauseReason.choices)
-    reason_text = models.CharField("说明 reason", max_length=300)
-    expected_days = models.PositiveSmallIntegerField("预计时长(工作日) expected length")
+    reason_text = models.CharField("说明 reason", max_length=NOTE_MAX, validators=no_nul())
+    expected_days = models.PositiveSmallIntegerField(
+        "预计时长(工作日) expected length", validators=[MinValueValidator(1), MaxValueValidator(pause_max_days)]
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(auto_now_add=True)
@@ -167,7 +171,9 @@ class Opinion(models.Model):
     version = models.PositiveSmallIntegerField(default=1)
     state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
     outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
-    summary = models.TextField("审查意见摘要 summary", blank=True)
+    summary = models.TextField(
+        "审查意见摘要 summary", blank=True, max_length=OPINION_SUMMARY_MAX, validators=text_limit(OPINION_SUMMARY_MAX)
+    )
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     signed_by = models.ForeignKey(
@@ -177,7 +183,9 @@ class Opinion(models.Model):
     supersedes = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
     )
-    correction_reason = models.CharField("更正原因 correction reason", max_length=300, blank=True)
+    correction_reason = models.CharField(
+        "更正原因 correction reason", max_length=NOTE_MAX, blank=True, validators=no_nul()
+    )
 
     class Meta:
         ordering = ["assignment", "version"]
@@ -218,17 +226,21 @@ class Finding(models.Model):
     document_version = models.ForeignKey(
         "projects.DocumentVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="findings"
     )
-    sheet = models.CharField("图号 sheet", max_length=60, blank=True)
-    standard = models.CharField("标准 standard", max_length=80, blank=True, help_text="e.g. GB 50016-2014")
-    clause = models.CharField("条款 clause", max_length=30, blank=True, help_text="e.g. 5.3.1")
+    sheet = models.CharField("图号 sheet", max_length=60, blank=True, validators=no_nul())
+    standard = models.CharField(
+        "标准 standard", max_length=80, blank=True, help_text="e.g. GB 50016-2014", validators=no_nul()
+    )
+    clause = models.CharField("条款 clause", max_length=30, blank=True, help_text="e.g. 5.3.1", validators=no_nul())
     mandatory = models.BooleanField("强制性条文 mandatory", default=False)
-    text = models.TextField("意见内容 text")
+    text = models.TextField("意见内容 text", max_length=FINDING_TEXT_MAX, validators=text_limit(FINDING_TEXT_MAX))
     state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
     carried_from = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="carried_to"
     )
     response = models.CharField(max_length=10, choices=Response.choices, blank=True, default="")
-    response_text = models.TextField("答复 response", blank=True)
+    response_text = models.TextField(
+        "答复 response", blank=True, max_length=FINDING_TEXT_MAX, validators=text_limit(FINDING_TEXT_MAX)
+    )
     responded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -278,10 +290,10 @@ class FindingTemplate(models.Model):
         "projects.Organization", on_delete=models.CASCADE, null=True, blank=True, related_name="+",
         help_text="Empty = shared by every agency.",
     )
-    standard = models.CharField(max_length=80, blank=True)
-    clause = models.CharField(max_length=30, blank=True)
+    standard = models.CharField(max_length=80, blank=True, validators=no_nul())
+    clause = models.CharField(max_length=30, blank=True, validators=no_nul())
     mandatory = models.BooleanField(default=False)
-    text = models.TextField()
+    text = models.TextField(max_length=FINDING_TEXT_MAX, validators=text_limit(FINDING_TEXT_MAX))
 
     class Meta:
         ordering = ["speciality", "standard", "clause"]

@@ -37,6 +37,7 @@ from jointreview.models import (
     ResubmissionPolicy,
     TimeUnit,
 )
+from jointreview.services import common
 from jointreview.services.audit import audit_record
 from jointreview.services.common import notify
 from jointreview.services.errors import ConflictError, ServiceError
@@ -222,7 +223,7 @@ def clock_create(
         remaining_days=limit_value,
     )
     with transaction.atomic():
-        clock.full_clean()
+        common.full_clean(clock)
         clock.save()
     return clock
 
@@ -274,7 +275,7 @@ def _append(
             approver=approver,
             actor=actor if getattr(actor, "pk", None) else None,
         )
-        event.full_clean()
+        common.full_clean(event)
         event.save()
         events.append(new)
         as_of = _as_of(events, None)
@@ -570,6 +571,8 @@ def _validate_rows(rows: Iterable[Mapping[str, Any]], default_source: str) -> tu
             raise ServiceError(
                 f"{where}: date {d} is in {d.year} but {first_where} is in {year}; a file holds one year"
             )
+        if "\x00" in name or "\x00" in source:
+            raise ServiceError(f"{where}: the name or source contains a NUL character")
         if len(name) > 60:
             raise ServiceError(f"{where}: the name is longer than 60 characters")
         if len(source) > 200:
@@ -598,7 +601,7 @@ def calendar_import(*, rows: Iterable[Mapping[str, Any]], source: str, actor) ->
         raise ServiceError("the source is longer than 200 characters")
     year, days = _validate_rows(list(rows), source)
     for day in days:
-        day.full_clean(validate_unique=False)
+        common.full_clean(day, validate_unique=False)
     with transaction.atomic():
         existing = CalendarYear.objects.select_for_update().filter(year=year).first()
         replaced, _ = CalendarDay.objects.filter(date__year=year).delete()
@@ -606,7 +609,7 @@ def calendar_import(*, rows: Iterable[Mapping[str, Any]], source: str, actor) ->
         imported_by = actor if getattr(actor, "pk", None) else None
         if existing is None:
             cal_year = CalendarYear(year=year, source=source, imported_by=imported_by)
-            cal_year.full_clean()
+            common.full_clean(cal_year)
             cal_year.save()
         else:
             CalendarYear.objects.filter(pk=existing.pk).update(

@@ -36,3 +36,35 @@ def notify(*, key: str, organization_id: int, kind: str, subject: str, body: str
                   **links},
     )
     return created
+
+
+def full_clean(instance, **kwargs) -> None:
+    """``instance.full_clean(**kwargs)``; a refusal becomes a ServiceError naming each field, which
+    every interface shows as a message (HTTP 400), never as a server error."""
+    from django.core.exceptions import ValidationError
+
+    from jointreview.services.errors import validation_refusal
+
+    try:
+        instance.full_clean(**kwargs)
+    except ValidationError as exc:
+        raise validation_refusal(exc, type(instance)) from None
+
+
+def check_text(value: str, *, label: str, max_length: int, field: str = "") -> str:
+    """Free text that no model field checks (it goes into the audit note and a notification): at most
+    ``max_length`` characters, no NUL character (Django's own validators and messages). Returns it
+    stripped."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
+
+    from jointreview.services.errors import ServiceError
+
+    value = (value or "").strip()
+    try:
+        ProhibitNullCharactersValidator()(value)
+        MaxLengthValidator(max_length)(value)
+    except ValidationError as exc:
+        problems = [str(m) for m in exc.messages]
+        raise ServiceError(f"{label}: {' '.join(problems)}", fields={field or label: problems}) from None
+    return value

@@ -13,10 +13,12 @@ Rendering is idempotent and race-safe without holding a row lock while the PDF i
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.urls import NoReverseMatch, reverse
 
@@ -26,10 +28,20 @@ from jointreview.services.queue import enqueue_after_commit
 
 RENDER_TASK = "jointreview.render_issued_document"
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
+# what /verify/<code> looks up at all (codes are 12 characters of the alphabet; some slack for
+# codes typed with 0/O or 1/I, which simply match nothing); anything else is "no such document"
+_PLAUSIBLE_CODE = re.compile(r"[A-Z0-9]{8,32}")
+# a download of a document without its file queues the render at most once in this window
+RENDER_REQUEST_WINDOW_SECONDS = 30
 
 
 def new_verification_code() -> str:
     return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(12))
+
+
+def plausible_verification_code(code: str) -> bool:
+    """Whether ``code`` (already stripped and upper-cased) can be a verification code at all."""
+    return bool(_PLAUSIBLE_CODE.fullmatch(code or ""))
 
 
 def verify_url(code: str) -> str:
@@ -43,8 +55,20 @@ def verify_url(code: str) -> str:
 
 def render_after_commit(document_id: int) -> None:
     """Enqueue the rendering of a document's PDF when the transaction commits (a broker failure is
-    logged: the download views render a missing file themselves)."""
+    logged: the download views queue it again when someone asks for the missing file)."""
     enqueue_after_commit(RENDER_TASK, document_id=document_id)
+
+
+def issued_document_request_render(*, document_id: int) -> bool:
+    """Someone asked for a document whose PDF is not stored yet: queue its rendering (never render in
+    the request). The task is idempotent (a document with its file is skipped, the file is recorded by
+    a conditional update), so a duplicate is harmless; still, one request per document per
+    ``RENDER_REQUEST_WINDOW_SECONDS`` (per cache) is enough while the page reloads itself. Returns
+    whether a render was queued."""
+    if not cache.add(f"jointreview:render-requested:{document_id}", 1, RENDER_REQUEST_WINDOW_SECONDS):
+        return False
+    enqueue_after_commit(RENDER_TASK, document_id=document_id)
+    return True
 
 
 def _builders() -> dict[str, Callable[[dict], bytes]]:

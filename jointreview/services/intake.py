@@ -43,7 +43,6 @@ from typing import Any
 
 import filetype
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
@@ -81,6 +80,7 @@ from jointreview.models.applications import (
     SUBMITTABLE_STATUSES,
     WITHDRAWABLE_STATUSES,
 )
+from jointreview.models.limits import NOTE_MAX
 from jointreview.policy import grant_many
 from jointreview.policy.portions import covers, portion_document_ids, portion_for
 from jointreview.services import clocks as clock_service
@@ -151,20 +151,11 @@ def project_register(*, actor, **fields: Any) -> Project:
     if unknown:
         raise ServiceError(f"unknown project fields: {', '.join(sorted(unknown))}")
     project = Project(owner_id=actor.organization_id, **fields)
-    try:
-        project.full_clean()
-    except ValidationError as exc:
-        raise ServiceError(_validation_text(exc)) from None
+    common.full_clean(project)
     project.save()  # the owner reads and acts on it by rule (jointreview/policy/projects.py): no grant
     audit_record(actor=actor, verb="project.register", target=project, after={"code": project.code,
                                                                               "name": project.name})
     return project
-
-
-def _validation_text(exc: ValidationError) -> str:
-    if hasattr(exc, "message_dict"):
-        return "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
-    return " ".join(exc.messages)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -259,7 +250,7 @@ def application_open(*, actor, project: Project, workflow: Workflow) -> Applicat
             f"该项目无需办理「{workflow.name}」中的任何事项。 No item of this workflow applies to the project."
         )
     app = Application(number=_new_number("JR"), project=project, workflow=workflow, created_by=actor)
-    app.full_clean()
+    common.full_clean(app)
     app.save()
     ApplicationItem.objects.bulk_create(
         ApplicationItem(
@@ -453,10 +444,12 @@ def _store_version(*, actor, document: Document, name: str, data: bytes, content
     number = (locked.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     version = DocumentVersion(
         document=locked, number=number, original_name=name, content_type=content_type, size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(), uploaded_by=actor, note=note[:300],
+        sha256=hashlib.sha256(data).hexdigest(), uploaded_by=actor, note=note,
     )
+    # checked before the file is stored (a refusal leaves no file behind)
+    common.full_clean(version, exclude=["file", "document"], validate_unique=False, validate_constraints=False)
     version.file.save("upload", ContentFile(data), save=False)  # path derived from project + sha256
-    version.full_clean()
+    common.full_clean(version)
     version.save()
     return version
 
@@ -556,6 +549,7 @@ def application_submit(*, actor, application: Application) -> Application:
 def application_withdraw(*, actor, application: Application, reason: str = "") -> Application:
     app = _lock_application(application)
     common.require_project_owner(actor, app.project, "撤回申请")
+    reason = common.check_text(reason, label=gettext("Reason"), field="reason", max_length=NOTE_MAX)
     if app.status not in WITHDRAWABLE_STATUSES:
         raise ConflictError(
             f"申请处于「{_status_label(app.status)}」状态, 不能撤回。 Only a draft, submitted or returned "
@@ -607,7 +601,7 @@ def completeness_check(*, actor, application: Application, results: list[dict]) 
         except (KeyError, TypeError, ValueError):
             raise ServiceError(f"材料 {r.get('material_id')!r} 不属于本申请。 Not a material of this application.") \
                 from None
-        status, note = r.get("status"), (r.get("note") or "").strip()[:300]
+        status, note = r.get("status"), (r.get("note") or "").strip()
         if status not in allowed:
             raise ServiceError(f"审查结果 {status!r} 无效 (ok/missing/defective)。 Invalid check result.")
         if status == CheckStatus.OK and am.document_id is None:
@@ -616,6 +610,8 @@ def completeness_check(*, actor, application: Application, results: list[dict]) 
             raise ServiceError(f"「{am.material.name}」不符合要求时须写明原因。 Say what is wrong with it.")
         if status == CheckStatus.MISSING and not note:
             note = "未提交 not submitted"
+        note = common.check_text(note, label=f"「{am.material.name}」{gettext('Note')}", field=f"m{am.pk}-note",
+                                 max_length=NOTE_MAX)
         changed.append((am, am.check_status, status, note))
     for am, _before, status, note in changed:
         am.check_status, am.check_note, am.checked_by, am.checked_at = status, note, actor, now
@@ -679,7 +675,7 @@ def application_return(*, actor, application: Application) -> IssuedDocument:
         verification_code=new_verification_code(), state=IssuedDocument.State.ISSUED,
         title="一次性告知书 One-time notice", content=content, issued_at=timezone.now(), issued_by=actor,
     )
-    notice.full_clean()
+    common.full_clean(notice)
     notice.save()
     NoticeDefect.objects.bulk_create(
         NoticeDefect(notice=notice, material=am.material, problem=am.check_status, note=am.check_note)
@@ -818,8 +814,10 @@ def application_accept(*, actor, application: Application | int, deferrals: list
         raise ConflictError("申请已受理。 The application was already accepted.", code="already_accepted")
 
     for am, promised, commitment in planned:
-        Deferral.objects.create(application=app, material=am.material, promised_date=promised,
-                                commitment=commitment, recorded_by=actor)
+        deferral = Deferral(application=app, material=am.material, promised_date=promised,
+                            commitment=commitment, recorded_by=actor)
+        common.full_clean(deferral, validate_unique=False)  # one row per material: checked above
+        deferral.save()
         am.check_status, am.check_note = CheckStatus.DEFERRED, f"容缺, 承诺 {promised} 前补交"
         am.checked_by, am.checked_at = actor, timezone.now()
         am.save(update_fields=["check_status", "check_note", "checked_by", "checked_at"])

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 RETRIED_BY: dict[str, str] = {
     "jointreview.notify_assignment": "fanout_sweep will retry",
     "jointreview.consolidate_round": "consolidation_sweep will retry",
-    "jointreview.render_issued_document": "the download views render it when the file is missing",
+    "jointreview.render_issued_document": "the download views queue it again when the file is missing",
 }
 
 _producer: dict[str, Any] = {"app": None}

@@ -41,6 +41,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from jointreview.models import (
     OPEN_ASSIGNMENT_STATUSES,
@@ -68,6 +69,7 @@ from jointreview.models import (
     TimeUnit,
     WorkflowKind,
 )
+from jointreview.models.limits import NOTE_MAX
 from jointreview.policy import (
     can_cite_version,
     can_end_pause,
@@ -272,7 +274,7 @@ def _open_draft(actor, assignment: Assignment) -> Opinion:
         raise ConflictError("the opinion of this assignment is signed; make a correction (a new version) instead")
     version = (assignment.opinions.aggregate(m=Max("version"))["m"] or 0) + 1
     draft = Opinion(assignment=assignment, version=version, author=actor)
-    draft.full_clean()
+    common.full_clean(draft)
     draft.save()
     carried = _carry_findings(draft, assignment)
     audit_record(actor=actor, verb="opinion.draft", target=draft, after={"version": version, "carried": carried},
@@ -297,7 +299,7 @@ def opinion_save_draft(*, actor, assignment_id: int, outcome: str = "", summary:
         before = {"outcome": draft.outcome, "summary": draft.summary}
         draft.outcome = outcome
         draft.summary = (summary or "").strip()
-        draft.full_clean()
+        common.full_clean(draft)
         Opinion.objects.filter(pk=draft.pk, state=Opinion.State.DRAFT).update(
             outcome=draft.outcome, summary=draft.summary
         )
@@ -308,6 +310,7 @@ def opinion_save_draft(*, actor, assignment_id: int, outcome: str = "", summary:
 
 
 _FINDING_FIELDS = ("text", "standard", "clause", "mandatory", "sheet", "speciality_id", "document_version_id", "state")
+_FINDING_TEXT_FIELDS = ("text", "standard", "clause", "sheet", "response_text")
 
 
 def _clean_finding_values(assignment: Assignment, values: dict[str, Any], actor) -> dict[str, Any]:
@@ -378,7 +381,7 @@ def finding_add(
         clean.pop("state", None)
         number = (opinion.findings.aggregate(m=Max("number"))["m"] or 0) + 1
         finding = Finding(opinion=opinion, number=number, **clean)
-        finding.full_clean()
+        common.full_clean(finding)
         finding.save()
         audit_record(actor=actor, verb="finding.add", target=finding, after={"number": number, **clean},
                      application=a.application)
@@ -405,7 +408,8 @@ def finding_update(*, actor, finding_id: int, **values) -> Finding:
         before = {k: getattr(finding, k) for k in clean}
         for k, v in clean.items():
             setattr(finding, k, v)
-        finding.full_clean()
+        # a text written before the limits existed does not stop closing the finding or editing another field
+        common.full_clean(finding, exclude=[f for f in _FINDING_TEXT_FIELDS if f not in clean])
         finding.save(update_fields=[k.removesuffix("_id") if k.endswith("_id") else k for k in clean] or None)
         audit_record(actor=actor, verb="finding.edit", target=finding, before=before, after=clean,
                      application=a.application)
@@ -540,7 +544,7 @@ def opinion_correct(*, actor, opinion_id: int, reason: str) -> Opinion:
             assignment=a, version=version, outcome=old.outcome, summary=old.summary, author=actor,
             supersedes=old, correction_reason=reason,
         )
-        new.full_clean()
+        common.full_clean(new, exclude=["summary"])  # copied: a summary from before the limits still corrects
         new.save()
         for f in old.findings.order_by("number"):
             Finding.objects.create(
@@ -573,6 +577,10 @@ def pause_request(
         raise ServiceError("a pause needs a written reason the owner will be told")
     if isinstance(expected_days, bool) or not isinstance(expected_days, int) or expected_days < 1:
         raise ServiceError("the expected length must be a whole number of working days >= 1")
+    if expected_days > settings.JR_PAUSE_MAX_DAYS:
+        message = gettext("The expected length of a pause is at most %(max)d working days.") % {
+            "max": settings.JR_PAUSE_MAX_DAYS}
+        raise ServiceError(message, fields={"expected_days": [message]})
     with transaction.atomic():
         a = _lock_assignment(assignment_id)
         _require_writer(actor, a, "request a pause")
@@ -588,7 +596,7 @@ def pause_request(
             raise ConflictError("a pause of this assignment is already requested or running")
         pr = PauseRequest(assignment=a, reason=reason, reason_text=reason_text, expected_days=expected_days,
                           requested_by=actor)
-        pr.full_clean()
+        common.full_clean(pr)
         pr.save()
         audit_record(actor=actor, verb="pause.request", target=pr,
                      after={"reason": reason, "expected_days": expected_days}, application=a.application,
@@ -605,6 +613,7 @@ def pause_decide(*, actor, pause_id: int, approve: bool, on: date | None = None,
     """The coordinator approves (the clock pauses; the owner is told in writing) or refuses."""
     on = common.today(on)
     common.require_centre(actor, "审批暂停计时 (decide on clock pauses)")
+    note = common.check_text(note, label=gettext("Note"), field="note", max_length=NOTE_MAX)
     with transaction.atomic():
         try:
             pr = PauseRequest.objects.select_for_update().get(pk=pause_id)
@@ -672,7 +681,7 @@ def _issue_pause_notice(actor, pr: PauseRequest, a: Assignment, on: date) -> Iss
             "expected_days": pr.expected_days, "decided_on": on.isoformat(),
         },
     )
-    doc.full_clean()
+    common.full_clean(doc)
     doc.save()
     audit_record(actor=actor, verb="document.issue", target=doc, after={"kind": doc.kind, "number": doc.number},
                  application=app)
@@ -860,7 +869,7 @@ def round_consolidate(*, round_id: int, actor=None, on: date | None = None) -> I
                 kind=IssuedKind.JOINT_NOTICE, application=app, round=rnd, number=number, verification_code=code,
                 title="综合审查意见书", content=content,
             )
-            notice.full_clean()
+            common.full_clean(notice)
             notice.save()
             audit_record(actor=actor, verb="notice.draft", target=notice,
                          after={"number": number, "findings": content["counts"]["findings"]}, application=app)
@@ -1017,6 +1026,8 @@ def finding_respond(*, actor, finding_id: int, response: str, text: str) -> Find
         if notice is None or notice.state != IssuedDocument.State.ISSUED:
             raise ConflictError("the joint notice of this round is not issued yet")
         before = {"response": finding.response, "response_text": finding.response_text}
+        finding.response, finding.response_text = response, text
+        common.full_clean(finding, exclude=[f for f in _FINDING_TEXT_FIELDS if f != "response_text"])
         Finding.objects.filter(pk=finding.pk, state=Finding.State.OPEN).update(
             response=response, response_text=text, responded_by=actor, responded_at=timezone.now()
         )
@@ -1073,7 +1084,7 @@ def application_resubmit(*, actor, application_id: int, on: date | None = None) 
                 raise ServiceError("upload the revised documents (a new version) before resubmitting")
         number = app.current_round + 1
         rnd = ReviewRound(application=app, number=number)
-        rnd.full_clean()
+        common.full_clean(rnd)
         rnd.save()
         created = []
         for prev, _op in revise:
@@ -1092,7 +1103,7 @@ def application_resubmit(*, actor, application_id: int, on: date | None = None) 
                 portion=prev.portion, reads_all=prev.reads_all,
                 status=AssignmentStatus.IN_REVIEW if prev.reviewer_id else AssignmentStatus.UNASSIGNED,
             )
-            a.full_clean()
+            common.full_clean(a)
             a.save()
             a.items.set(prev.items.all())
             # the same agency, the same portion as recorded in round 1 (jointreview/policy/portions.py)
@@ -1171,7 +1182,7 @@ def certificate_issue(*, actor, application_id: int, on: date | None = None) -> 
         doc = IssuedDocument(kind=kind, application=app, number=number, verification_code=code, title=title,
                              state=IssuedDocument.State.ISSUED, issued_at=timezone.now(), issued_by=actor,
                              content=content)
-        doc.full_clean()
+        common.full_clean(doc)
         doc.save()
         now = timezone.now()
         Application.objects.filter(pk=app.pk, status=ApplicationStatus.ACCEPTED).update(
@@ -1272,7 +1283,7 @@ def opinion_attach(*, actor, opinion_id: int, upload) -> OpinionAttachment:
                                     size=len(data), content_type=content_type)
             att.file.save("attachment", ContentFile(data), save=False)  # the name is ignored by upload_to
             stored.append(att.file.name)
-            att.full_clean()
+            common.full_clean(att)
             att.save()
             audit_record(actor=actor, verb="opinion.attach", target=opinion,
                          after={"attachment": att.pk, "name": name, "sha256": att.sha256, "size": att.size},

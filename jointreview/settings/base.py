@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from .env import env_bool, env_database, env_int, env_list, env_rate, env_redis, env_str
 
@@ -52,6 +53,7 @@ MIDDLEWARE = [
     "jointreview.middleware.PrivateCacheMiddleware",
     "jointreview.middleware.IdleSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "jointreview.middleware_input.InputGuardMiddleware",  # control characters -> 400 (issue 8)
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as axes documents: turns a lockout into the lockout page
 ]
@@ -233,6 +235,10 @@ JR_WARN_PERCENT = env_int("JR_WARN_PERCENT", 20)
 JR_UPLOAD_MAX_BYTES = env_int("JR_UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
 JR_CENTRE_NAME = env_str("JR_CENTRE_NAME", "示范市政务服务中心")
 JR_FANOUT_MAX_ATTEMPTS = env_int("JR_FANOUT_MAX_ATTEMPTS", 10)
+# the longest clock pause a reviewer may request, in working days (1 .. 32767)
+JR_PAUSE_MAX_DAYS = env_int("JR_PAUSE_MAX_DAYS", 60)
+if not 1 <= JR_PAUSE_MAX_DAYS <= 32767:
+    raise ImproperlyConfigured(f"JR_PAUSE_MAX_DAYS: expected 1 .. 32767 working days, got {JR_PAUSE_MAX_DAYS}")
 # where the public verification page (/verify/<code>) printed on issued documents is reached
 JR_PUBLIC_BASE_URL = env_str("JR_PUBLIC_BASE_URL", "") or "http://127.0.0.1:8000"
 

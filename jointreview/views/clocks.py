@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from jointreview import policy
+from jointreview.forms_filters import ClockFilterForm, refused_filter_messages
 from jointreview.models import Light
 from jointreview.selectors_clocks import (
     calendar_warning,
@@ -35,7 +36,12 @@ def dashboard(request):
     if light and light not in Light.values:
         messages.error(request, f"未知的灯色 unknown light {light!r}: showing every clock.")
         light = ""
-    provisional = request.GET.get("provisional") == "1"
+    form = ClockFilterForm(request.GET)
+    values, errors = form.values_and_errors()
+    errors.pop("light", None)  # told above, in its own words
+    for message in refused_filter_messages(form, errors):
+        messages.error(request, message)  # the bad filter is ignored
+    provisional = values["provisional"]
     today = timezone.localdate()
     page = Paginator(clock_list(request.user, light=light, provisional=provisional), PAGE_SIZE).get_page(
         request.GET.get("page")

@@ -3,7 +3,8 @@ have authorised the request."""
 from __future__ import annotations
 
 from csp.constants import SELF
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import render
 
 from jointreview.services.errors import ServiceError
 from jointreview.services.intake import validate_file_name
@@ -42,3 +43,12 @@ def file_response(fieldfile, *, filename: str, content_type: str | None, as_atta
         # response only (the site's policy says object-src 'none')
         response._csp_replace = {"object-src": [SELF]}
     return response
+
+
+def document_preparing(request, doc) -> HttpResponse:
+    """An issued document whose PDF is not stored yet: queue its rendering (a Celery task; never
+    built in the request) and answer 202 with a page that reloads itself."""
+    from jointreview.services.documents import issued_document_request_render
+
+    issued_document_request_render(document_id=doc.pk)
+    return render(request, "common/document_preparing.html", {"doc": doc}, status=202)

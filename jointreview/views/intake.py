@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from jointreview import policy
+from jointreview.forms_common import refusal_text
 from jointreview.forms_intake import (
     CheckForm,
     DeferralForm,
@@ -49,9 +50,8 @@ from jointreview.selectors_intake import (
     window_queue,
 )
 from jointreview.services import intake
-from jointreview.services.documents import issued_document_render
 from jointreview.services.errors import ServiceError
-from jointreview.views.files import file_response
+from jointreview.views.files import document_preparing, file_response
 
 
 def _fail(request, exc: ServiceError) -> None:
@@ -182,7 +182,8 @@ def material_upload(request, application_id, material_id):
     am = get_object_or_404(app.materials.select_related("material"), pk=material_id)
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, "请选择要上传的文件 Choose a file to upload.")
+        messages.error(request, "请选择要上传的文件 Choose a file to upload." if "file" in form.errors
+                       else refusal_text(form))
     else:
         try:
             v = intake.document_upload(actor=request.user, application_material=am, upload=form.cleaned_data["file"],
@@ -212,7 +213,12 @@ def application_submit(request, application_id):
 def application_withdraw(request, application_id):
     app = access_application(request.user, application_id, "edit")
     form = WithdrawForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    if not form.is_valid():  # an over-long reason is refused (400), not silently dropped
+        messages.error(request, refusal_text(form))
+        response = application_detail(request, app.pk)
+        response.status_code = 400
+        return response
+    reason = form.cleaned_data["reason"]
     try:
         intake.application_withdraw(actor=request.user, application=app, reason=reason)
     except ServiceError as exc:
@@ -263,12 +269,16 @@ def application_check(request, application_id):
                 return redirect("intake:application_check", application_id=app.pk)
         else:
             messages.error(request, "请为每份材料选择审查结果 Choose a result for every material.")
+            for am, f in check_forms:
+                if f.errors:
+                    messages.error(request, f"「{am.material.name}」 {refusal_text(f)}")
     deferral_forms = [(am, DeferralForm(prefix=f"d{am.pk}")) for am in materials if _deferrable(am)]
+    invalid = request.method == "POST" and any(f.errors for _am, f in check_forms)
     return render(request, "intake/check.html", {
         "app": app, "check_forms": check_forms, "deferral_forms": deferral_forms,
         "notices": list(completeness_notices(app)),
         "can_act": app.status == ApplicationStatus.SUBMITTED,
-    })
+    }, status=400 if invalid else 200)
 
 
 @login_required
@@ -321,8 +331,8 @@ def _file_response(fieldfile, *, filename: str, content_type: str):
 @login_required
 def notice_pdf(request, notice_id):
     notice = access_issued_document(request.user, notice_id)
-    if not notice.file:
-        notice = issued_document_render(document_id=notice.pk)  # the task has not run yet
+    if not notice.file:  # never rendered in the request: the task renders it, the page reloads
+        return document_preparing(request, notice)
     return _file_response(notice.file, filename=f"{notice.number}.pdf", content_type="application/pdf")
 
 
@@ -341,7 +351,8 @@ def survey_report_deliver(request, report_id):
     report = access_survey_report(request.user, report_id, "deliver")
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, "请选择要上传的报告 Choose the report file.")
+        messages.error(request, "请选择要上传的报告 Choose the report file." if "file" in form.errors
+                       else refusal_text(form))
     else:
         try:
             intake.survey_report_deliver(actor=request.user, report=report, upload=form.cleaned_data["file"],

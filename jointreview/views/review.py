@@ -7,14 +7,25 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from jointreview import policy
 from jointreview import selectors_review as sel
+from jointreview.forms_common import refusal_text
+from jointreview.forms_filters import InboxFilterForm, refused_filter_messages
+from jointreview.forms_review import (
+    CorrectionForm,
+    FindingForm,
+    FindingResponseForm,
+    OpinionForm,
+    PauseDecisionForm,
+    PauseRequestForm,
+)
 from jointreview.models import (
     Assignment,
     Finding,
@@ -26,10 +37,9 @@ from jointreview.models import (
 )
 from jointreview.policy.portions import portion_labels
 from jointreview.services import review as svc
-from jointreview.services.documents import issued_document_render
-from jointreview.services.errors import PermissionDeniedError, ServiceError
+from jointreview.services.errors import PermissionDeniedError, ServiceError, validation_refusal
 from jointreview.views.common import safe_next
-from jointreview.views.files import file_response
+from jointreview.views.files import document_preparing, file_response
 from projects.models import AGENCY_ROLES, User
 
 PAGE_SIZE = 100
@@ -44,8 +54,22 @@ def _run(request, action: Callable[[], object], success: str) -> bool:
     except ServiceError as exc:
         messages.error(request, exc.message)
         return False
+    except ValidationError as exc:  # a model check the service did not turn into a ServiceError
+        messages.error(request, validation_refusal(exc).message)
+        return False
     messages.success(request, success)
     return True
+
+
+def _refused(request, form, page: Callable[[], HttpResponse]) -> HttpResponse | None:
+    """None when the posted form is valid; else the page (``page()``) answered with 400 and the
+    form's errors as a message (too long, out of range, a NUL character ...)."""
+    if form.is_valid():
+        return None
+    messages.error(request, refusal_text(form))
+    response = page()
+    response.status_code = 400
+    return response
 
 
 def _int(value, default=None):
@@ -65,7 +89,10 @@ def inbox(request):
     user = request.user
     if not policy.can_use_inbox(user):
         raise PermissionDenied("审查任务仅限审查机构 The inbox is for review agencies.")
-    filters = {k: request.GET.get(k, "") for k in ("state", "light", "reviewer", "workflow")}
+    form = InboxFilterForm(request.GET)
+    filters, errors = form.values_and_errors()
+    for message in refused_filter_messages(form, errors):
+        messages.error(request, message)  # the bad filter is ignored
     page = Paginator(sel.inbox(user, **filters), PAGE_SIZE).get_page(request.GET.get("page"))
     members = list(
         User.objects.filter(organization_id=user.organization_id, role__in=AGENCY_ROLES, is_active=True)
@@ -156,6 +183,8 @@ def member_absent(request, assignment_id: int):
 @require_POST
 def opinion_save(request, assignment_id: int):
     a = policy.access_assignment(request.user, assignment_id, "review")
+    if refused := _refused(request, OpinionForm(request.POST), lambda: assignment_detail(request, a.pk)):
+        return refused
     _run(request, lambda: svc.opinion_save_draft(
         actor=request.user, assignment_id=a.pk, outcome=request.POST.get("outcome", ""),
         summary=request.POST.get("summary", ""),
@@ -178,6 +207,8 @@ def _finding_values(post) -> dict:
 @require_POST
 def finding_add(request, assignment_id: int):
     a = policy.access_assignment(request.user, assignment_id, "review")
+    if refused := _refused(request, FindingForm(request.POST), lambda: assignment_detail(request, a.pk)):
+        return refused
     values = _finding_values(request.POST)
     values.pop("state", None)
     template_id = _int(request.POST.get("template"))
@@ -204,6 +235,8 @@ def _finding_of(request, assignment_id: int, finding_id: int) -> tuple[Assignmen
 @require_POST
 def finding_update(request, assignment_id: int, finding_id: int):
     a, f = _finding_of(request, assignment_id, finding_id)
+    if refused := _refused(request, FindingForm(request.POST), lambda: assignment_detail(request, a.pk)):
+        return refused
     if request.POST.get("only_state"):
         values = {"state": request.POST.get("state", "")}
     else:
@@ -242,6 +275,8 @@ def opinion_correct(request, assignment_id: int):
     if latest is None:
         messages.error(request, "没有已签发的意见 There is no signed opinion to correct.")
         return _back(a.pk)
+    if refused := _refused(request, CorrectionForm(request.POST), lambda: assignment_detail(request, a.pk)):
+        return refused
     _run(request, lambda: svc.opinion_correct(actor=request.user, opinion_id=latest.pk,
                                               reason=request.POST.get("reason", "")),
          "已创建更正版本 A correction draft was created.")
@@ -252,9 +287,12 @@ def opinion_correct(request, assignment_id: int):
 @require_POST
 def pause_request(request, assignment_id: int):
     a = policy.access_assignment(request.user, assignment_id, "review")
+    form = PauseRequestForm(request.POST)
+    if refused := _refused(request, form, lambda: assignment_detail(request, a.pk)):
+        return refused
     _run(request, lambda: svc.pause_request(
         actor=request.user, assignment_id=a.pk, reason=request.POST.get("reason", ""),
-        reason_text=request.POST.get("reason_text", ""), expected_days=_int(request.POST.get("expected_days"), 0),
+        reason_text=request.POST.get("reason_text", ""), expected_days=form.cleaned_data["expected_days"],
     ), "已提交暂停计时申请 Pause requested.")
     return _back(a.pk)
 
@@ -295,6 +333,8 @@ def coordination(request):
 def pause_decide(request, pause_id: int):
     policy.access_pause(request.user, pause_id, "decide")
     approve = request.POST.get("approve") == "1"
+    if refused := _refused(request, PauseDecisionForm(request.POST), lambda: coordination(request)):
+        return refused
     _run(request, lambda: svc.pause_decide(actor=request.user, pause_id=pause_id, approve=approve,
                                            note=request.POST.get("note", "")),
          "已批准, 已书面告知建设单位 Approved; the owner was told in writing." if approve else "已不予批准 Refused.")
@@ -330,8 +370,8 @@ def certificate_issue(request, application_id: int):
 @login_required
 def issued_file(request, document_id: int):
     doc = policy.access_issued_document(request.user, document_id)
-    if not doc.file:
-        doc = issued_document_render(document_id=doc.pk)  # the task has not run yet
+    if not doc.file:  # never rendered in the request: the task renders it, the page reloads
+        return document_preparing(request, doc)
     return file_response(doc.file, filename=f"{doc.number}.pdf", content_type="application/pdf",
                          as_attachment=request.GET.get("download") == "1")
 
@@ -366,6 +406,9 @@ def finding_respond(request, application_id: int, finding_id: int):
     app = policy.access_application(request.user, application_id, "edit")
     if not Finding.objects.filter(pk=finding_id, opinion__assignment__application=app).exists():
         raise policy.not_found("finding")
+    if refused := _refused(request, FindingResponseForm(request.POST),
+                           lambda: application_rounds(request, app.pk)):
+        return refused
     _run(request, lambda: svc.finding_respond(actor=request.user, finding_id=finding_id,
                                               response=request.POST.get("response", ""),
                                               text=request.POST.get("text", "")),
@@ -386,7 +429,8 @@ def verify(request, code: str):
     """Public (no login): number, type, date and project name of an ISSUED document; nothing else."""
     doc = sel.verify_lookup(code)
     if doc is None:
-        return render(request, "review/verify.html", {"doc": None, "code": code[:40]}, status=404)
+        shown = "".join(ch for ch in code[:40] if ch.isprintable())
+        return render(request, "review/verify.html", {"doc": None, "code": shown}, status=404)
     return render(request, "review/verify.html", {
         "doc": doc, "code": doc.verification_code, "kind": doc.get_kind_display(),
         "date": doc.issued_at, "project_name": doc.application.project.name,

@@ -88,3 +88,12 @@ def test_unreachable_redis_is_named_by_celery_ping():
               REDIS_URL="redis://127.0.0.1:1/0")
     assert out.returncode == 2
     assert out.stderr.strip().startswith("error: REDIS_URL: no broker answers at redis://127.0.0.1:1/0")
+
+
+@pytest.mark.parametrize(("value", "ok"), [("", True), ("90", True), ("0", False), ("40000", False), ("x", False)])
+def test_pause_max_days_is_checked(value, ok):
+    out = run(["manage.py", "check"], DJANGO_SETTINGS_MODULE="jointreview.settings.dev", JR_PAUSE_MAX_DAYS=value)
+    if ok:
+        assert out.returncode == 0, out.stderr
+    else:
+        assert out.returncode == 2 and out.stderr.strip().startswith("error: JR_PAUSE_MAX_DAYS: expected")

@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from jointreview.models import Application, ApplicationStatus, Assignment, IssuedDocument
-from jointreview.services import intake
+from jointreview.services import documents, intake
 from tests.factories import PDF_BYTES, CoordinatorFactory, OwnerUserFactory, ProjectFactory, ReviewerFactory
 
 from .conftest import PNG_BYTES, make_world, ready_app, submitted_app
@@ -143,6 +143,9 @@ def test_check_return_and_notice_pdf(client, world):
     resp = client.post(reverse("intake:application_return", args=[app.pk]))
     assert resp.status_code == 302
     notice = IssuedDocument.objects.get(application=app)
+    waiting = client.get(reverse("intake:notice_pdf", args=[notice.pk]))  # the render task has not run yet
+    assert waiting.status_code == 202 and 'http-equiv="refresh"' in waiting.content.decode()
+    documents.issued_document_render(document_id=notice.pk)  # what the task does
     pdf = client.get(reverse("intake:notice_pdf", args=[notice.pk]))
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert pdf["Content-Disposition"].startswith("inline")

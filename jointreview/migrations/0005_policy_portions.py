@@ -7,8 +7,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('jointreview', '0003_opinion_attachment_sha_path'),
-        ('projects', '0002_policy_portions'),
+        ('jointreview', '0004_input_limits'),
+        ('projects', '0003_policy_portions'),
     ]
 
     operations = [
