@@ -86,6 +86,22 @@ def ensure_cjk_font() -> None:
     say(f"no CJK TrueType font at {CJK_FONT}: PDFs fall back to STSong-Light (not embedded)")
 
 
+XGETTEXT = Path("/usr/bin/xgettext")
+
+
+def ensure_gettext() -> None:
+    """The catalogue test re-extracts the message ids (makemessages needs GNU gettext)."""
+    if XGETTEXT.exists():
+        return
+    if can_apt_install():
+        try:
+            apt_install("gettext")
+            return
+        except ServiceError as exc:
+            say(f"could not install gettext: {exc}")
+    say("no GNU gettext: the catalogue test will fail (install the gettext package)")
+
+
 CHROMIUM = Path("/usr/bin/chromium")
 
 
@@ -125,6 +141,7 @@ def main() -> int:
     if "--services-only" in sys.argv[1:]:
         return 0
     ensure_cjk_font()
+    ensure_gettext()
     ensure_chromium()
     env = dict(os.environ, DATABASE_URL=database_url, REDIS_URL=redis_url)
     env.pop("DJANGO_SETTINGS_MODULE", None)  # pyproject's [tool.pytest.ini_options] decides

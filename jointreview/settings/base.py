@@ -129,6 +129,8 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_VERBOSE = False
 
 LANGUAGE_CODE = "zh-hans"
+# English message ids; the zh-Hans catalogue (locale/zh_Hans/LC_MESSAGES/django.po, compiled .mo committed)
+LOCALE_PATHS = [BASE_DIR / "locale"]
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
