@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from jointreview.models import IssuedDocument, IssuedKind, Opinion, SurveyReport
 from jointreview.services import intake, review
+from jointreview.services.documents import issued_document_render
 from tests.factories import (
     PDF_BYTES,
     AgencyFactory,
@@ -73,6 +74,8 @@ def _case(*, owner, coordinator, agencies: dict, lead, reviewer_a, reviewer_b, t
     draft_notice = IssuedDocument.objects.create(
         kind=IssuedKind.JOINT_NOTICE, application=app, round=app.rounds.get(number=1), number=f"ZH-{tag}",
         verification_code=f"DRAFT{tag.upper()}", title="综合审查意见书")
+    for doc in (completeness_notice, pause_notice, draft_notice):  # as the render task would
+        issued_document_render(document_id=doc.pk)
     other_keys = list(agencies)[1:]
     report = SurveyReport.objects.create(application=app, department=agencies[other_keys[0]] if other_keys
                                          else next(iter(agencies.values())), title=f"分编报告-{tag}")
