@@ -207,8 +207,8 @@ def main() -> None:
 
     from django.db import connection
 
+    from jointreview.intake.services import application_accept
     from jointreview.models import Assignment, Notification
-    from jointreview.services.intake import application_accept
     from tasks.app import app
 
     worker = Worker(args.concurrency)

@@ -4,9 +4,9 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.utils.translation import gettext_lazy, ngettext
 
-from jointreview import admin_projects  # noqa: F401  (registers the projects app models)
+from jointreview.accounts import admin as accounts_admin  # noqa: F401  (registers the projects app's models)
 from jointreview.admin_audit import AuditedAdmin
-from jointreview.services import clocks as clock_service
+from jointreview.clocks import services as clock_service
 from jointreview.services.errors import ServiceError
 
 from .models import (
@@ -39,7 +39,7 @@ from .models import (
     SurveyReport,
     Workflow,
 )
-from .services.logins import login_lockout_lift
+from jointreview.accounts.logins import login_lockout_lift
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db import transaction
 
-from jointreview.services.audit import audit_record
+from jointreview.audit.services import audit_record
 
 
 def _value(obj, field: str):

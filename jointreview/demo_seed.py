@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from jointreview.catalogue_seed import seed_catalogue
+from jointreview.catalogue.seed import seed_catalogue
 from jointreview.models import EvaluationMode, Item, RegionalEvaluation
 from projects.models import FlowType, Organization, OrganizationKind, Project, Role, User, Zone
 from projects.services import organization_create, user_create
@@ -129,7 +129,7 @@ def _sample_pdf(title: str) -> bytes:
 
 
 def _upload_all(owner: User, application) -> None:
-    from jointreview.services import intake
+    from jointreview.intake import services as intake
 
     for am in application.materials.select_related("material"):
         types = am.material.accepted_types
@@ -147,8 +147,9 @@ def _seed_applications() -> int:
     - the housing estate: 方案联审 submitted, waiting at the window;
     - the factory in the zone: 多评合一 in draft, showing the regional evaluation (区域评估) at work.
     """
+    from jointreview.intake import services as intake
     from jointreview.models import Workflow
-    from jointreview.services import intake, review
+    from jointreview.review import services as review
 
     hospital, housing, factory = (Project.objects.get(code=row[0]) for row in PROJECTS)
     if any(p.applications.exists() for p in (hospital, housing, factory)):

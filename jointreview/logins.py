@@ -32,6 +32,6 @@ def lockout_response(request, original_response=None, credentials=None):
 
 def audit_lockout(sender, request=None, username=None, ip_address=None, **kwargs) -> None:
     """Receiver of axes' ``user_locked_out`` (connected in apps.py)."""
-    from jointreview.services.logins import login_lockout_record
+    from jointreview.accounts.logins import login_lockout_record
 
     login_lockout_record(username=username, ip_address=ip_address)

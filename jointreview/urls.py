@@ -5,8 +5,8 @@ from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from jointreview.review import views as review_views
 from jointreview.views import common
-from jointreview.views import review as review_views
 
 urlpatterns = [
     path("", common.home, name="home"),
@@ -24,12 +24,12 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", csp_update({"img-src": ["data:"]})(login_required(SpectacularSwaggerSplitView.as_view(
         url_name="api-schema", template_name="api/swagger_ui.html"))), name="api-docs"),
-    path("clocks/", include("jointreview.urls_clocks")),
-    path("api/clocks/", include("jointreview.api.clocks")),
-    path("review/", include("jointreview.urls_review")),
-    path("api/review/", include("jointreview.api.review")),
+    path("clocks/", include("jointreview.clocks.urls")),
+    path("api/clocks/", include("jointreview.clocks.api")),
+    path("review/", include("jointreview.review.urls")),
+    path("api/review/", include("jointreview.review.api")),
     path("verify/<str:code>", review_views.verify, name="verify"),
     path("verify/<str:code>/", review_views.verify, name="verify_slash"),
-    path("intake/", include("jointreview.urls_intake")),
-    path("api/intake/", include("jointreview.api.intake")),
+    path("intake/", include("jointreview.intake.urls")),
+    path("api/intake/", include("jointreview.intake.api")),
 ]

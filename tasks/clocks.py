@@ -7,7 +7,7 @@ from .app import app
 @app.task(name="jointreview.calendar_recompute", acks_late=True, reject_on_worker_lost=True)
 def calendar_recompute(year: int | None = None, cause: str = "calendar changed") -> dict:
     """Recompute the clocks touching ``year`` after the calendar changed (idempotent)."""
-    from jointreview.services.clocks import calendar_recompute as service
+    from jointreview.clocks.services import calendar_recompute as service
 
     return service(year=year, cause=cause)
 
@@ -15,7 +15,7 @@ def calendar_recompute(year: int | None = None, cause: str = "calendar changed")
 @app.task(name="jointreview.clock_sweep", acks_late=True, reject_on_worker_lost=True)
 def clock_sweep() -> dict:
     """Beat: move clocks to yellow/red with conditional updates (safe to run twice)."""
-    from jointreview.services.clocks import clock_sweep as service
+    from jointreview.clocks.services import clock_sweep as service
 
     return service()
 
@@ -23,6 +23,6 @@ def clock_sweep() -> dict:
 @app.task(name="jointreview.calendar_missing_year_check", acks_late=True, reject_on_worker_lost=True)
 def calendar_missing_year_check() -> list:
     """Beat: warn the centre admins from 1 November when next year's schedule is missing."""
-    from jointreview.services.clocks import calendar_missing_year_check as service
+    from jointreview.clocks.services import calendar_missing_year_check as service
 
     return service()

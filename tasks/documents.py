@@ -23,7 +23,7 @@ def render_issued_document(document_id: int | None = None, force: bool = False, 
     ``issued_id`` is the name the first version of this task used: a message queued before the
     rename still renders its document.
     """
-    from jointreview.services.documents import issued_document_render
+    from jointreview.documents.services import issued_document_render
 
     issued_document_render(document_id=document_id if document_id is not None else issued_id, force=force)
 
@@ -32,6 +32,6 @@ def render_issued_document(document_id: int | None = None, force: bool = False, 
 def render_review_document(document_id: int) -> None:
     """Deprecated: the old name of ``jointreview.render_issued_document``, kept registered so that a
     message queued under it is still consumed. Nothing sends it any more."""
-    from jointreview.services.documents import issued_document_render
+    from jointreview.documents.services import issued_document_render
 
     issued_document_render(document_id=document_id)

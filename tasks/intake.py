@@ -5,7 +5,7 @@ from .app import TRANSIENT_ERRORS, app
 
 
 def _notify_failed(self, exc, task_id, args, kwargs, einfo):
-    from jointreview.services.fanout import assignment_notify_failed
+    from jointreview.intake.fanout import assignment_notify_failed
 
     assignment_notify_failed(assignment_id=kwargs.get("assignment_id"), error=repr(exc))
 
@@ -26,7 +26,7 @@ def _notify_failed(self, exc, task_id, args, kwargs, einfo):
 )
 def notify_assignment(self, assignment_id: int) -> bool:
     """Notify the agency of one new assignment (exactly once, however often it runs)."""
-    from jointreview.services.fanout import assignment_notify
+    from jointreview.intake.fanout import assignment_notify
 
     return assignment_notify(assignment_id=assignment_id)
 
@@ -34,6 +34,6 @@ def notify_assignment(self, assignment_id: int) -> bool:
 @app.task(name="jointreview.fanout_sweep", acks_late=True, reject_on_worker_lost=True, time_limit=50)
 def fanout_sweep(older_than_s: int = 60, batch: int = 200) -> dict:
     """Beat: re-dispatch assignments whose notification is still pending (safe to run twice)."""
-    from jointreview.services.fanout import fanout_sweep as service
+    from jointreview.intake.fanout import fanout_sweep as service
 
     return service(older_than_s=older_than_s, batch=batch)

@@ -23,7 +23,7 @@ def noop(n: int = 0) -> None:
 @app.task(name="jointreview.notification_email_sweep", acks_late=True, time_limit=120, soft_time_limit=100)
 def notification_email_sweep() -> dict:
     """Beat: send the e-mail copies of recent notifications (retried on the next run if the server fails)."""
-    from jointreview.services.mail import notification_email_sweep as sweep
+    from jointreview.audit.mail import notification_email_sweep as sweep
 
     return sweep()
 

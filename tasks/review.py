@@ -17,8 +17,8 @@ from .app import TRANSIENT_ERRORS, app
 )
 def consolidate_round(round_id: int) -> int:
     """Build (or refresh while a draft) the joint notice of a completed round, then render its PDF."""
-    from jointreview.services.documents import issued_document_render
-    from jointreview.services.review import round_consolidate
+    from jointreview.documents.services import issued_document_render
+    from jointreview.review.services import round_consolidate
 
     notice = round_consolidate(round_id=round_id)
     issued_document_render(document_id=notice.pk)
@@ -28,6 +28,6 @@ def consolidate_round(round_id: int) -> int:
 @app.task(name="jointreview.consolidation_sweep", acks_late=True, reject_on_worker_lost=True, time_limit=60)
 def consolidation_sweep() -> int:
     """Beat: re-dispatch the consolidation of completed rounds without a joint notice (lost publish)."""
-    from jointreview.services.review import consolidation_sweep as service
+    from jointreview.review.services import consolidation_sweep as service
 
     return service()

@@ -76,7 +76,7 @@ def cjk_font() -> FontInfo:
 # What one field may print (issue 8): a text longer than its cap is cut and the note below is printed
 # in its place, so that no input (not even one stored before the limits existed) can make a document
 # impossible to render or hundreds of pages long. The caps are at least the model limits
-# (jointreview.models.limits): text that passed validation is always printed in full.
+# (jointreview.limits): text that passed validation is always printed in full.
 TRUNCATION_NOTE = "（内容过长，已截断，完整内容见系统）"
 FIELD_CAP = 500  # names, numbers, standards, clauses, short reasons and notes
 TEXT_CAP = 5000  # a finding, the owner's answer to it, a condition (FINDING_TEXT_MAX)

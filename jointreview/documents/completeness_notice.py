@@ -1,7 +1,7 @@
 """一次性告知书 (the one-time completeness notice): data dict -> PDF bytes.
 
 The data is the notice's content snapshot (``IssuedDocument.content``, built by
-``jointreview.services.intake.application_return``) plus number / verification code::
+``jointreview.intake.services.application_return``) plus number / verification code::
 
     {centre, title, number, date, verification_code, verify_url, application, workflow, submitted_at,
      project: {name, code, owner}, officer,

@@ -1,7 +1,7 @@
 """综合审查意见书 (the consolidated joint notice of one review round): data dict -> PDF bytes.
 
 The data is the notice's content snapshot (``IssuedDocument.content``, built by
-``jointreview.services.review.round_consolidate``)::
+``jointreview.review.services.round_consolidate``)::
 
     {centre, title, number, date, verification_code, verify_url, draft,
      application: {number, workflow}, project: {name, code, owner, location}, round,

@@ -11,8 +11,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from jointreview.intake.models import IN_REVIEW_STATUSES, OWNER_EDITABLE_STATUSES
 from jointreview.models import Application, ApplicationStatus
-from jointreview.models.applications import IN_REVIEW_STATUSES, OWNER_EDITABLE_STATUSES
 
 from .core import authenticated, granted_q, has_grant, is_centre, is_owner_of, not_found
 

@@ -46,6 +46,6 @@ def access_survey_report(user, report_id, verb: str = "view") -> SurveyReport:
 
 
 def can_deliver_reports(user, app: Application) -> bool:
-    from jointreview.models.applications import IN_REVIEW_STATUSES
+    from jointreview.intake.models import IN_REVIEW_STATUSES
 
     return app.status in IN_REVIEW_STATUSES and is_surveying_firm(user, app)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django import template
 
-from jointreview.calendar import missing_years
+from jointreview.clocks.calendar import missing_years
 
 register = template.Library()
 

@@ -6,8 +6,8 @@ from csp.constants import SELF
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import render
 
+from jointreview.intake.services import validate_file_name
 from jointreview.services.errors import ServiceError
-from jointreview.services.intake import validate_file_name
 
 # What a stored file may be served as: the types the uploads are checked against (services/intake.py
 # _MIME) and our PDFs. Anything else (an old row, a guess from a name) goes out as a plain download type,
@@ -48,7 +48,7 @@ def file_response(fieldfile, *, filename: str, content_type: str | None, as_atta
 def document_preparing(request, doc) -> HttpResponse:
     """An issued document whose PDF is not stored yet: queue its rendering (a Celery task; never
     built in the request) and answer 202 with a page that reloads itself."""
-    from jointreview.services.documents import issued_document_request_render
+    from jointreview.documents.services import issued_document_request_render
 
     issued_document_request_render(document_id=doc.pk)
     return render(request, "common/document_preparing.html", {"doc": doc}, status=202)

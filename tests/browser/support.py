@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from jointreview.intake import services as intake
 from jointreview.models import Application, Assignment, Workflow, WorkflowKind
-from jointreview.services import intake, review
+from jointreview.review import services as review
 from tests.factories import (
     PASSWORD,
     PDF_BYTES,

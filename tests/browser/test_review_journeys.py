@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 
 from jointreview.models import Opinion
-from jointreview.services import review
+from jointreview.review import services as review
 from tests.browser.chromium import skip_without_chromium
 from tests.browser.support import accepted_app, assignment_of, make_world
 

@@ -16,10 +16,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from rest_framework.authtoken.models import Token
 
+from jointreview.accounts.logins import login_lockout_lift
 from jointreview.logins import client_ip
 from jointreview.models import AuditEvent
 from jointreview.services.errors import PermissionDeniedError
-from jointreview.services.logins import login_lockout_lift
 from jointreview.views.common import safe_next
 from tests.factories import PASSWORD, CentreAdminFactory, CoordinatorFactory, OwnerUserFactory
 
@@ -259,7 +259,7 @@ def test_login_and_logout_follow_a_local_next():
 
 @pytest.mark.parametrize("target,expected", [(bad, None) for bad in BAD_NEXT[:3]] + [("/review/", "/review/")])
 def test_ending_a_pause_goes_back_only_within_the_site(client, target, expected):
-    from jointreview.services import review
+    from jointreview.review import services as review
     from tests.jointreview.review.conftest import make_round
 
     s = make_round(1)

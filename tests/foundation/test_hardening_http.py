@@ -15,8 +15,9 @@ from django.urls import reverse
 from django.utils import translation
 from rest_framework.authtoken.models import Token
 
+from jointreview.intake import services as intake
 from jointreview.models import Opinion, OpinionAttachment
-from jointreview.services import intake, review
+from jointreview.review import services as review
 from jointreview.services.errors import ServiceError
 from projects.models import DocumentVersion
 from tests.factories import PDF_BYTES, OwnerUserFactory

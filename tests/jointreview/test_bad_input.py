@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from jointreview.models import AuditEvent, Finding, IssuedDocument, IssuedKind, Opinion, PauseRequest
-from jointreview.services import review
+from jointreview.review import services as review
 from jointreview.services.errors import ServiceError
 from tests.factories import ApplicationFactory, CoordinatorFactory
 from tests.jointreview.review.conftest import make_round
@@ -403,7 +403,7 @@ def test_guard_turns_an_escaped_validation_error_into_400(en_client, side, monke
     def broken(**kwargs):
         raise ValidationError({"text": ["too long"]})
 
-    monkeypatch.setattr("jointreview.api.review.svc.finding_add", broken)
+    monkeypatch.setattr("jointreview.review.api.svc.finding_add", broken)
     response = _api_post(en_client, f"/api/review/assignments/{side.assignment.pk}/findings/", {"text": "x"})
     assert response.status_code == 400 and response.json()["fields"] == {"text": ["too long"]}
     assert "escaped" in caplog.text
@@ -418,7 +418,7 @@ def test_withdraw_reason_is_limited_not_dropped(en_client):
     from tests.jointreview.intake.conftest import make_world
 
     w = make_world(1)
-    from jointreview.services import intake
+    from jointreview.intake import services as intake
 
     app = intake.application_open(actor=w.owner, project=w.project, workflow=w.workflow)
     en_client.force_login(w.owner)
@@ -432,7 +432,7 @@ def test_withdraw_reason_is_limited_not_dropped(en_client):
 
 
 def test_check_note_and_deferral_commitment_are_limited(en_client):
-    from jointreview.services import intake
+    from jointreview.intake import services as intake
     from tests.jointreview.intake.conftest import make_world, submitted_app
 
     w = make_world(1)
@@ -459,7 +459,7 @@ def test_check_note_and_deferral_commitment_are_limited(en_client):
 
 
 def test_project_fields_are_checked_by_the_model_too(en_client):
-    from jointreview.services import intake
+    from jointreview.intake import services as intake
     from tests.factories import OwnerUserFactory
 
     owner = OwnerUserFactory()
@@ -478,7 +478,7 @@ def test_project_fields_are_checked_by_the_model_too(en_client):
 
 
 def test_calendar_import_refuses_a_nul(settings):
-    from jointreview.services import clocks
+    from jointreview.clocks import services as clocks
 
     rows = [{"date": "2031-01-01", "is_workday": "0", "name": "元\x00旦", "source": "x", "line": 2}]
     with pytest.raises(ServiceError, match="line 2"):

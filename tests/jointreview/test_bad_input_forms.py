@@ -13,8 +13,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import resolve, reverse
 
+from jointreview.intake import services as intake
 from jointreview.models import FindingTemplate, Opinion
-from jointreview.services import intake, review
+from jointreview.review import services as review
 from tests.factories import PDF_BYTES, ItemFactory, MaterialFactory
 from tests.jointreview.intake.conftest import make_world, upload_all
 from tests.jointreview.review.conftest import make_round

@@ -9,9 +9,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from jointreview.calendar import get_calendar, invalidate_calendar
+from jointreview.clocks import services as svc
+from jointreview.clocks.calendar import get_calendar, invalidate_calendar
 from jointreview.models import AuditEvent, CalendarDay, CalendarYear, Clock, DeadlineChange, Notification
-from jointreview.services import clocks as svc
 from jointreview.services.errors import ServiceError
 from tests.factories import AssignmentFactory, CentreAdminFactory, CentreFactory, CoordinatorFactory
 

@@ -6,9 +6,9 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from jointreview.calendar import invalidate_calendar
+from jointreview.clocks import services as svc
+from jointreview.clocks.calendar import invalidate_calendar
 from jointreview.models import AuditEvent, Clock, ClockEvent, Notification, PauseReason
-from jointreview.services import clocks as svc
 from jointreview.services.errors import ConflictError, ServiceError
 from tests.factories import (
     AgencyFactory,

@@ -6,8 +6,8 @@ import re
 import pytest
 from django.test import override_settings
 
+from jointreview.documents import services as documents
 from jointreview.models import IssuedDocument, IssuedKind
-from jointreview.services import documents
 from tests.factories import ApplicationFactory
 
 pytestmark = pytest.mark.django_db
@@ -169,7 +169,7 @@ def test_the_longest_allowed_finding_prints_in_full_and_an_older_longer_one_is_c
     written before the limits existed (straight into the table) still renders, cut with the note."""
     from jointreview.documents.base import TRUNCATION_NOTE
     from jointreview.models import FINDING_TEXT_MAX, Finding, Opinion
-    from jointreview.services import review
+    from jointreview.review import services as review
     from tests.jointreview.review.conftest import make_round
 
     s = make_round(1)

@@ -6,10 +6,10 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from jointreview.calendar import get_calendar, invalidate_calendar
+from jointreview.clocks import services as svc
+from jointreview.clocks.calendar import get_calendar, invalidate_calendar
+from jointreview.clocks.selectors import government_intervals, project_timeline, project_timelines
 from jointreview.models import ApplicationStatus, Clock, PauseReason
-from jointreview.selectors_clocks import government_intervals, project_timeline, project_timelines
-from jointreview.services import clocks as svc
 from tests.factories import (
     ApplicationFactory,
     CoordinatorFactory,

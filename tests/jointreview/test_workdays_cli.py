@@ -12,8 +12,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from jointreview.calendar import invalidate_calendar
-from jointreview.services import clocks as svc
+from jointreview.clocks import services as svc
+from jointreview.clocks.calendar import invalidate_calendar
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
@@ -108,7 +108,7 @@ def test_real_process_prints_one_line_and_exits_2_on_bad_input():
 
 
 def test_start_day_not_counted_and_result_is_a_workday():
-    from jointreview.calendar import get_calendar
+    from jointreview.clocks.calendar import get_calendar
 
     cal = get_calendar()
     for n in range(0, 30):

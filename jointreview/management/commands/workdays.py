@@ -24,8 +24,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from jointreview.calendar import get_calendar
-from jointreview.services.clocks import calendar_import, calendar_parse, calendar_recompute
+from jointreview.clocks.calendar import get_calendar
+from jointreview.clocks.services import calendar_import, calendar_parse, calendar_recompute
 from jointreview.services.errors import ServiceError
 
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from jointreview.intake import services as intake
 from jointreview.models import Application, Item, Material, Workflow
-from jointreview.services import intake
 from tests.factories import (
     PDF_BYTES,
     AgencyFactory,

@@ -4,7 +4,7 @@ from types import SimpleNamespace
 import pytest
 from django.core.exceptions import ValidationError
 
-from jointreview.services.applicability import evaluate_applicability, validate_rule
+from jointreview.rules import evaluate_applicability, validate_rule
 from tests.factories import ItemFactory
 
 

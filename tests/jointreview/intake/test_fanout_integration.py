@@ -12,8 +12,10 @@ import pytest
 from celery import Celery
 from django.db import connection
 
+from jointreview.intake import fanout
+from jointreview.intake import services as intake
 from jointreview.models import Assignment, Notification
-from jointreview.services import fanout, intake, queue
+from jointreview.services import queue
 from jointreview.services.errors import ConflictError
 from tests.integration_support import (
     RedisServerProcess,
@@ -151,7 +153,7 @@ def test_two_concurrent_accepts_one_fanout_one_409(broker, tmp_path, monkeypatch
         dispatched.append(pk)
         real_dispatch(pk)
 
-    monkeypatch.setattr("jointreview.services.intake.dispatch_notify", counting_dispatch)
+    monkeypatch.setattr("jointreview.intake.services.dispatch_notify", counting_dispatch)
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
 

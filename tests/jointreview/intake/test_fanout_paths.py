@@ -3,8 +3,9 @@
 import pytest
 from django.db import connection
 
+from jointreview.intake import fanout
+from jointreview.intake import services as intake
 from jointreview.models import Assignment, AuditEvent, Notification, NotifyStatus
-from jointreview.services import fanout, intake
 from tests.jointreview.intake.conftest import ready_app
 
 pytestmark = pytest.mark.django_db

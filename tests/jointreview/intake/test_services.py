@@ -10,6 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from guardian.shortcuts import get_perms
 
 from jointreview import policy
+from jointreview.documents import services as documents
+from jointreview.intake import fanout
+from jointreview.intake import services as intake
 from jointreview.models import (
     AcceptanceMode,
     Application,
@@ -28,7 +31,6 @@ from jointreview.models import (
     RegionalEvaluation,
     ReviewRound,
 )
-from jointreview.services import documents, fanout, intake
 from jointreview.services.errors import ConflictError, PermissionDeniedError, ServiceError
 from projects.models import DocumentVersion
 from tests.factories import (
@@ -386,7 +388,7 @@ def test_accept_creates_one_assignment_per_agency_with_clocks_grants_and_fanout(
 def test_notify_leaves_the_mail_to_the_sweep(world, django_capture_on_commit_callbacks):
     from django.core import mail
 
-    from jointreview.services.mail import notification_email_sweep
+    from jointreview.audit.mail import notification_email_sweep
 
     app = ready_app(world)
     intake.application_accept(actor=world.centre, application=app)
@@ -405,7 +407,7 @@ def test_notify_leaves_the_mail_to_the_sweep(world, django_capture_on_commit_cal
 def test_mail_failure_is_retried_by_the_next_sweep(world, monkeypatch):
     from django.core import mail
 
-    from jointreview.services import mail as mail_service
+    from jointreview.audit import mail as mail_service
 
     app = ready_app(world)
     intake.application_accept(actor=world.centre, application=app)
@@ -432,7 +434,7 @@ def test_old_notifications_are_not_mailed(world):
     from django.core import mail
     from django.utils import timezone
 
-    from jointreview.services.mail import notification_email_sweep
+    from jointreview.audit.mail import notification_email_sweep
 
     app = ready_app(world)
     intake.application_accept(actor=world.centre, application=app)
@@ -616,8 +618,8 @@ def test_competitive_item_needs_a_chosen_firm_of_the_right_speciality(world):
 def test_registry_shows_credit_and_on_time_rate(world):
     from django.utils import timezone
 
+    from jointreview.intake.selectors import intermediary_registry, on_time_rate
     from jointreview.models import Opinion
-    from jointreview.selectors_intake import intermediary_registry, on_time_rate
     from tests.factories import AssignmentFactory
 
     firm = AgencyFactory(agency_type="intermediary", credit_rating="AA")

@@ -5,9 +5,9 @@ from decimal import Decimal
 
 import pytest
 
+from jointreview.intake import services as intake
 from jointreview.models import FeeOrder, SurveyReport
 from jointreview.policy import access_document_version, access_survey_report, survey_reports_for
-from jointreview.services import intake
 from jointreview.services.errors import PermissionDeniedError
 from tests.factories import (
     AgencyFactory,

@@ -4,8 +4,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from jointreview.documents import services as documents
+from jointreview.intake import services as intake
 from jointreview.models import Application, ApplicationStatus, Assignment, IssuedDocument
-from jointreview.services import documents, intake
 from tests.factories import PDF_BYTES, CoordinatorFactory, OwnerUserFactory, ProjectFactory, ReviewerFactory
 
 from .conftest import PNG_BYTES, make_world, ready_app, submitted_app

@@ -11,8 +11,10 @@ from django.db import transaction
 from django.urls import reverse
 
 from jointreview import policy
+from jointreview.accounts import services as accounts
+from jointreview.intake import services as intake
 from jointreview.models import AuditEvent, CalendarDay, DeadlineChange, Material
-from jointreview.services import accounts, intake, review
+from jointreview.review import services as review
 from jointreview.services.errors import PermissionDeniedError, ServiceError
 from projects.models import Role, User
 from tests.factories import AgencyFactory, CentreAdminFactory, ProjectFactory, ReviewerFactory
@@ -156,8 +158,8 @@ def test_calendar_day_change_recomputes_deadlines_with_deadline_changes(django_c
                                                                          monkeypatch):
     monkeypatch.setattr("jointreview.services.queue.enqueue", lambda name, **kw: (_ for _ in ()).throw(
         ConnectionError("broker down")))  # the fallback recomputes in-process
+    from jointreview.clocks import services as clocks
     from jointreview.models import Application
-    from jointreview.services import clocks
 
     clock = Application.objects.get(pk=w["own"]["application"].pk).clock
     clock.refresh_from_db()

@@ -10,9 +10,10 @@ import datetime
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from jointreview.documents.services import issued_document_render
+from jointreview.intake import services as intake
 from jointreview.models import IssuedDocument, IssuedKind, Opinion, SurveyReport
-from jointreview.services import intake, review
-from jointreview.services.documents import issued_document_render
+from jointreview.review import services as review
 from tests.factories import (
     PDF_BYTES,
     AgencyFactory,

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from jointreview.clocks import services as clocks
 from jointreview.models import ApplicationMaterial, ApplicationStatus, Assignment, CheckStatus, ReviewRound
 from jointreview.policy import grant
-from jointreview.services import clocks
 from tests.factories import (
     AgencyFactory,
     ApplicationFactory,
@@ -102,7 +102,7 @@ def make_round(n: int = 3, *, project_name: str = "示范大厦1号楼", start: 
         grant("projects.view_document", agency, doc)
         side = AgencySide(agency=agency, lead=lead, reviewer=reviewer, backup=backup, item=item, assignment=a)
         if assign:
-            from jointreview.services.review import assignment_assign
+            from jointreview.review.services import assignment_assign
 
             assignment_assign(actor=lead, assignment_id=a.pk, reviewer_id=reviewer.pk, backup_id=backup.pk)
             a.refresh_from_db()

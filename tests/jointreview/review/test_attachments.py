@@ -16,7 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from jointreview.models import AuditEvent, IssuedDocument, IssuedKind, Opinion, OpinionAttachment
-from jointreview.services import review
+from jointreview.review import services as review
 from jointreview.services.errors import ConflictError, PermissionDeniedError, ServiceError
 from tests.factories import PDF_BYTES, OwnerUserFactory
 

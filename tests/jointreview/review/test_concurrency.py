@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 
 from jointreview.models import Opinion, ReviewRound
-from jointreview.services import review
+from jointreview.review import services as review
 
 from .conftest import make_round
 

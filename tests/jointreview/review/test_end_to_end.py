@@ -11,6 +11,8 @@ import pypdf
 import pytest
 from django.urls import reverse
 
+from jointreview.documents import services as documents
+from jointreview.intake import services as intake
 from jointreview.models import (
     ApplicationStatus,
     Assignment,
@@ -23,7 +25,7 @@ from jointreview.models import (
     Opinion,
     ReviewRound,
 )
-from jointreview.services import documents, intake, review
+from jointreview.review import services as review
 from tests.factories import (
     PDF_BYTES,
     AgencyFactory,

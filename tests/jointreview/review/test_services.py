@@ -22,7 +22,7 @@ from jointreview.models import (
     PauseRequest,
     ReviewRound,
 )
-from jointreview.services import review
+from jointreview.review import services as review
 from jointreview.services.errors import ConflictError, PermissionDeniedError, ServiceError
 from tests.factories import DocumentVersionFactory, MaterialFactory
 

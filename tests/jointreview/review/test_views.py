@@ -6,6 +6,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
+from jointreview.clocks import services as clocks
 from jointreview.models import (
     ApplicationStatus,
     Assignment,
@@ -17,7 +18,7 @@ from jointreview.models import (
     ReviewRound,
 )
 from jointreview.policy import grant_many
-from jointreview.services import clocks, review
+from jointreview.review import services as review
 from tests.factories import CentreAdminFactory, LeadFactory, OwnerUserFactory, ReviewerFactory
 
 from .conftest import make_round

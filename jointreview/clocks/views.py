@@ -10,9 +10,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from jointreview import policy
-from jointreview.forms_filters import ClockFilterForm, refused_filter_messages
-from jointreview.models import Light
-from jointreview.selectors_clocks import (
+from jointreview.clocks.selectors import (
     calendar_warning,
     clock_counts,
     clock_list,
@@ -20,6 +18,8 @@ from jointreview.selectors_clocks import (
     project_timelines,
     recent_deadline_changes,
 )
+from jointreview.forms_filters import ClockFilterForm, refused_filter_messages
+from jointreview.models import Light
 
 PAGE_SIZE = 100
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from .applications import Application
-from .limits import NOTE_MAX, no_nul
-from .review import ReviewRound
+from jointreview.intake.models import Application
+from jointreview.limits import NOTE_MAX, no_nul
+from jointreview.review.models import ReviewRound
 
 
 class IssuedKind(models.TextChoices):

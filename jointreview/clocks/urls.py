@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jointreview.views import clocks
+from jointreview.clocks import views as clocks
 
 app_name = "clocks"
 

@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from jointreview.audit.services import audit_record
 from jointreview.policy.accounts import can_change_user, can_grant_privileges
-from jointreview.services.audit import audit_record
 from jointreview.services.errors import PermissionDeniedError, ServiceError
 from projects import services as people
 from projects.models import Organization, Role, User

@@ -9,10 +9,10 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpResponseRedirect
 
+from jointreview.accounts import services as accounts
 from jointreview.admin_audit import AuditedAdmin
+from jointreview.audit.services import audit_record
 from jointreview.policy.accounts import can_change_user, can_grant_privileges
-from jointreview.services import accounts
-from jointreview.services.audit import audit_record
 from jointreview.services.errors import ServiceError
 from projects.models import Document, DocumentVersion, Organization, Project, Speciality, User, Zone
 
@@ -55,7 +55,7 @@ class _PrivilegeCheck:
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    """Users are created and changed through ``jointreview.services.accounts`` (audited). Group
+    """Users are created and changed through ``jointreview.accounts.services`` (audited). Group
     membership follows the organization (no groups or raw permissions here); superuser and staff
     status only from a superuser."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from .limits import DESCRIPTION_MAX, text_limit
+from jointreview.limits import DESCRIPTION_MAX, text_limit
 
 
 class TimeUnit(models.TextChoices):
@@ -154,7 +154,7 @@ class Item(models.Model):
             and self.promised_limit_value > self.legal_limit_value
         ):
             raise ValidationError({"promised_limit_value": "The promised limit cannot exceed the legal limit."})
-        from jointreview.services.applicability import validate_rule  # no import cycle at load time
+        from jointreview.rules import validate_rule  # no import cycle at load time
 
         try:
             validate_rule(self.applicability if self.applicability is not None else {})

@@ -6,9 +6,9 @@ from rest_framework import generics, permissions, serializers
 
 from jointreview import policy
 from jointreview.api.errors import InvalidInput
+from jointreview.clocks.selectors import clock_list, clock_subject
 from jointreview.forms_filters import ClockFilterForm
 from jointreview.models import Clock
-from jointreview.selectors_clocks import clock_list, clock_subject
 
 
 class IsCentre(permissions.BasePermission):

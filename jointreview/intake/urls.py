@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jointreview.views import intake as views
+from jointreview.intake import views
 
 app_name = "intake"
 urlpatterns = [

@@ -1,7 +1,7 @@
 """URLs of the review (included at review/). The public check /verify/<code> is in jointreview/urls.py."""
 from django.urls import path
 
-from jointreview.views import review as v
+from jointreview.review import views as v
 
 app_name = "review"
 urlpatterns = [

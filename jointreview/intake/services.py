@@ -6,7 +6,7 @@ transitions by conditional update, one audit event per state change, side effect
 Rules decided here (documented in the README's intake section):
 
 - **Required items**: every active item of the workflow is evaluated with its applicability rule
-  (``services.applicability``); then a regional evaluation (区域评估, DOMAIN.md 5.2) applies when the
+  (``jointreview.rules``); then a regional evaluation (区域评估, DOMAIN.md 5.2) applies when the
   project is in the evaluation's zone, the evaluation is valid today, covers the item, the project's
   flow type is not on its negative list and the project is within its floor-area/investment limits.
   ``exempt`` -> the item is not required; ``simplified``/``commitment`` -> still required, flagged, and
@@ -49,7 +49,17 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from jointreview.calendar import get_calendar
+from jointreview.audit.services import audit_record
+from jointreview.clocks import services as clock_service
+from jointreview.clocks.calendar import get_calendar
+from jointreview.documents.services import new_verification_code, render_after_commit
+from jointreview.intake.fanout import dispatch_notify
+from jointreview.intake.models import (
+    OWNER_EDITABLE_STATUSES,
+    SUBMITTABLE_STATUSES,
+    WITHDRAWABLE_STATUSES,
+)
+from jointreview.limits import NOTE_MAX
 from jointreview.models import (
     AcceptanceMode,
     Application,
@@ -75,21 +85,11 @@ from jointreview.models import (
     Workflow,
     WorkflowKind,
 )
-from jointreview.models.applications import (
-    OWNER_EDITABLE_STATUSES,
-    SUBMITTABLE_STATUSES,
-    WITHDRAWABLE_STATUSES,
-)
-from jointreview.models.limits import NOTE_MAX
 from jointreview.policy import grant_many
 from jointreview.policy.portions import covers, portion_document_ids, portion_for
-from jointreview.services import clocks as clock_service
+from jointreview.rules import evaluate_applicability
 from jointreview.services import common
-from jointreview.services.applicability import evaluate_applicability
-from jointreview.services.audit import audit_record
-from jointreview.services.documents import new_verification_code, render_after_commit
 from jointreview.services.errors import ConflictError, PermissionDeniedError, ServiceError
-from jointreview.services.fanout import dispatch_notify
 from projects.models import AgencyType, Document, DocumentVersion, Organization, OrganizationKind, Project
 
 log = logging.getLogger(__name__)

@@ -6,9 +6,16 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from .applications import Application, ApplicationItem
-from .clocks import Clock, PauseReason
-from .limits import FINDING_TEXT_MAX, NOTE_MAX, OPINION_SUMMARY_MAX, no_nul, pause_max_days, text_limit
+from jointreview.clocks.models import Clock, PauseReason
+from jointreview.intake.models import Application, ApplicationItem
+from jointreview.limits import (
+    FINDING_TEXT_MAX,
+    NOTE_MAX,
+    OPINION_SUMMARY_MAX,
+    no_nul,
+    pause_max_days,
+    text_limit,
+)
 
 
 class ReviewRound(models.Model):

@@ -17,7 +17,8 @@ from django.views.decorators.http import require_POST
 
 from jointreview import policy
 from jointreview.forms_common import refusal_text
-from jointreview.forms_intake import (
+from jointreview.intake import services as intake
+from jointreview.intake.forms import (
     CheckForm,
     DeferralForm,
     OpenApplicationForm,
@@ -25,12 +26,15 @@ from jointreview.forms_intake import (
     UploadForm,
     WithdrawForm,
 )
-from jointreview.models import (
-    ApplicationStatus,
-    CheckStatus,
-    Deferral,
-    Item,
+from jointreview.intake.selectors import (
+    application_items,
+    application_materials,
+    completeness_notices,
+    intermediary_registry,
+    on_time_rate,
+    window_queue,
 )
+from jointreview.models import ApplicationStatus, CheckStatus, Deferral, Item
 from jointreview.policy import (
     access_application,
     access_document_version,
@@ -41,15 +45,6 @@ from jointreview.policy import (
     projects_for,
     survey_reports_for,
 )
-from jointreview.selectors_intake import (
-    application_items,
-    application_materials,
-    completeness_notices,
-    intermediary_registry,
-    on_time_rate,
-    window_queue,
-)
-from jointreview.services import intake
 from jointreview.services.errors import ServiceError
 from jointreview.views.files import document_preparing, file_response
 

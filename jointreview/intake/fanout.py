@@ -26,8 +26,8 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from jointreview.audit.services import audit_record
 from jointreview.models import Assignment, AuditEvent, Notification, NotifyStatus
-from jointreview.services.audit import audit_record
 from jointreview.services.common import notify
 from jointreview.services.queue import enqueue_after_commit
 from projects.models import Organization, OrganizationKind

@@ -43,6 +43,9 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from jointreview.audit.services import audit_record
+from jointreview.documents.services import new_verification_code, render_after_commit, verify_url
+from jointreview.limits import NOTE_MAX
 from jointreview.models import (
     OPEN_ASSIGNMENT_STATUSES,
     OUTCOMES_NEEDING_FINDINGS,
@@ -69,7 +72,6 @@ from jointreview.models import (
     TimeUnit,
     WorkflowKind,
 )
-from jointreview.models.limits import NOTE_MAX
 from jointreview.policy import (
     can_cite_version,
     can_end_pause,
@@ -78,8 +80,6 @@ from jointreview.policy import (
     grant_many,
 )
 from jointreview.services import common
-from jointreview.services.audit import audit_record
-from jointreview.services.documents import new_verification_code, render_after_commit, verify_url
 from jointreview.services.errors import ConflictError, PermissionDeniedError, ServiceError
 from jointreview.services.queue import enqueue_after_commit
 from projects.models import AGENCY_ROLES, DocumentVersion, Organization, OrganizationKind, Speciality, User
@@ -485,7 +485,7 @@ def opinion_sign(*, actor, opinion_id: int, on: date | None = None) -> Opinion:
 
 
 def _stop_assignment_clock(actor, a: Assignment, on: date) -> None:
-    from jointreview.services import clocks
+    from jointreview.clocks import services as clocks
 
     PauseRequest.objects.filter(assignment=a, status=PauseRequest.Status.REQUESTED).update(
         status=PauseRequest.Status.REFUSED, decided_at=timezone.now()
@@ -639,7 +639,7 @@ def pause_decide(*, actor, pause_id: int, approve: bool, on: date | None = None,
             raise ConflictError("pausing a stopped clock is refused: the assignment's opinion is already signed")
         if clock.state != ClockState.RUNNING:
             raise ConflictError(f"the assignment clock is {clock.get_state_display()}: it cannot be paused")
-        from jointreview.services import clocks
+        from jointreview.clocks import services as clocks
 
         clock = clocks.clock_pause(clock=clock, on=on, reason=pr.reason, reason_text=pr.reason_text,
                                    expected_days=pr.expected_days, actor=actor)
@@ -702,7 +702,7 @@ def pause_end(*, actor, pause_id: int, on: date | None = None) -> PauseRequest:
             raise PermissionDeniedError("only the reviewer, the agency lead or the centre may end a pause")
         if pr.status != PauseRequest.Status.APPROVED:
             raise ConflictError(f"this pause is {pr.get_status_display()}, not running")
-        from jointreview.services import clocks
+        from jointreview.clocks import services as clocks
 
         clock = Clock.objects.get(pk=a.clock_id)
         clock = clocks.clock_resume(clock=clock, on=on, actor=actor)
@@ -965,7 +965,7 @@ def notice_issue(*, actor, notice_id: int, on: date | None = None) -> IssuedDocu
 
 
 def _application_clock(actor, app: Application, status: str, on: date) -> None:
-    from jointreview.services import clocks
+    from jointreview.clocks import services as clocks
 
     if not app.clock_id:
         return
@@ -1040,7 +1040,7 @@ def finding_respond(*, actor, finding_id: int, response: str, text: str) -> Find
 def _item_policy(a: Assignment) -> tuple[str, int, str, int | None, int | None]:
     """(policy, full limit, unit, warn_days, warn_percent) as intake chose them: the item with the
     longest promised limit leads (services.intake.assignment_clock_params)."""
-    from jointreview.services.intake import assignment_clock_params
+    from jointreview.intake.services import assignment_clock_params
 
     items = [ai.item for ai in a.items.select_related("item")]
     if not items:
@@ -1054,7 +1054,7 @@ def _item_policy(a: Assignment) -> tuple[str, int, str, int | None, int | None]:
 def application_resubmit(*, actor, application_id: int, on: date | None = None) -> ReviewRound:
     """The owner resubmits: round n+1 goes only to the agencies that asked for revision."""
     on = common.today(on)
-    from jointreview.services import clocks
+    from jointreview.clocks import services as clocks
 
     with transaction.atomic():
         app = _lock_application(application_id)
@@ -1121,7 +1121,7 @@ def application_resubmit(*, actor, application_id: int, on: date | None = None) 
                      after={"status": ApplicationStatus.ACCEPTED, "round": number,
                             "agencies": [a.agency_id for a in created]})
         _application_clock(actor, app, ApplicationStatus.ACCEPTED, on)
-        from jointreview.services.fanout import dispatch_notify
+        from jointreview.intake.fanout import dispatch_notify
 
         for a in created:
             dispatch_notify(a.pk)  # on commit
@@ -1270,7 +1270,7 @@ def opinion_attach(*, actor, opinion_id: int, upload) -> OpinionAttachment:
     """Attach a file to a draft opinion (acting reviewer or lead of the agency). The name, size and
     type (by content: pdf, jpg, png, dwg, zip) are checked with intake's validators; the file is
     stored under a path derived from its sha256."""
-    from jointreview.services.intake import _read_upload, validate_upload
+    from jointreview.intake.services import _read_upload, validate_upload
 
     stored: list[str] = []
     storage = OpinionAttachment._meta.get_field("file").storage

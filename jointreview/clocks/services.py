@@ -22,7 +22,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from jointreview import workdays
-from jointreview.calendar import build_calendar, get_calendar, invalidate_calendar, missing_years
+from jointreview.audit.services import audit_record
+from jointreview.clocks.calendar import build_calendar, get_calendar, invalidate_calendar, missing_years
 from jointreview.models import (
     Application,
     Assignment,
@@ -38,7 +39,6 @@ from jointreview.models import (
     TimeUnit,
 )
 from jointreview.services import common
-from jointreview.services.audit import audit_record
 from jointreview.services.common import notify
 from jointreview.services.errors import ConflictError, ServiceError
 from jointreview.services.queue import enqueue_after_commit

@@ -15,10 +15,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from jointreview import policy
-from jointreview import selectors_review as sel
 from jointreview.forms_common import refusal_text
 from jointreview.forms_filters import InboxFilterForm, refused_filter_messages
-from jointreview.forms_review import (
+from jointreview.models import Assignment, Finding, Opinion, Outcome, PauseReason, PauseRequest, Workflow
+from jointreview.policy.portions import portion_labels
+from jointreview.review import selectors as sel
+from jointreview.review import services as svc
+from jointreview.review.forms import (
     CorrectionForm,
     FindingForm,
     FindingResponseForm,
@@ -26,17 +29,6 @@ from jointreview.forms_review import (
     PauseDecisionForm,
     PauseRequestForm,
 )
-from jointreview.models import (
-    Assignment,
-    Finding,
-    Opinion,
-    Outcome,
-    PauseReason,
-    PauseRequest,
-    Workflow,
-)
-from jointreview.policy.portions import portion_labels
-from jointreview.services import review as svc
 from jointreview.services.errors import PermissionDeniedError, ServiceError, validation_refusal
 from jointreview.views.common import safe_next
 from jointreview.views.files import document_preparing, file_response

@@ -5,9 +5,9 @@ from django.conf import settings
 from django.db import models
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from .catalogue import EvaluationMode, Item, Material, RegionalEvaluation, Workflow
-from .clocks import Clock
-from .limits import COMMITMENT_MAX, NOTE_MAX, no_nul, text_limit
+from jointreview.catalogue.models import EvaluationMode, Item, Material, RegionalEvaluation, Workflow
+from jointreview.clocks.models import Clock
+from jointreview.limits import COMMITMENT_MAX, NOTE_MAX, no_nul, text_limit
 
 
 class ApplicationStatus(models.TextChoices):

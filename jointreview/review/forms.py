@@ -1,15 +1,15 @@
 """Forms of the review pages: they check the length, range and characters of what is posted (a form's
 CharField also refuses NUL) before a service is called; the services decide the rest and the models
 check the same limits again (``full_clean``). Limits come from the model fields
-(``jointreview.models.limits``)."""
+(``jointreview.limits``)."""
 from __future__ import annotations
 
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext, gettext_lazy
 
+from jointreview.limits import NOTE_MAX
 from jointreview.models import Finding, Opinion, PauseRequest
-from jointreview.models.limits import NOTE_MAX
 
 
 def _model_field(model, name: str, **kwargs) -> forms.Field:

@@ -4,8 +4,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from .catalogue import ResubmissionPolicy, TimeUnit
-from .limits import NOTE_MAX, no_nul
+from jointreview.catalogue.models import ResubmissionPolicy, TimeUnit
+from jointreview.limits import NOTE_MAX, no_nul
 
 
 class CalendarDay(models.Model):

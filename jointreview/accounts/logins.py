@@ -8,8 +8,8 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
+from jointreview.audit.services import audit_record_login
 from jointreview.models import AuditEvent
-from jointreview.services.audit import audit_record_login
 from jointreview.services.errors import PermissionDeniedError, ServiceError
 from projects.models import Role
 

@@ -1,7 +1,7 @@
 """The review API (/api/review/): inbox, assignment detail, opinion signing.
 
 Object permissions go through ``jointreview.policy`` (DjangoObjectPermissions would refuse users
-holding only object grants): lists are filtered by ``selectors_review.inbox``, details by
+holding only object grants): lists are filtered by ``review.selectors.inbox``, details by
 ``policy.access_assignment`` / ``policy.access_opinion`` (404 alike for missing and not yours).
 """
 from __future__ import annotations
@@ -13,11 +13,11 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
 from jointreview import policy
-from jointreview import selectors_review as sel
 from jointreview.api.errors import InvalidInput, invalid, refused
 from jointreview.forms_filters import MAX_ID, InboxFilterForm
 from jointreview.models import Assignment, Finding, Opinion
-from jointreview.services import review as svc
+from jointreview.review import selectors as sel
+from jointreview.review import services as svc
 from jointreview.services.errors import ServiceError
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from jointreview import policy
+from jointreview.documents.services import plausible_verification_code
 from jointreview.models import (
     OPEN_ASSIGNMENT_STATUSES,
     Application,
@@ -34,8 +35,7 @@ from jointreview.models import (
     PauseRequest,
     ReviewRound,
 )
-from jointreview.services.documents import plausible_verification_code
-from jointreview.services.review import certificate_outstanding
+from jointreview.review.services import certificate_outstanding
 from projects.models import DocumentVersion
 
 INBOX_STATES = [(s.value, s.label) for s in AssignmentStatus]

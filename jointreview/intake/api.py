@@ -10,9 +10,9 @@ from rest_framework.response import Response
 from jointreview import policy
 from jointreview.api.errors import InvalidInput
 from jointreview.forms_filters import ApplicationFilterForm
+from jointreview.intake import services as intake
 from jointreview.models import Application, ApplicationItem
 from jointreview.policy import access_application, applications_for
-from jointreview.services import intake
 from jointreview.services.errors import ServiceError
 
 

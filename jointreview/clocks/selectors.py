@@ -15,7 +15,7 @@ from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, W
 from django.utils import timezone
 
 from jointreview import policy, workdays
-from jointreview.calendar import get_calendar, missing_years
+from jointreview.clocks.calendar import get_calendar, missing_years
 from jointreview.models import (
     Application,
     ApplicationStatus,
