@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy, ngettext
 
 from jointreview.accounts import admin as accounts_admin  # noqa: F401  (registers the projects app's models)
+from jointreview.accounts.logins import login_lockout_lift
 from jointreview.admin_audit import AuditedAdmin
 from jointreview.clocks import services as clock_service
 from jointreview.services.errors import ServiceError
@@ -39,7 +40,6 @@ from .models import (
     SurveyReport,
     Workflow,
 )
-from jointreview.accounts.logins import login_lockout_lift
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -1,6 +1,6 @@
 """Working-day calendar and pure clock evaluation (no Django, no ORM).
 
-Precedence for a date (DOMAIN.md §4.3):
+Precedence for a date (docs/domain.md §4.3):
 
 1. ``overrides`` (the centre-maintained ``HolidayOverride`` table) always win;
 2. a year in ``official_years`` (official schedule imported by the centre) is Mon-Fri

@@ -318,7 +318,7 @@ def new_token(nbytes: int = 12) -> str:
     return secrets.token_urlsafe(nbytes)
 
 
-# django-guardian direct foreign-key permission tables (DESIGN.md section 5)
+# django-guardian direct foreign-key permission tables (docs/architecture.md §5)
 class ProjectUserObjectPermission(UserObjectPermissionBase):
     content_object = models.ForeignKey(Project, on_delete=models.CASCADE)
 

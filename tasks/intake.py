@@ -1,4 +1,4 @@
-"""Celery tasks of the intake and the fan-out: thin, ids in, one service call (DESIGN.md 4)."""
+"""Celery tasks of the intake and the fan-out: thin, ids in, one service call (docs/architecture.md §4)."""
 from __future__ import annotations
 
 from .app import TRANSIENT_ERRORS, app

@@ -1,4 +1,4 @@
-"""factory-boy factories, in one place (DESIGN.md section 7)."""
+"""factory-boy factories, in one place (docs/architecture.md §7)."""
 from __future__ import annotations
 
 import datetime

@@ -1,8 +1,8 @@
-"""The real catalogue of DOMAIN.md, as seed data. Creates what is missing; never overwrites a centre's edits.
+"""The real catalogue of docs/domain.md, as seed data. Creates what is missing; never overwrites a centre's edits.
 
 Limits: [N] national rules where a law sets them (住建部令13号 施工图审查 15 WD, 住建部令51号 消防 15 WD,
 环评法 §22 报告表 30 days, 行政许可法 §42 20 days); promised limits and local values are the demo
-values of DOMAIN.md's local examples (a centre edits them in the admin).
+values of docs/domain.md's local examples (a centre edits them in the admin).
 """
 from __future__ import annotations
 
@@ -122,7 +122,7 @@ ITEMS = [
 ]
 
 
-# Portions (DOMAIN 6; issue 8): materials every agency of the application reads, and the workflows
+# Portions (docs/domain.md §6; issue 8): materials every agency of the application reads, and the workflows
 # whose lead agency (牵头单位) reads every material. Anything else is read only by the agency of the
 # material's item.
 SHARED_MATERIALS = {"site-plan", "drawings"}  # 总平面图; 施工图设计文件(全专业) is every speciality's base

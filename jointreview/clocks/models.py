@@ -1,4 +1,4 @@
-"""The working-day calendar tables and the statutory clocks (DOMAIN.md section 4)."""
+"""The working-day calendar tables and the statutory clocks (docs/domain.md §4)."""
 from __future__ import annotations
 
 from django.conf import settings

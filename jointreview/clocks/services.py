@@ -1,5 +1,5 @@
 """Statutory clocks and the working-day calendar: the only writers of Clock, ClockEvent,
-DeadlineChange, CalendarDay and CalendarYear (DOMAIN.md section 4).
+DeadlineChange, CalendarDay and CalendarYear (docs/domain.md §4).
 
 The truth of a clock is its append-only event list; the fields on ``Clock`` cache the last
 evaluation (``workdays.evaluate``) and are refreshed by every event, by the beat sweep

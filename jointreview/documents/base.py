@@ -1,4 +1,4 @@
-"""Shared reportlab plumbing for the documents the centre issues (DESIGN.md section 6).
+"""Shared reportlab plumbing for the documents the centre issues (docs/architecture.md §6).
 
 - one CJK font, registered once: an embedded TrueType font when one is installed (Debian's
   fonts-wqy-zenhei, else fonts-arphic), else the non-embedded CID font STSong-Light (logged);

@@ -1,4 +1,4 @@
-"""Issued documents (DESIGN.md 6): verification codes, the public verification URL, and the PDF of
+"""Issued documents (docs/architecture.md §6): verification codes, the public verification URL, and the PDF of
 every kind (一次性告知书, 综合审查意见书, 审查合格书 / 联合验收意见书, 特别程序告知书), rendered from the
 document's content snapshot by one service and one task (``jointreview.render_issued_document``).
 

@@ -1,4 +1,4 @@
-"""The fan-out after acceptance: notify each agency of its assignment, exactly once (DESIGN.md 4).
+"""The fan-out after acceptance: notify each agency of its assignment, exactly once (docs/architecture.md §4).
 
 The database is the source of truth: ``application_accept`` commits one Assignment per agency with
 ``notify_status=pending`` and, on commit, enqueues ``jointreview.notify_assignment`` per assignment.

@@ -21,7 +21,7 @@ class ApplicationStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "已撤回 withdrawn"
 
 
-# State sets live beside the states (DESIGN.md 3.5).
+# State sets live beside the states (docs/architecture.md §3.5).
 OWNER_EDITABLE_STATUSES = frozenset({ApplicationStatus.DRAFT, ApplicationStatus.RETURNED})
 SUBMITTABLE_STATUSES = OWNER_EDITABLE_STATUSES
 WINDOW_PENDING_STATUSES = frozenset({ApplicationStatus.SUBMITTED})

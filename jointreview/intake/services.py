@@ -1,12 +1,12 @@
 """The single window (一窗受理): projects, applications, documents, completeness, 一次告知, 容缺, 受理.
 
-Every function is a service (DESIGN.md 3.2): keyword-only, ``actor`` first, one transaction, state
+Every function is a service (docs/architecture.md §3.2): keyword-only, ``actor`` first, one transaction, state
 transitions by conditional update, one audit event per state change, side effects on commit.
 
 Rules decided here (documented in the README's intake section):
 
 - **Required items**: every active item of the workflow is evaluated with its applicability rule
-  (``jointreview.rules``); then a regional evaluation (区域评估, DOMAIN.md 5.2) applies when the
+  (``jointreview.rules``); then a regional evaluation (区域评估, docs/domain.md §5.2) applies when the
   project is in the evaluation's zone, the evaluation is valid today, covers the item, the project's
   flow type is not on its negative list and the project is within its floor-area/investment limits.
   ``exempt`` -> the item is not required; ``simplified``/``commitment`` -> still required, flagged, and
@@ -15,7 +15,7 @@ Rules decided here (documented in the README's intake section):
   allow 容缺 (they may be deferred at acceptance), and a firm for every competitive item.
 - **一次告知**: the window must have checked every submitted material before returning, so that the ONE
   notice lists every defect (missing materials are marked missing automatically).
-- **Acceptance date** (DOMAIN.md 4.1): today, unless the completeness check took longer than
+- **Acceptance date** (docs/domain.md §4.1): today, unless the completeness check took longer than
   ``workflow.check_limit_days`` working days after the receipt (the latest submission): then the
   application is deemed accepted on the receipt date and the clocks start from it.
 - **Assignments**: required items grouped by agency, ONE assignment per agency (round 1). Each
@@ -760,7 +760,7 @@ def assignment_clock_params(items: list[Item]) -> dict[str, Any]:
 
 
 def acceptance_date(app: Application, today: date) -> date:
-    """DOMAIN.md 4.1: 受理 today, or on the receipt date when the check took longer than allowed."""
+    """docs/domain.md §4.1: 受理 today, or on the receipt date when the check took longer than allowed."""
     if not app.submitted_at:
         return today
     received = timezone.localtime(app.submitted_at).date()

@@ -1,4 +1,4 @@
-"""Permission-aware reads of the review (DESIGN.md 3.3): the agency inbox, assignments, opinions,
+"""Permission-aware reads of the review (docs/architecture.md §3.3): the agency inbox, assignments, opinions,
 issued documents, round history, the coordinator's worklist.
 
 Visibility rules:

@@ -13,7 +13,7 @@ Decisions (also in the README's review section):
   if so the round is completed and the consolidation task is enqueued on commit.
 - **Application status when the centre issues a joint notice**: any 不予通过 (reject) outcome ->
   REJECTED (final: 不予许可 ends the case; the application clock stops); else any 修改后复审
-  (revise) -> REVISION (the application clock pauses for the revision, DOMAIN 4.2.3); else it stays
+  (revise) -> REVISION (the application clock pauses for the revision, docs/domain.md §4.2.3); else it stays
   ACCEPTED and is ready for a certificate. APPROVED is never automatic.
 - **Next round**: only agencies whose latest outcome was *revise*; a new Assignment with
   ``previous`` set, the same A/B reviewers, a clock per the items' resubmission policy (resume:

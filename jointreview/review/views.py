@@ -1,5 +1,5 @@
 """The agencies' workspace, the centre's coordination, the owner's rounds page and the public
-verification page. Views parse input, call one selector or service, render (DESIGN.md 3.1)."""
+verification page. Views parse input, call one selector or service, render (docs/architecture.md §3.1)."""
 from __future__ import annotations
 
 import mimetypes

@@ -1,1 +1,1 @@
-"""Services: the only writers (DESIGN.md section 3). Plain functions `<entity>_<action>(*, actor, ...)`."""
+"""Services: the only writers (docs/architecture.md §3). Plain functions `<entity>_<action>(*, actor, ...)`."""

@@ -1,4 +1,4 @@
-"""Queueing a Celery task from a service: the one way to do it (DESIGN.md 4).
+"""Queueing a Celery task from a service: the one way to do it (docs/architecture.md §4).
 
 Services never import ``tasks`` (imports flow tasks -> jointreview): a task is sent by its stable
 name through a producer-only Celery app configured from the same Django settings (in the worker, or

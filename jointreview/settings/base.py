@@ -157,7 +157,7 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "jointreview@localhost")
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 
-# Celery (DESIGN.md section 4)
+# Celery (docs/architecture.md §4)
 REDIS_URL = env_redis("REDIS_URL")
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
@@ -230,7 +230,7 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# The centre's rules (DOMAIN.md: local examples become configuration)
+# The centre's rules (docs/domain.md: local examples become configuration)
 JR_TIMELINE_TARGET_DAYS = env_int("JR_TIMELINE_TARGET_DAYS", 40)
 JR_WARN_DAYS = env_int("JR_WARN_DAYS", 3)
 JR_WARN_PERCENT = env_int("JR_WARN_PERCENT", 20)

@@ -1,4 +1,4 @@
-"""Browser tests (DESIGN.md 7): Playwright's sync API drives Debian's chromium against pytest-django's
+"""Browser tests (docs/architecture.md §7): Playwright's sync API drives Debian's chromium against pytest-django's
 live_server (a real HTTP server thread over the transactional test database).
 
 - One chromium for the browser suite, a fresh context (cookies, storage) per page; tests that need

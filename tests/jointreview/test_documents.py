@@ -1,4 +1,4 @@
-"""services/documents.py: one render service for every issued document, its task and the verify URL."""
+"""documents/services.py: one render service for every issued document, its task and the verify URL."""
 from __future__ import annotations
 
 import re

@@ -1,4 +1,4 @@
-"""The fan-out end to end: a REAL Redis and REAL Celery worker processes (DESIGN.md 4).
+"""The fan-out end to end: a REAL Redis and REAL Celery worker processes (docs/architecture.md §4).
 
 Run with: pytest -m integration tests/jointreview/intake/test_fanout_integration.py
 (REDIS_URL names the Redis server; these tests use its db 5 and flush it.)
