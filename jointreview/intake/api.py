@@ -1,5 +1,6 @@
 """Intake API: /api/intake/. Applications of the requesting user (through the selectors); the centre
-accepts or returns them. Errors are {"detail": "..."} with a 4xx status."""
+accepts or returns them. Errors are {"code", "message", "fields"} with a 4xx status
+(jointreview/api/errors.py)."""
 from __future__ import annotations
 
 from django.urls import path
@@ -7,13 +8,11 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
-from jointreview import policy
 from jointreview.api.errors import InvalidInput
 from jointreview.forms_filters import ApplicationFilterForm
 from jointreview.intake import services as intake
 from jointreview.models import Application, ApplicationItem
 from jointreview.policy import access_application, applications_for
-from jointreview.services.errors import ServiceError
 
 
 class ApplicationItemSerializer(serializers.ModelSerializer):
@@ -85,15 +84,10 @@ class ReturnResultSerializer(serializers.Serializer):
     defects = NoticeDefectSerializer(many=True)
 
 
-def _error(exc: ServiceError) -> Response:
-    return Response({"detail": exc.message, "code": exc.code}, status=exc.status_code)
-
-
 class _CentreAction(generics.GenericAPIView):
     def _app(self, request, pk):
-        # 404 if they may not even see it; otherwise 403: the action is what they may not do
-        app = access_application(request.user, pk, "view")
-        return app if policy.can_check_application(request.user, app) else None
+        # 404 if they may not even see it; otherwise 403 with the reason: the action is what they may not do
+        return access_application(request.user, pk, "check")
 
 
 class AcceptView(_CentreAction):
@@ -102,17 +96,10 @@ class AcceptView(_CentreAction):
     @extend_schema(request=AcceptSerializer, responses=ApplicationSerializer)
     def post(self, request, pk):
         app = self._app(request, pk)
-        if app is None:
-            return Response({"detail": "只有中心窗口人员可以受理 Only the centre's window staff may accept."},
-                            status=status.HTTP_403_FORBIDDEN)
         data = AcceptSerializer(data=request.data)
-        if not data.is_valid():
-            return Response({"detail": f"invalid request: {data.errors}"}, status=status.HTTP_400_BAD_REQUEST)
-        try:
-            app = intake.application_accept(actor=request.user, application=app,
-                                            deferrals=data.validated_data.get("deferrals") or [])
-        except ServiceError as exc:
-            return _error(exc)
+        data.is_valid(raise_exception=True)  # 400 {"code", "message", "fields"}
+        app = intake.application_accept(actor=request.user, application=app,  # a refusal: its 4xx body
+                                        deferrals=data.validated_data.get("deferrals") or [])
         return Response(ApplicationSerializer(app).data)
 
 
@@ -122,13 +109,7 @@ class ReturnView(_CentreAction):
     @extend_schema(request=None, responses={201: ReturnResultSerializer})
     def post(self, request, pk):
         app = self._app(request, pk)
-        if app is None:
-            return Response({"detail": "只有中心窗口人员可以退回 Only the centre's window staff may return."},
-                            status=status.HTTP_403_FORBIDDEN)
-        try:
-            notice = intake.application_return(actor=request.user, application=app)
-        except ServiceError as exc:
-            return _error(exc)
+        notice = intake.application_return(actor=request.user, application=app)
         result = {"notice": notice.number, "defects": [
             {"material": d.material.name, "problem": d.problem, "note": d.note}
             for d in notice.defects.select_related("material")]}

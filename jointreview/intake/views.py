@@ -46,11 +46,12 @@ from jointreview.policy import (
     survey_reports_for,
 )
 from jointreview.services.errors import ServiceError
+from jointreview.views.actions import refuse
 from jointreview.views.files import document_preparing, file_response
 
 
 def _fail(request, exc: ServiceError) -> None:
-    messages.error(request, exc.message)
+    refuse(request, exc)  # a permission refusal is the 403 page, anything else a message
 
 
 # --------------------------------------------------------------------------------------------- owner

@@ -97,10 +97,7 @@ class OpinionSignView(generics.GenericAPIView):
     @extend_schema(request=None, responses=OpinionSerializer)
     def post(self, request, pk: int):
         op = policy.access_opinion(request.user, pk, "review")
-        try:
-            op = svc.opinion_sign(actor=request.user, opinion_id=op.pk)
-        except ServiceError as exc:
-            return Response({"detail": exc.message}, status=exc.status_code)
+        op = svc.opinion_sign(actor=request.user, opinion_id=op.pk)  # a refusal: its 4xx body
         return Response(OpinionSerializer(op).data, status=status.HTTP_200_OK)
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -29,7 +29,7 @@ from jointreview.review.forms import (
     PauseDecisionForm,
     PauseRequestForm,
 )
-from jointreview.services.errors import PermissionDeniedError, ServiceError, validation_refusal
+from jointreview.views.actions import run_service
 from jointreview.views.common import safe_next
 from jointreview.views.files import document_preparing, file_response
 from projects.models import AGENCY_ROLES, User
@@ -39,18 +39,7 @@ PAGE_SIZE = 100
 
 def _run(request, action: Callable[[], object], success: str) -> bool:
     """Call a service; its refusal becomes a message (a permission refusal a 403)."""
-    try:
-        action()
-    except PermissionDeniedError as exc:
-        raise PermissionDenied(exc.message) from None
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-        return False
-    except ValidationError as exc:  # a model check the service did not turn into a ServiceError
-        messages.error(request, validation_refusal(exc).message)
-        return False
-    messages.success(request, success)
-    return True
+    return run_service(request, action, success)
 
 
 def _refused(request, form, page: Callable[[], HttpResponse]) -> HttpResponse | None:

@@ -197,6 +197,8 @@ REST_FRAMEWORK = {
     },
     "NUM_PROXIES": JR_TRUSTED_PROXY_COUNT,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # one error body for every API error: {"code", "message", "fields"} (jointreview/api/errors.py)
+    "EXCEPTION_HANDLER": "jointreview.api.errors.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
 }

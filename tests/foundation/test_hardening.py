@@ -207,7 +207,7 @@ def test_api_throttles_a_user_with_429(monkeypatch, settings):
     assert [client.get("/api/intake/applications/").status_code for _ in range(3)] == [200, 200, 200]
     throttled = client.get("/api/intake/applications/")
     assert throttled.status_code == 429
-    assert throttled.json()["detail"].startswith("Request was throttled.")
+    assert throttled.json()["message"].startswith("Request was throttled.")
     assert int(throttled["Retry-After"]) > 0
     other = Client()
     other.force_login(OwnerUserFactory())  # counted per user

@@ -241,20 +241,20 @@ def test_api_accept_and_errors(client, world):
     app = ready_app(world)
     url = f"/api/intake/applications/{app.pk}/accept/"
     resp = login(client, world.owner).post(url, {}, content_type="application/json")
-    assert resp.status_code == 403 and "Only the centre" in resp.json()["detail"]
+    assert resp.status_code == 403 and resp.json()["code"] == "forbidden" and resp.json()["message"]
     assert login(client, OwnerUserFactory()).post(url, {}, content_type="application/json").status_code == 404
     resp = login(client, world.centre).post(url, {}, content_type="application/json")
     assert resp.status_code == 200 and resp.json()["status"] == "accepted"
     resp = client.post(url, {}, content_type="application/json")
-    assert resp.status_code == 409 and "already accepted" in resp.json()["detail"]
+    assert resp.status_code == 409 and "already accepted" in resp.json()["message"]
     assert Assignment.objects.filter(application=app).count() == 3
 
 
 def test_api_return_needs_defects(client, world):
     app = ready_app(world)
     resp = login(client, world.centre).post(f"/api/intake/applications/{app.pk}/return/")
-    assert resp.status_code == 400 and "accept the application instead" in resp.json()["detail"]
+    assert resp.status_code == 400 and "accept the application instead" in resp.json()["message"]
     draft = make_world(n_agencies=1)
     d = intake.application_open(actor=draft.owner, project=draft.project, workflow=draft.workflow)
     resp = client.post(f"/api/intake/applications/{d.pk}/accept/", {}, content_type="application/json")
-    assert resp.status_code == 400 and "never submitted" in resp.json()["detail"]
+    assert resp.status_code == 400 and "never submitted" in resp.json()["message"]

@@ -103,7 +103,7 @@ def test_api_sign_refuses_an_empty_return_with_a_clear_message(client):
     op = Opinion.objects.get(assignment=side.assignment)
     client.force_login(side.reviewer)
     response = client.post(f"/api/review/opinions/{op.pk}/sign/")
-    assert response.status_code == 400 and "signing an empty return" in response.json()["detail"]
+    assert response.status_code == 400 and "signing an empty return" in response.json()["message"]
     op.refresh_from_db()
     assert op.state == Opinion.State.DRAFT
 
