@@ -1,0 +1,144 @@
+"""What the review services share: row locks, who may write, the issued-document header, the application clock.
+
+Part of the review services (jointreview/review/services/__init__.py has the decisions)."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+
+from jointreview.documents.services import verify_url
+from jointreview.models import (
+    OPEN_ASSIGNMENT_STATUSES,
+    Application,
+    ApplicationStatus,
+    Assignment,
+    Clock,
+    ClockState,
+    IssuedDocument,
+    IssuedKind,
+    Opinion,
+    PauseReason,
+)
+from jointreview.policy import (
+    can_lead_agency,
+    can_review_assignment,
+)
+from jointreview.services.errors import ConflictError, PermissionDeniedError, ServiceError
+from projects.models import Organization, OrganizationKind
+
+CONSOLIDATE_TASK = "jointreview.consolidate_round"
+
+
+def _centre_org_ids() -> list[int]:
+    return list(Organization.objects.filter(kind=OrganizationKind.CENTRE, is_active=True).values_list("pk", flat=True))
+
+
+def _lock_assignment(assignment_id: int) -> Assignment:
+    try:
+        return (
+            Assignment.objects.select_for_update(of=("self",))
+            .select_related("application__project", "application__workflow", "agency", "reviewer", "backup", "round")
+            .get(pk=assignment_id)
+        )
+    except Assignment.DoesNotExist:
+        raise ServiceError("no such assignment", code="not_found") from None
+
+
+def _lock_application(application_id: int) -> Application:
+    """The application row locked (only that row), with its project, owner and workflow."""
+    try:
+        return (
+            Application.objects.select_for_update(of=("self",)).select_related("project__owner", "workflow")
+            .get(pk=application_id)
+        )
+    except Application.DoesNotExist:
+        raise ServiceError("no such application", code="not_found") from None
+
+
+def _lock_opinion(opinion_id: int) -> Opinion:
+    try:
+        return Opinion.objects.select_for_update(of=("self",)).select_related("assignment").get(pk=opinion_id)
+    except Opinion.DoesNotExist:
+        raise ServiceError("no such opinion", code="not_found") from None
+
+
+def _require_writer(actor, assignment: Assignment, what: str) -> None:
+    if not can_review_assignment(actor, assignment):
+        raise PermissionDeniedError(
+            f"only the acting reviewer (A, or B while A is absent) or the lead of {assignment.agency} may {what}"
+        )
+
+
+def _require_lead(actor, agency_id: int, what: str) -> None:
+    if not can_lead_agency(actor, agency_id):
+        raise PermissionDeniedError(f"only the lead of this agency may {what}")
+
+
+def latest_signed(assignment_id: int) -> Opinion | None:
+    return (
+        Opinion.objects.filter(assignment_id=assignment_id, state=Opinion.State.SIGNED).order_by("-version").first()
+    )
+
+
+def _joint_notice_of(round_id: int) -> IssuedDocument | None:
+    return IssuedDocument.objects.filter(round_id=round_id, kind=IssuedKind.JOINT_NOTICE).first()
+
+
+def _opinion_snapshot(opinion: Opinion) -> dict[str, Any]:
+    return {"state": opinion.state, "outcome": opinion.outcome, "version": opinion.version}
+
+
+def _editable_draft(actor, opinion: Opinion, what: str) -> Assignment:
+    """The checks shared by every edit of an opinion: a draft, by a writer, while allowed."""
+    assignment = opinion.assignment
+    if opinion.state != Opinion.State.DRAFT:
+        raise ConflictError("a signed opinion cannot be changed; make a correction (a new version) instead")
+    _require_writer(actor, assignment, what)
+    if opinion.supersedes_id is None:
+        if assignment.status not in OPEN_ASSIGNMENT_STATUSES:
+            raise ConflictError(f"the assignment is {assignment.get_status_display()}: its opinion is closed")
+    else:
+        notice = _joint_notice_of(assignment.round_id)
+        if notice is not None and notice.state == IssuedDocument.State.ISSUED:
+            raise ConflictError("the joint notice of this round is issued: the opinion can no longer be corrected")
+    return assignment
+
+
+def _last_event_on(clock: Clock) -> date | None:
+    last = clock.events.order_by("-seq").values_list("on", flat=True).first()
+    return last
+
+
+def _header(app: Application, *, title: str, number: str, code: str, on: date) -> dict[str, Any]:
+    project = app.project
+    return {
+        "centre": settings.JR_CENTRE_NAME,
+        "title": title,
+        "number": number,
+        "date": on.isoformat(),
+        "verification_code": code,
+        "verify_url": verify_url(code),
+        "application": {"number": app.number, "workflow": app.workflow.name},
+        "project": {"name": project.name, "code": project.code, "owner": str(project.owner),
+                    "location": project.location},
+    }
+
+
+def _application_clock(actor, app: Application, status: str, on: date) -> None:
+    from jointreview.clocks import services as clocks
+
+    if not app.clock_id:
+        return
+    clock = Clock.objects.get(pk=app.clock_id)
+    on = max(on, _last_event_on(clock) or on)
+    if status == ApplicationStatus.REVISION and clock.state == ClockState.RUNNING:
+        clocks.clock_pause(clock=clock, on=on, reason=PauseReason.REVISION,
+                           reason_text="建设单位修改复审 awaiting the owner's revision", actor=actor)
+    elif status in (ApplicationStatus.REJECTED, ApplicationStatus.APPROVED) and clock.state in (
+        ClockState.RUNNING, ClockState.PAUSED
+    ):
+        clocks.clock_stop(clock=clock, on=on, actor=actor)
+    elif status == ApplicationStatus.ACCEPTED and clock.state == ClockState.PAUSED:
+        clocks.clock_resume(clock=clock, on=on, actor=actor)
