@@ -45,6 +45,13 @@ def ruff() -> int:
     return subprocess.run([venv_tool("ruff"), "check", "."], cwd=ROOT).returncode
 
 
+def import_contracts() -> int:
+    """The layers (.importlinter): tasks -> jointreview -> projects; within an area interfaces ->
+    services/selectors -> models; the pure cores import no Django."""
+    say("lint-imports (import-linter contracts in .importlinter)")
+    return subprocess.run([venv_tool("lint-imports")], cwd=ROOT).returncode
+
+
 def compose_validator() -> list[str] | None:
     """`docker compose` (v2 plugin) or `docker-compose` (v1), if either runs without an engine."""
     candidates = [["docker", "compose"], ["docker-compose"]]
@@ -145,7 +152,7 @@ def main() -> int:
     ensure_chromium()
     env = dict(os.environ, DATABASE_URL=database_url, REDIS_URL=redis_url)
     env.pop("DJANGO_SETTINGS_MODULE", None)  # pyproject's [tool.pytest.ini_options] decides
-    for step in (ruff, compose_check):
+    for step in (ruff, import_contracts, compose_check):
         code = step()
         if code != 0:
             return code
