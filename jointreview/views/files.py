@@ -9,8 +9,8 @@ from django.shortcuts import render
 from jointreview.intake.services import validate_file_name
 from jointreview.services.errors import ServiceError
 
-# What a stored file may be served as: the types the uploads are checked against (intake/services.py
-# _MIME) and our PDFs. Anything else (an old row, a guess from a name) goes out as a plain download type,
+# What a stored file may be served as: the types the uploads are checked against
+# (intake/services/uploads.py _MIME) and our PDFs. Anything else (an old row, a guess from a name) goes out as a plain download type,
 # so a browser never renders a user's file as a page (text/html, image/svg+xml, ...).
 SAFE_CONTENT_TYPES = frozenset({
     "application/pdf", "image/png", "image/jpeg", "image/vnd.dwg", "image/vnd.dxf", "application/zip",

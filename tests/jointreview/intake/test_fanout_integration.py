@@ -153,7 +153,8 @@ def test_two_concurrent_accepts_one_fanout_one_409(broker, tmp_path, monkeypatch
         dispatched.append(pk)
         real_dispatch(pk)
 
-    monkeypatch.setattr("jointreview.intake.services.dispatch_notify", counting_dispatch)
+    # patched where application_accept looks it up (the acceptance module of the intake services)
+    monkeypatch.setattr("jointreview.intake.services.acceptance.dispatch_notify", counting_dispatch)
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
 

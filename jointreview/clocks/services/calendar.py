@@ -1,0 +1,322 @@
+"""The working-day calendar's writers: import a year's official schedule, recompute the deadlines it
+moves, warn when a year is missing, and the centre's own days (edited in the admin). The calendar
+itself is built from these tables by ``jointreview.clocks.calendar``."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from jointreview.audit.services import audit_record
+from jointreview.clocks.calendar import build_calendar, invalidate_calendar, missing_years
+from jointreview.clocks.services.common import (
+    SWEEP_BATCH,
+    _cache_values,
+    _check_date,
+    _evaluate_batch,
+    _notify_centre,
+    _save_cache,
+)
+from jointreview.models import CalendarDay, CalendarYear, Clock, ClockState, DeadlineChange
+from jointreview.services import common
+from jointreview.services.errors import ServiceError
+from jointreview.services.queue import enqueue_after_commit
+
+logger = logging.getLogger(__name__)
+
+
+# ---------------------------------------------------------------------------
+# the calendar: import a year's official schedule, recompute, warn when a year is missing
+# ---------------------------------------------------------------------------
+
+SCHEDULE_COLUMNS = ("date", "is_workday", "name", "source")
+_TRUE = {"1", "true", "yes", "y", "t", "workday", "work", "工作日", "上班", "班"}
+_FALSE = {"0", "false", "no", "n", "f", "holiday", "rest", "off", "休息日", "休息", "放假", "休"}
+
+
+def calendar_parse(data: str | bytes, *, fmt: str) -> list[dict[str, Any]]:
+    """Parse a schedule file (``fmt`` "csv" or "json") into raw rows carrying their ``line``.
+
+    CSV: a header ``date,is_workday,name,source`` (name and source may be left empty), then one row
+    per holiday day and per 调休 working day. JSON: a list of objects with the same fields; the
+    ``line`` of a JSON entry is its position in the list (1-based), reported as "entry N".
+    Raises ServiceError naming the bad line.
+    """
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ServiceError("the file is not UTF-8 text") from None
+    data = data.lstrip("\ufeff")
+    rows: list[dict[str, Any]] = []
+    if fmt == "json":
+        try:
+            items = json.loads(data)
+        except json.JSONDecodeError as exc:
+            raise ServiceError(f"line {exc.lineno}: not valid JSON ({exc.msg})") from None
+        if not isinstance(items, list):
+            raise ServiceError("the JSON file must hold a list of objects with date, is_workday, name, source")
+        for i, item in enumerate(items, start=1):
+            if not isinstance(item, dict):
+                raise ServiceError(f"entry {i}: expected an object with date, is_workday, name, source")
+            unknown = sorted(set(item) - set(SCHEDULE_COLUMNS))
+            if unknown:
+                raise ServiceError(f"entry {i}: unknown field(s) {', '.join(unknown)}")
+            rows.append({**{k: item.get(k) for k in SCHEDULE_COLUMNS}, "line": i, "where": f"entry {i}"})
+        return rows
+    if fmt != "csv":
+        raise ServiceError(f"unknown schedule format {fmt!r} (expected csv or json)")
+    reader = csv.reader(io.StringIO(data))
+    header: list[str] | None = None
+    for row in reader:
+        line = reader.line_num
+        if not row or all(not cell.strip() for cell in row) or row[0].lstrip().startswith("#"):
+            continue
+        cells = [cell.strip() for cell in row]
+        if header is None:
+            header = [c.lower() for c in cells]
+            unknown = [c for c in header if c not in SCHEDULE_COLUMNS]
+            missing = [c for c in ("date", "is_workday") if c not in header]
+            if unknown or missing or len(set(header)) != len(header):
+                raise ServiceError(
+                    f"line {line}: the header must be {','.join(SCHEDULE_COLUMNS)} (got {','.join(cells)})"
+                )
+            continue
+        if len(cells) > len(header):
+            raise ServiceError(f"line {line}: {len(cells)} columns, the header has {len(header)}")
+        values = dict(zip(header, cells + [""] * (len(header) - len(cells)), strict=True))
+        rows.append({**{k: values.get(k, "") for k in SCHEDULE_COLUMNS}, "line": line, "where": f"line {line}"})
+    if header is None:
+        raise ServiceError(f"the file is empty: expected a header {','.join(SCHEDULE_COLUMNS)} and rows")
+    return rows
+
+
+def _parse_bool(value: Any, where: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value if value is not None else "").strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ServiceError(f"{where}: is_workday {value!r} is not true/false (1/0, workday/holiday)")
+
+
+def _parse_date(value: Any, where: str) -> date:
+    text = str(value if value is not None else "").strip()
+    if not text:
+        raise ServiceError(f"{where}: the date is missing")
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        pass
+    raise ServiceError(f"{where}: date {text} is not a valid date (expected YYYY-MM-DD)")
+
+
+def _validate_rows(rows: Iterable[Mapping[str, Any]], default_source: str) -> tuple[int, list[CalendarDay]]:
+    seen: dict[date, str] = {}
+    year: int | None = None
+    first_where = ""
+    days: list[CalendarDay] = []
+    for i, row in enumerate(rows, start=1):
+        where = str(row.get("where") or f"line {row.get('line', i)}")
+        d = _parse_date(row.get("date"), where)
+        is_workday = _parse_bool(row.get("is_workday"), where)
+        name = str(row.get("name") or "").strip()
+        source = str(row.get("source") or "").strip() or default_source
+        if d in seen:
+            raise ServiceError(f"{where}: date {d} appears twice (first on {seen[d]}); every date once")
+        seen[d] = where
+        if year is None:
+            year, first_where = d.year, where
+        elif d.year != year:
+            raise ServiceError(
+                f"{where}: date {d} is in {d.year} but {first_where} is in {year}; a file holds one year"
+            )
+        if "\x00" in name or "\x00" in source:
+            raise ServiceError(f"{where}: the name or source contains a NUL character")
+        if len(name) > 60:
+            raise ServiceError(f"{where}: the name is longer than 60 characters")
+        if len(source) > 200:
+            raise ServiceError(f"{where}: the source is longer than 200 characters")
+        if not is_workday and not name:
+            raise ServiceError(f"{where}: a holiday needs a name (e.g. 春节)")
+        days.append(CalendarDay(date=d, is_workday=is_workday, name=name or "调休上班", source=source))
+    if year is None:
+        raise ServiceError("the file has no rows: one row per holiday day and per 调休 working day")
+    return year, days
+
+
+def calendar_import(*, rows: Iterable[Mapping[str, Any]], source: str, actor) -> dict[str, Any]:
+    """Load one year's official schedule (atomic: all rows or nothing).
+
+    ``rows``: mappings with date, is_workday, name, source (+ optional ``line``/``where`` used in
+    error messages), as produced by :func:`calendar_parse`. The file is the whole official schedule
+    of its year: CalendarDay rows of that year already in the table are replaced. Writes a
+    CalendarYear row, then on commit invalidates the calendar cache and enqueues
+    ``jointreview.calendar_recompute`` for the year.
+    """
+    source = (source or "").strip()
+    if not source:
+        raise ServiceError("say where the schedule comes from (source), e.g. 国办发明电〔2026〕X号")
+    if len(source) > 200:
+        raise ServiceError("the source is longer than 200 characters")
+    year, days = _validate_rows(list(rows), source)
+    for day in days:
+        common.full_clean(day, validate_unique=False)
+    with transaction.atomic():
+        existing = CalendarYear.objects.select_for_update().filter(year=year).first()
+        replaced, _ = CalendarDay.objects.filter(date__year=year).delete()
+        CalendarDay.objects.bulk_create(days)
+        imported_by = actor if getattr(actor, "pk", None) else None
+        if existing is None:
+            cal_year = CalendarYear(year=year, source=source, imported_by=imported_by)
+            common.full_clean(cal_year)
+            cal_year.save()
+        else:
+            CalendarYear.objects.filter(pk=existing.pk).update(
+                source=source, imported_by=imported_by, imported_at=timezone.now()
+            )
+            cal_year = CalendarYear.objects.get(pk=existing.pk)
+        audit_record(
+            actor=actor,
+            verb="calendar.import",
+            target=cal_year,
+            before={"rows": replaced, "imported": existing is not None},
+            after={
+                "year": year,
+                "rows": len(days),
+                "holidays": sum(1 for d in days if not d.is_workday),
+                "workdays": sum(1 for d in days if d.is_workday),
+                "source": source,
+            },
+        )
+        cause = f"calendar {year} imported ({source})"[:200]
+        transaction.on_commit(invalidate_calendar)
+        # broker down: deadlines must still move, so the fallback recomputes in-process (idempotent)
+        enqueue_after_commit("jointreview.calendar_recompute", on_failure=calendar_recompute, year=year, cause=cause)
+    return {
+        "year": year,
+        "rows": len(days),
+        "holidays": sum(1 for d in days if not d.is_workday),
+        "workdays": sum(1 for d in days if d.is_workday),
+        "replaced": replaced,
+    }
+
+
+def calendar_recompute(*, year: int | None = None, cause: str, today: date | None = None) -> dict[str, int]:
+    """Re-evaluate every clock whose evaluation touched ``year`` (all started clocks if None) with the
+    current calendar and record a DeadlineChange for each due date that moved. Idempotent."""
+    invalidate_calendar()
+    calendar = build_calendar()
+    invalidate_calendar()
+    cause = (cause or "calendar changed")[:200]
+    qs = Clock.objects.exclude(state=ClockState.NOT_STARTED).filter(started_on__isnull=False)
+    if year is not None:
+        first, last = date(year, 1, 1), date(year, 12, 31)
+        qs = qs.filter(started_on__lte=last).filter(
+            Q(due_date__gte=first) | Q(evaluated_on__gte=first) | Q(provisional=True)
+        )
+    stats = {"clocks": 0, "moved": 0, "cleared_provisional": 0}
+    last_pk = 0
+    while True:
+        with transaction.atomic():
+            batch = list(qs.select_for_update().filter(pk__gt=last_pk).order_by("pk")[:SWEEP_BATCH])
+            if not batch:
+                break
+            last_pk = batch[-1].pk
+            changes: list[DeadlineChange] = []
+            for clock, status, as_of in _evaluate_batch(batch, today, calendar):
+                stats["clocks"] += 1
+                old_due, was_provisional = clock.due_date, clock.provisional
+                _save_cache(clock, _cache_values(status, as_of))
+                if was_provisional and not status.provisional:
+                    stats["cleared_provisional"] += 1
+                if status.due_date != old_due:
+                    stats["moved"] += 1
+                    changes.append(
+                        DeadlineChange(
+                            clock=clock,
+                            old_due=old_due,
+                            new_due=status.due_date,
+                            was_provisional=was_provisional,
+                            cause=cause,
+                        )
+                    )
+            DeadlineChange.objects.bulk_create(changes)
+    logger.info("calendar_recompute year=%s: %s", year, stats)
+    return stats
+
+
+def calendar_missing_year_check(*, today: date | None = None) -> list[int]:
+    """Warn the centre admins (Notification key ``calendar-missing-<year>``) for each missing year."""
+    years = missing_years(today=today)
+    for year in years:
+        _notify_centre(
+            base_key=f"calendar-missing-{year}",
+            kind="calendar_missing",
+            subject=f"{year}年节假日安排未导入 The official {year} holiday schedule is not imported",
+            body=(
+                f"{year}年的法定节假日和调休安排尚未导入，涉及{year}年的时限按周一至周五暂定计算。"
+                f" Deadlines reaching into {year} count Monday-Friday and are provisional until the"
+                f" schedule is imported: python manage.py workdays import FILE."
+            ),
+            admins_only=True,
+        )
+    return years
+
+
+# ---------------------------------------------------------------------------------------------
+# one calendar day edited by the centre (the admin goes through these)
+# ---------------------------------------------------------------------------------------------
+
+
+def calendar_day_set(*, actor, day: date, is_workday: bool, name: str = "", source: str = "") -> CalendarDay:
+    """Create or change the centre's own entry for one day (wins over the package). Audited; on commit
+    the calendar cache is dropped and every deadline the day moves is recomputed with a
+    DeadlineChange row (the recompute task, or in-process if the broker is down)."""
+    day = _check_date(day)
+    with transaction.atomic():
+        row = CalendarDay.objects.select_for_update().filter(date=day).first()
+        before = {} if row is None else {"is_workday": row.is_workday, "name": row.name, "source": row.source}
+        row = row or CalendarDay(date=day)
+        row.is_workday, row.name, row.source = bool(is_workday), (name or "").strip(), (source or "").strip()
+        try:
+            row.full_clean()
+        except ValidationError as exc:
+            raise ServiceError("; ".join(exc.messages), code="invalid") from None
+        row.save()
+        after = {"is_workday": row.is_workday, "name": row.name, "source": row.source}
+        if before != after:
+            audit_record(actor=actor, verb="calendar.day_set", target=row, before=before,
+                         after={"date": day, **after})
+            _recompute_after_commit(day)
+    return row
+
+
+def calendar_day_delete(*, actor, day: date) -> None:
+    """Remove the centre's entry for one day (the package or Monday-Friday applies again)."""
+    day = _check_date(day)
+    with transaction.atomic():
+        row = CalendarDay.objects.select_for_update().filter(date=day).first()
+        if row is None:
+            return
+        audit_record(actor=actor, verb="calendar.day_delete", target=row,
+                     before={"date": day, "is_workday": row.is_workday, "name": row.name, "source": row.source})
+        row.delete()
+        _recompute_after_commit(day)
+
+
+def _recompute_after_commit(day: date) -> None:
+    cause = f"calendar day {day} changed"
+    transaction.on_commit(invalidate_calendar)
+    enqueue_after_commit("jointreview.calendar_recompute", on_failure=calendar_recompute, year=day.year, cause=cause)
