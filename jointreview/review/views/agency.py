@@ -1,21 +1,16 @@
-"""The agencies' workspace, the centre's coordination, the owner's rounds page and the public
-verification page. Views parse input, call one selector or service, render (docs/architecture.md §3.1)."""
+"""The agencies' workspace: the inbox, an assignment, its opinion, findings, pauses, attachments."""
 from __future__ import annotations
 
 import mimetypes
-from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from jointreview import policy
-from jointreview.forms_common import refusal_text
 from jointreview.forms_filters import InboxFilterForm, refused_filter_messages
 from jointreview.models import Assignment, Finding, Opinion, Outcome, PauseReason, PauseRequest, Workflow
 from jointreview.policy.portions import portion_labels
@@ -24,45 +19,12 @@ from jointreview.review import services as svc
 from jointreview.review.forms import (
     CorrectionForm,
     FindingForm,
-    FindingResponseForm,
     OpinionForm,
-    PauseDecisionForm,
     PauseRequestForm,
 )
-from jointreview.views.actions import run_service
-from jointreview.views.common import safe_next
-from jointreview.views.files import document_preparing, file_response
+from jointreview.review.views.common import PAGE_SIZE, _back, _int, _refused, _run
+from jointreview.views.files import file_response
 from projects.models import AGENCY_ROLES, User
-
-PAGE_SIZE = 100
-
-
-def _run(request, action: Callable[[], object], success: str) -> bool:
-    """Call a service; its refusal becomes a message (a permission refusal a 403)."""
-    return run_service(request, action, success)
-
-
-def _refused(request, form, page: Callable[[], HttpResponse]) -> HttpResponse | None:
-    """None when the posted form is valid; else the page (``page()``) answered with 400 and the
-    form's errors as a message (too long, out of range, a NUL character ...)."""
-    if form.is_valid():
-        return None
-    messages.error(request, refusal_text(form))
-    response = page()
-    response.status_code = 400
-    return response
-
-
-def _int(value, default=None):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
-
-
-# ---------------------------------------------------------------------------
-# agency inbox and assignment
-# ---------------------------------------------------------------------------
 
 
 @login_required
@@ -133,10 +95,6 @@ def assignment_detail(request, assignment_id: int):
         "is_centre": policy.can_coordinate(user),
         "attachment_accept": ".pdf,.jpg,.jpeg,.png,.dwg,.zip",
     })
-
-
-def _back(a_id: int):
-    return redirect("review:assignment", assignment_id=a_id)
 
 
 @login_required
@@ -279,14 +237,6 @@ def pause_request(request, assignment_id: int):
 
 
 @login_required
-@require_POST
-def pause_end(request, pause_id: int):
-    pr = policy.access_pause(request.user, pause_id, "end")
-    _run(request, lambda: svc.pause_end(actor=request.user, pause_id=pr.pk), "已恢复计时 Clock resumed.")
-    return redirect(safe_next(request, reverse("review:assignment", args=[pr.assignment_id])))
-
-
-@login_required
 def document_version(request, assignment_id: int, version_id: int):
     """Inline PDF view (or ?download=1) of a version of the application's documents within what the
     user may read (the agency: its portion and the shared materials)."""
@@ -295,132 +245,6 @@ def document_version(request, assignment_id: int, version_id: int):
     download = request.GET.get("download") == "1" or dv.content_type != "application/pdf"
     return file_response(dv.file, filename=dv.original_name, as_attachment=download,
                          content_type=dv.content_type or mimetypes.guess_type(dv.original_name)[0])
-
-
-# ---------------------------------------------------------------------------
-# the centre
-# ---------------------------------------------------------------------------
-
-
-@login_required
-def coordination(request):
-    if not policy.can_coordinate(request.user):
-        raise PermissionDenied("审查协调仅限中心人员 Coordination is for centre staff.")
-    return render(request, "review/coordination.html", {"c": sel.coordination(request.user)})
-
-
-@login_required
-@require_POST
-def pause_decide(request, pause_id: int):
-    policy.access_pause(request.user, pause_id, "decide")
-    approve = request.POST.get("approve") == "1"
-    if refused := _refused(request, PauseDecisionForm(request.POST), lambda: coordination(request)):
-        return refused
-    _run(request, lambda: svc.pause_decide(actor=request.user, pause_id=pause_id, approve=approve,
-                                           note=request.POST.get("note", "")),
-         "已批准, 已书面告知建设单位 Approved; the owner was told in writing." if approve else "已不予批准 Refused.")
-    return redirect("review:coordination")
-
-
-@login_required
-@require_POST
-def notice_issue(request, notice_id: int):
-    if not policy.can_issue(request.user):
-        raise PermissionDenied("only the centre issues joint notices")
-    _run(request, lambda: svc.notice_issue(actor=request.user, notice_id=notice_id),
-         "综合审查意见书已签发 Joint notice issued.")
-    return redirect("review:coordination")
-
-
-@login_required
-@require_POST
-def certificate_issue(request, application_id: int):
-    policy.access_application(request.user, application_id, "check")
-    if not policy.can_issue(request.user):
-        raise PermissionDenied("only the centre issues certificates")
-    _run(request, lambda: svc.certificate_issue(actor=request.user, application_id=application_id),
-         "已出具合格文书 Certificate issued.")
-    return redirect("review:coordination")
-
-
-# ---------------------------------------------------------------------------
-# documents the centre issued, the owner's rounds page, the public check
-# ---------------------------------------------------------------------------
-
-
-@login_required
-def issued_file(request, document_id: int):
-    doc = policy.access_issued_document(request.user, document_id)
-    if not doc.file:  # never rendered in the request: the task renders it, the page reloads
-        return document_preparing(request, doc)
-    return file_response(doc.file, filename=f"{doc.number}.pdf", content_type="application/pdf",
-                         as_attachment=request.GET.get("download") == "1")
-
-
-@login_required
-def application_rounds(request, application_id: int):
-    user = request.user
-    app = policy.access_application(user, application_id)
-    rounds = sel.application_rounds(user, app)  # an agency: only its own assignments
-    every = [a for rv in rounds for a in rv.assignments]
-    policy.prefetch_grants(user, every)
-    for a in every:
-        a.can_open = policy.can_view_assignment(user, a)
-    attachments = sel.issued_round_attachments(user, app)
-    for rv in rounds:
-        rv.attachments = attachments.get(rv.round.pk, [])
-    to_answer = sel.findings_to_answer(user, app)
-    acts = policy.application_actions(user, app)
-    return render(request, "review/application_rounds.html", {
-        "app": app, "rounds": rounds, "to_answer": to_answer, "is_owner": acts["is_owner"],
-        "can_answer": acts["is_owner"] and bool(to_answer),
-        "can_resubmit": acts["can_resubmit"],
-        "unanswered": sum(1 for f in to_answer if not f.response),
-        "documents": sel.other_issued(user, app),
-        "responses": [c for c in Finding.Response.choices if c[0]],
-    })
-
-
-@login_required
-@require_POST
-def finding_respond(request, application_id: int, finding_id: int):
-    app = policy.access_application(request.user, application_id, "edit")
-    if not Finding.objects.filter(pk=finding_id, opinion__assignment__application=app).exists():
-        raise policy.not_found("finding")
-    if refused := _refused(request, FindingResponseForm(request.POST),
-                           lambda: application_rounds(request, app.pk)):
-        return refused
-    _run(request, lambda: svc.finding_respond(actor=request.user, finding_id=finding_id,
-                                              response=request.POST.get("response", ""),
-                                              text=request.POST.get("text", "")),
-         "已答复 Answer saved.")
-    return redirect("review:application_rounds", application_id=app.pk)
-
-
-@login_required
-@require_POST
-def application_resubmit(request, application_id: int):
-    app = policy.access_application(request.user, application_id, "edit")
-    _run(request, lambda: svc.application_resubmit(actor=request.user, application_id=app.pk),
-         "已重新提交, 下一轮审查已开始 Resubmitted: the next round has started.")
-    return redirect("review:application_rounds", application_id=app.pk)
-
-
-def verify(request, code: str):
-    """Public (no login): number, type, date and project name of an ISSUED document; nothing else."""
-    doc = sel.verify_lookup(code)
-    if doc is None:
-        shown = "".join(ch for ch in code[:40] if ch.isprintable())
-        return render(request, "review/verify.html", {"doc": None, "code": shown}, status=404)
-    return render(request, "review/verify.html", {
-        "doc": doc, "code": doc.verification_code, "kind": doc.get_kind_display(),
-        "date": doc.issued_at, "project_name": doc.application.project.name,
-    })
-
-
-# ---------------------------------------------------------------------------
-# opinion attachments (意见附件)
-# ---------------------------------------------------------------------------
 
 
 @login_required
