@@ -106,11 +106,19 @@ def test_every_installed_beat_entry_is_accepted_and_runs_in_a_real_worker(tmp_pa
                 problems.append(f"the worker did not run it: {result}")
         assert not problems, "\n".join(problems) + "\n--- worker log ---\n" + log_path.read_text(errors="replace")
 
-        # the two safety nets did their work: the lost fan-out and the lost consolidation are recovered
+        # the two safety nets did their work: the tasks they re-dispatched ran in the worker too, so the
+        # lost fan-out and the lost consolidation are recovered (the agency is told; the joint notice
+        # of the round is drafted and its PDF stored)
         wait_for(lambda: Notification.objects.filter(assignment=assignment, kind="assignment").exists(),
                  timeout=30, what="fanout_sweep's re-dispatched notification")
-        wait_for(lambda: IssuedDocument.objects.filter(round=rnd, kind=IssuedKind.JOINT_NOTICE).exists(),
-                 timeout=30, what="consolidation_sweep's joint notice")
+        wait_for(lambda: IssuedDocument.objects.filter(round=rnd, kind=IssuedKind.JOINT_NOTICE).exclude(file="")
+                 .exists(), timeout=60, what="consolidation_sweep's joint notice and its PDF")
+
+        def succeeded(task: str) -> bool:
+            return re.search(rf"{re.escape(task)}\[[^]]+\] succeeded", log_path.read_text(errors="replace")) is not None
+
+        wait_for(lambda: succeeded("jointreview.notify_assignment") and succeeded("jointreview.consolidate_round"),
+                 timeout=30, what="the re-dispatched tasks to end")
     finally:
         if scheduler is not None:
             scheduler.close()
