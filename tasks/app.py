@@ -1,11 +1,8 @@
-"""The Celery application, what every task retries, and the worker children's database connections."""
+"""The Celery application and the worker children's database connections (task options: tasks/options.py)."""
 import os
 
 from celery import Celery
 from celery.signals import task_postrun, worker_process_init
-from django.db import InterfaceError as DjangoInterfaceError
-from django.db import OperationalError as DjangoOperationalError
-from kombu.exceptions import OperationalError as BrokerOperationalError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jointreview.settings.dev")
 
@@ -17,10 +14,6 @@ app.autodiscover_tasks(lambda: ["tasks"], related_name="jobs")
 from .schedule import BEAT_SCHEDULE  # noqa: E402
 
 app.conf.beat_schedule = BEAT_SCHEDULE
-
-# What ``autoretry_for`` retries: only transient errors (database or broker connection); a
-# programming error fails at once (and the sweeps decide).
-TRANSIENT_ERRORS = (DjangoOperationalError, DjangoInterfaceError, BrokerOperationalError, ConnectionError)
 
 
 @worker_process_init.connect

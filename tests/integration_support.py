@@ -141,6 +141,48 @@ class RedisServerProcess:
                 self.proc.wait(5)
 
 
+@contextlib.contextmanager
+def private_redis():
+    """The URL of a throw-away ``redis-server`` for one test: no other test run on the shared Redis
+    (another checkout, a CI job, the demo) can consume, send or flush its messages meanwhile."""
+    server = RedisServerProcess().start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@contextlib.contextmanager
+def rows_locked(table: str, ids: list[int]):
+    """Hold ``SELECT ... FOR UPDATE`` on rows of ``table`` from a second connection to the test database.
+
+    A worker's task that writes one of them waits inside its statement, mid-task, until the lock is
+    released: a slow task without any hook in the code under test. Yields ``blocked()``, the pids of
+    the sessions waiting on these locks, and ``end_blocked()``, which ends those sessions (PostgreSQL
+    rolls their statement back), as the server does with the session of a client that died."""
+    import psycopg
+
+    with psycopg.connect(test_database_url()) as conn:
+        pid = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+        conn.execute(f"SELECT id FROM {table} WHERE id = ANY(%s) FOR UPDATE", [ids])  # noqa: S608
+
+        def blocked() -> list[int]:
+            with psycopg.connect(test_database_url(), autocommit=True) as probe:
+                rows = probe.execute("SELECT pid FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))",
+                                     [pid]).fetchall()
+            return [r[0] for r in rows]
+
+        def end_blocked() -> None:
+            with psycopg.connect(test_database_url(), autocommit=True) as probe:
+                for victim in blocked():
+                    probe.execute("SELECT pg_terminate_backend(%s, 5000)", [victim])
+
+        try:
+            yield blocked, end_blocked
+        finally:
+            conn.rollback()
+
+
 def _free_port() -> int:
     import socket
 

@@ -17,8 +17,6 @@ Tasks are sent by name through ``services.queue`` (services never import ``tasks
 from __future__ import annotations
 
 import logging
-import os
-import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -62,12 +60,11 @@ def assignment_notify(*, assignment_id: int) -> bool:
     so on PostgreSQL it runs as one statement (``_notify_sql``); elsewhere (the SQLite demo) through
     the ORM (``_notify_portable``).
     """
-    delay = float(os.environ.get("JR_TEST_NOTIFY_DELAY_S") or 0)
     try:
         if connection.vendor == "postgresql":
-            row = _notify_postgresql(assignment_id, delay)
+            row = _notify_postgresql(assignment_id)
         else:
-            row = _notify_portable(assignment_id, delay)
+            row = _notify_portable(assignment_id)
     except IntegrityError:
         log.warning("assignment %s already has its notification; nothing sent", assignment_id)
         return False
@@ -77,23 +74,17 @@ def assignment_notify(*, assignment_id: int) -> bool:
 _SQL: dict[str, str] = {}
 
 
-def _notify_postgresql(assignment_id: int, delay: float):
+def _notify_postgresql(assignment_id: int):
     if "notify" not in _SQL:
         _SQL["notify"] = _notify_sql()
     params = {"sent": NotifyStatus.SENT, "pending": NotifyStatus.PENDING, "now": timezone.now(),
               "id": assignment_id, "key": notify_key(assignment_id)}
-    if delay:  # test-only: hold the claim uncommitted so a worker can be killed mid-task
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(_SQL["notify"], params)
-            row = cursor.fetchone()
-            time.sleep(delay)
-        return row
     with connection.cursor() as cursor:  # one statement: atomic by itself, one round trip
         cursor.execute(_SQL["notify"], params)
         return cursor.fetchone()
 
 
-def _notify_portable(assignment_id: int, delay: float):
+def _notify_portable(assignment_id: int):
     with transaction.atomic():
         claimed = Assignment.objects.filter(pk=assignment_id, notify_status=NotifyStatus.PENDING).update(
             notify_status=NotifyStatus.SENT, notify_attempts=F("notify_attempts") + 1, notified_at=timezone.now()
@@ -111,8 +102,6 @@ def _notify_portable(assignment_id: int, delay: float):
         audit_record(actor=None, verb="assignment.notify", target=a, application=a.application,
                      before={"notify_status": NotifyStatus.PENDING},
                      after={"notify_status": NotifyStatus.SENT, "notification": notification.pk})
-        if delay:
-            time.sleep(delay)
     return (notification.pk,)
 
 

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tests.integration_support import ROOT, flush_redis, redis_url_for_tests, running_worker
+from tests.integration_support import ROOT, private_redis, running_worker
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -21,17 +21,14 @@ def ping(redis_url: str, timeout: str) -> subprocess.CompletedProcess:
 
 
 def test_celery_ping_round_trip_through_a_real_worker(tmp_path):
-    url = redis_url_for_tests(11)
-    flush_redis(url)
-    with running_worker(redis_url=url, concurrency=1, log_path=tmp_path / "worker.log"):
+    with private_redis() as url, running_worker(redis_url=url, concurrency=1, log_path=tmp_path / "worker.log"):
         out = ping(url, "20")
     assert out.returncode == 0, out.stderr + (tmp_path / "worker.log").read_text()
     assert out.stdout.startswith(f"pong from a worker via {url}: round trip ")
 
 
 def test_celery_ping_fails_clearly_without_a_worker():
-    url = redis_url_for_tests(12)
-    flush_redis(url)
-    out = ping(url, "2")
+    with private_redis() as url:  # no worker of another test run answers on it
+        out = ping(url, "2")
     assert out.returncode == 1
     assert "no Celery worker answered within 2s" in out.stderr

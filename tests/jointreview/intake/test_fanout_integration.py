@@ -1,7 +1,8 @@
 """The fan-out end to end: a REAL Redis and REAL Celery worker processes (docs/architecture.md §4).
 
 Run with: pytest -m integration tests/jointreview/intake/test_fanout_integration.py
-(REDIS_URL names the Redis server; these tests use its db 5 and flush it.)
+(each test starts its own throw-away redis-server, so runs of other checkouts on the same machine
+never take or flush its messages).
 """
 from __future__ import annotations
 
@@ -20,8 +21,8 @@ from jointreview.services.errors import ConflictError
 from tests.integration_support import (
     RedisServerProcess,
     WorkerProcess,
-    flush_redis,
-    redis_url_for_tests,
+    private_redis,
+    rows_locked,
     wait_for,
 )
 
@@ -43,13 +44,11 @@ def producer_for(url: str) -> Celery:
 
 @pytest.fixture
 def broker(monkeypatch):
-    url = redis_url_for_tests(5)
-    flush_redis(url)
-    app = producer_for(url)
-    monkeypatch.setattr(queue, "_producer_app", lambda: app)
-    yield url
-    app.close()
-    flush_redis(url)
+    with private_redis() as url:
+        app = producer_for(url)
+        monkeypatch.setattr(queue, "_producer_app", lambda: app)
+        yield url
+        app.close()
 
 
 def notified(app_id: int) -> int:
@@ -89,13 +88,19 @@ def test_accept_fans_out_exactly_one_assignment_and_notification_per_agency(brok
 def test_worker_killed_mid_fanout_then_restarted_still_exactly_once(broker, tmp_path):
     w = make_world(n_agencies=N_AGENCIES)
     app = ready_app(w)
-    slow = WorkerProcess(redis_url=broker, concurrency=2, extra_env={"JR_TEST_NOTIFY_DELAY_S": "3"},
-                         log_path=tmp_path / "slow.log").start()
-    try:
-        intake.application_accept(actor=w.centre, application=app)
-        time.sleep(1.5)  # two tasks are inside their transaction, sleeping
-    finally:
-        slow.kill()  # SIGKILL the whole worker: mid-task, nothing committed, messages unacked
+    intake.application_accept(actor=w.centre, application=app)  # 6 messages queued, no worker yet
+    ids = list(Assignment.objects.filter(application=app).values_list("pk", flat=True))
+    # the rows are locked by the test: each task the worker takes waits inside its claim (mid-task)
+    with rows_locked(Assignment._meta.db_table, ids) as (blocked, end_blocked):
+        slow = WorkerProcess(redis_url=broker, concurrency=2, log_path=tmp_path / "slow.log").start()
+        try:
+            wait_for(lambda: len(blocked()) == 2, timeout=30, what="two tasks waiting inside their claim")
+        finally:
+            slow.kill()  # SIGKILL the whole worker: mid-task, nothing committed, messages unacked
+        # a session waiting on a lock notices its dead client only when it next talks to it: end the
+        # two, as the server would, before the lock goes (else their claims would still commit)
+        end_blocked()
+        wait_for(lambda: not blocked(), timeout=10, what="the dead worker's sessions to end")
     assert notified(app.pk) == 0
     assert Assignment.objects.filter(application=app, notify_status="pending").count() == N_AGENCIES
     restarted = WorkerProcess(redis_url=broker, concurrency=2, log_path=tmp_path / "restarted.log").start()

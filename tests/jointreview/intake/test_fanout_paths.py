@@ -40,8 +40,8 @@ def test_postgresql_statement_and_orm_path_write_the_same_rows(world):
     app = ready_app(world)
     intake.application_accept(actor=world.centre, application=app)
     first, second = list(app.assignments.order_by("pk")[:2])
-    assert fanout._notify_postgresql(first.pk, 0) is not None
-    assert fanout._notify_portable(second.pk, 0) is not None
+    assert fanout._notify_postgresql(first.pk) is not None
+    assert fanout._notify_portable(second.pk) is not None
     sql_rows, orm_rows = written(first), written(second)
     assert sql_rows["notify_status"] == NotifyStatus.SENT and sql_rows["attempts"] == 1
     assert normalised(sql_rows, first) == normalised(orm_rows, second)
@@ -54,7 +54,7 @@ def test_each_path_claims_once(world, path):
     intake.application_accept(actor=world.centre, application=app)
     a = app.assignments.first()
     notify = getattr(fanout, path)
-    assert notify(a.pk, 0) is not None
-    assert notify(a.pk, 0) is None  # the second delivery finds the row claimed
+    assert notify(a.pk) is not None
+    assert notify(a.pk) is None  # the second delivery finds the row claimed
     assert Notification.objects.filter(assignment=a).count() == 1
     assert AuditEvent.objects.filter(verb="assignment.notify", target_id=str(a.pk)).count() == 1
