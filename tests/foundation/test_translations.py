@@ -50,11 +50,18 @@ def _entries(path: Path) -> dict[tuple[str, str], list[str]]:
 
 @pytest.mark.skipif(shutil.which("xgettext") is None, reason="GNU gettext is not installed")
 def test_every_message_id_is_in_the_catalogue_and_translated(tmp_path, monkeypatch):
+    """makemessages runs in a scratch folder (links to the source, a copy of the catalogue), so the
+    checkout's catalogue is never rewritten by a test."""
     work = tmp_path / "locale"
     shutil.copytree(ROOT / "locale", work)
-    monkeypatch.chdir(ROOT)
+    for name in ("jointreview", "projects", "tasks", "templates"):
+        (tmp_path / name).symlink_to(ROOT / name, target_is_directory=True)
+    monkeypatch.chdir(tmp_path)
+    before = PO.read_bytes()
     with override_settings(LOCALE_PATHS=[work]):
-        call_command("makemessages", locale=["zh_Hans"], ignore_patterns=IGNORE, no_obsolete=True, verbosity=0)
+        call_command("makemessages", locale=["zh_Hans"], ignore_patterns=IGNORE, no_obsolete=True, verbosity=0,
+                     symlinks=True)
+    assert PO.read_bytes() == before, "the checkout's catalogue must not be touched"
     fresh = _entries(work / "zh_Hans" / "LC_MESSAGES" / "django.po")
     committed = _entries(PO)
     assert set(fresh) == set(committed), (
