@@ -20,7 +20,7 @@ import pytest
 from django.utils import timezone
 
 from jointreview.models import Assignment, IssuedDocument, IssuedKind, Notification, Opinion, ReviewRound
-from jointreview.services import review
+from jointreview.review import services as review
 from tests.integration_support import RedisServerProcess, WorkerProcess, wait_for
 from tests.jointreview.review.conftest import make_round
 
