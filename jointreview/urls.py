@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from jointreview import middleware_language
 from jointreview.review import views as review_views
 from jointreview.views import common
 
@@ -14,6 +15,7 @@ urlpatterns = [
     path("accounts/login/", common.LoginView.as_view(), name="login"),
     path("accounts/logout/", common.LogoutView.as_view(), name="logout"),
     path("accounts/keepalive/", common.keepalive, name="keepalive"),
+    path("accounts/language/", middleware_language.set_language, name="language"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("admin/", admin.site.urls),

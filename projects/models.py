@@ -4,10 +4,12 @@ from __future__ import annotations
 import re
 import secrets
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, Group
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from .validators import DESCRIPTION_MAX, no_nul, text_limit
@@ -117,6 +119,10 @@ class User(AbstractUser):
     display_name = models.CharField("姓名 name", max_length=60, blank=True, validators=no_nul())
     phone = models.CharField("电话 phone", max_length=40, blank=True, validators=no_nul())
     is_absent = models.BooleanField("不在岗 absent (AB角: B acts)", default=False)
+    # the pages' language, chosen with the header's switch (jointreview/middleware_language.py);
+    # empty: the language cookie, then the browser's Accept-Language, then Simplified Chinese
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, blank=True,
+                                help_text=_("The language of the pages; empty: the browser's language."))
 
     class Meta(AbstractUser.Meta):
         verbose_name = "用户 user"

@@ -56,6 +56,7 @@ TABLE: list[Row] = [
     Row("login", "GET", "200 200 200 200 200 200 200 200 200", what="login form"),
     Row("logout", "POST", "302 302 302 302 302 302 302 302 302", what="log out"),
     Row("keepalive", "POST", "302 204 204 204 204 204 204 204 204", what="stay signed in (idle warning)"),
+    Row("language", "POST", "400 400 400 400 400 400 400 400 400", what="choose the page language (no code given: 400)"),
     Row("password_change", "GET", "302 200 200 200 200 200 200 200 200", what="change own password"),
     Row("password_change_done", "GET", "302 200 200 200 200 200 200 200 200", what="password changed"),
     Row("admin:index", "GET", "302 302 302 302 302 302 302 302 200", what="the admin (catalogue, users, calendar)"),

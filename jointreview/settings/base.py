@@ -48,6 +48,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # after authentication and LocaleMiddleware: a signed-in user's own language (User.language) wins
+    # over the cookie and Accept-Language (issue 9)
+    "jointreview.middleware_language.UserLanguageMiddleware",
     # after authentication (it reads request.user, which DRF also sets for token requests) and so
     # outside every middleware below it: their responses get the header too
     "jointreview.middleware.PrivateCacheMiddleware",
@@ -131,7 +134,10 @@ AXES_VERBOSE = False
 LANGUAGE_CODE = "zh-hans"
 # English message ids; the zh-Hans catalogue (locale/zh_Hans/LC_MESSAGES/django.po, compiled .mo committed)
 LOCALE_PATHS = [BASE_DIR / "locale"]
-LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]  # each in its own language: the header's switch shows them
+# the header's language switch (jointreview/middleware_language.py) remembers the choice per user
+# (User.language) and, for the login page, in this cookie for a year (not a browser-session cookie)
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

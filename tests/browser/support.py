@@ -38,7 +38,7 @@ def login(page, user, password: str = PASSWORD) -> None:
     page.goto("/accounts/login/")
     page.fill("#id_username", user.username)
     page.fill("#id_password", password)
-    page.get_by_role("button", name="登录 Log in").click()
+    page.get_by_role("button", name="登录", exact=True).click()
     page.wait_for_url(HOME_URL)
     assert page.locator(".who").inner_text().startswith(str(user)), "login failed"
 

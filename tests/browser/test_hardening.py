@@ -52,7 +52,7 @@ def test_repeated_failures_at_the_login_form_show_the_lockout_page(page, shot):
         page.fill("#id_username", user.username)
         page.fill("#id_password", f"wrong-{attempt}")
         with page.expect_response(lambda r: r.url.endswith("/accounts/login/") and r.request.method == "POST") as r:
-            page.get_by_role("button", name="登录 Log in").click()
+            page.get_by_role("button", name="登录", exact=True).click()
         status = r.value.status
     assert status == 429
     expect(page.locator("h1")).to_have_text(zh("Too many failed logins"))

@@ -286,7 +286,7 @@ def test_verify_page_is_public_and_says_nothing_more(client, run_tasks, django_c
         review.opinion_sign(actor=side.reviewer, opinion_id=op.pk, on=D(2026, 3, 9))
     notice = IssuedDocument.objects.get(kind=IssuedKind.JOINT_NOTICE)
     draft_page = client.get(reverse("verify", args=[notice.verification_code]))
-    assert draft_page.status_code == 404 and "No such document" in draft_page.content.decode()
+    assert draft_page.status_code == 404 and "查无此文书" in draft_page.content.decode()  # zh-Hans, the default
     review.notice_issue(actor=s.coordinator, notice_id=notice.pk, on=D(2026, 3, 10))
     page = client.get(reverse("verify", args=[notice.verification_code]))
     body = page.content.decode()
