@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.db import transaction
 
 from jointreview.audit.services import audit_record
+from jointreview.audit.verbs import AuditVerb
 
 
 def _value(obj, field: str):
@@ -27,16 +28,16 @@ class AuditedAdmin(admin.ModelAdmin):
             before = {f: _value(old, f) for f in fields} if old is not None else {}
         with transaction.atomic():
             super().save_model(request, obj, form, change)
-            audit_record(actor=request.user, verb=f"admin.{'change' if change else 'add'}", target=obj,
+            audit_record(actor=request.user, verb=AuditVerb.ADMIN_CHANGE if change else AuditVerb.ADMIN_ADD, target=obj,
                          before=before, after={f: _value(obj, f) for f in fields})
 
     def delete_model(self, request, obj):
         with transaction.atomic():
-            audit_record(actor=request.user, verb="admin.delete", target=obj, before={"repr": str(obj)[:200]})
+            audit_record(actor=request.user, verb=AuditVerb.ADMIN_DELETE, target=obj, before={"repr": str(obj)[:200]})
             super().delete_model(request, obj)
 
     def delete_queryset(self, request, queryset):
         with transaction.atomic():
             for obj in queryset:
-                audit_record(actor=request.user, verb="admin.delete", target=obj, before={"repr": str(obj)[:200]})
+                audit_record(actor=request.user, verb=AuditVerb.ADMIN_DELETE, target=obj, before={"repr": str(obj)[:200]})
             super().delete_queryset(request, queryset)

@@ -12,6 +12,7 @@ from django.http import HttpResponseRedirect
 from jointreview.accounts import services as accounts
 from jointreview.admin_audit import AuditedAdmin
 from jointreview.audit.services import audit_record
+from jointreview.audit.verbs import AuditVerb
 from jointreview.policy.accounts import can_change_user, can_grant_privileges
 from jointreview.services.errors import ServiceError
 from projects.models import Document, DocumentVersion, Organization, Project, Speciality, User, Zone
@@ -113,7 +114,7 @@ class UserAdmin(DjangoUserAdmin):
         if request.method == "POST" and isinstance(response, HttpResponseRedirect):
             target = User.objects.filter(pk=id).first()
             if target is not None:
-                audit_record(actor=request.user, verb="user.password_set", target=target)
+                audit_record(actor=request.user, verb=AuditVerb.USER_PASSWORD_SET, target=target)
                 messages.info(request, "已记录审计 Audited.")
         return response
 

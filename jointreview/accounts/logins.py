@@ -9,6 +9,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from jointreview.audit.services import audit_record_login
+from jointreview.audit.verbs import AuditVerb
 from jointreview.models import AuditEvent
 from jointreview.services.errors import PermissionDeniedError, ServiceError
 from projects.models import Role
@@ -48,7 +49,7 @@ def login_lockout_record(*, username: str | None, ip_address: str | None) -> Aud
                         for k in reached)
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     return audit_record_login(
-        actor=None, verb="auth.lockout", username=name,
+        actor=None, verb=AuditVerb.AUTH_LOCKOUT, username=name,
         after={"username": name, "ip_address": ip_address, "locked": reached, "failures": counts,
                "limit": limit, "cooloff_minutes": minutes},
         note=f"{what} locked out after {limit} failed logins ({minutes} min; last try: {name!r} from {ip_address})",
@@ -84,7 +85,7 @@ def login_lockout_lift(*, actor, attempt_ids: list[int]) -> int:
         removed += count
         name = printable(username)
         audit_record_login(
-            actor=actor, verb="auth.lockout_lift", username=name,
+            actor=actor, verb=AuditVerb.AUTH_LOCKOUT_LIFT, username=name,
             before={"username": name, "ip_address": ip_address, "failures": before},
             after={"removed_attempts": count},
             note=f"lockout lifted for login name {name!r} and address {ip_address} by {actor.get_username()}",

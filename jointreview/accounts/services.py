@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from jointreview.audit.services import audit_record
+from jointreview.audit.verbs import AuditVerb
 from jointreview.policy.accounts import can_change_user, can_grant_privileges
 from jointreview.services.errors import PermissionDeniedError, ServiceError
 from projects import services as people
@@ -58,7 +59,7 @@ def user_create(*, actor, username: str, password: str | None, organization: Org
     if privileges:
         User.objects.filter(pk=user.pk).update(**privileges)
         user.refresh_from_db()
-    audit_record(actor=actor, verb="user.create", target=user, after=_snapshot(user))
+    audit_record(actor=actor, verb=AuditVerb.USER_CREATE, target=user, after=_snapshot(user))
     return user
 
 
@@ -87,7 +88,7 @@ def user_update(*, actor, user: User | int, **changes: Any) -> User:
     user.save()
     after = _snapshot(user)
     if after != before:
-        audit_record(actor=actor, verb="user.change", target=user,
+        audit_record(actor=actor, verb=AuditVerb.USER_CHANGE, target=user,
                      before={k: v for k, v in before.items() if after[k] != v},
                      after={k: v for k, v in after.items() if before[k] != v})
     return user
@@ -98,7 +99,7 @@ def user_set_password(*, actor, user: User, password: str) -> None:
     check_user_change(actor=actor, user=user, changes={})
     user.set_password(password)
     user.save(update_fields=["password"])
-    audit_record(actor=actor, verb="user.password_set", target=user)
+    audit_record(actor=actor, verb=AuditVerb.USER_PASSWORD_SET, target=user)
 
 
 @transaction.atomic
@@ -119,6 +120,6 @@ def organization_save(*, actor, organization: Organization, specialities=None) -
     people.organization_group(organization)
     after = {"name": organization.name, "kind": organization.kind, "agency_type": organization.agency_type,
              "is_active": organization.is_active}
-    audit_record(actor=actor, verb="organization.create" if creating else "organization.change",
+    audit_record(actor=actor, verb=AuditVerb.ORGANIZATION_CREATE if creating else AuditVerb.ORGANIZATION_CHANGE,
                  target=organization, before=before, after=after)
     return organization

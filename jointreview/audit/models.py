@@ -4,6 +4,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from jointreview.audit.verbs import AuditVerb
+
 
 class AuditEvent(models.Model):
     """Who did what, when, to which object, with the state before and after. Append-only."""
@@ -18,7 +20,7 @@ class AuditEvent(models.Model):
     actor_organization = models.CharField("所属机构 organization", max_length=200, blank=True, default="",
                                           db_default="")
     actor_role = models.CharField("角色 role", max_length=30, blank=True, default="", db_default="")
-    verb = models.CharField(max_length=60, db_index=True)
+    verb = models.CharField(max_length=60, db_index=True, choices=AuditVerb.choices)
     target_type = models.CharField(max_length=60)
     target_id = models.CharField(max_length=40)
     application = models.ForeignKey(

@@ -6,7 +6,16 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import models
 
+from jointreview.audit.verbs import AuditVerb
 from jointreview.models import Application, AuditEvent
+
+
+def _verb(verb: str) -> AuditVerb:
+    """The verb as its enum member: a free string that is not a listed verb is a programming error."""
+    try:
+        return AuditVerb(verb)
+    except ValueError:
+        raise ValueError(f"unknown audit verb {verb!r}: add it to jointreview/audit/verbs.py") from None
 
 
 def audit_record(
@@ -25,7 +34,7 @@ def audit_record(
     return AuditEvent.objects.create(
         actor=person,
         **actor_snapshot(person),
-        verb=verb,
+        verb=_verb(verb),
         target_type=target._meta.label,
         target_id=str(target.pk),
         application=application,
@@ -50,9 +59,11 @@ def audit_record_login(
     user = user_model.objects.filter(username=username).first() if username else None
     if user is not None:
         return audit_record(actor=actor, verb=verb, target=user, before=before, after=after, note=note)
+    person = actor if getattr(actor, "pk", None) else None
     return AuditEvent.objects.create(
-        actor=actor if getattr(actor, "pk", None) else None,
-        verb=verb,
+        actor=person,
+        **actor_snapshot(person),
+        verb=_verb(verb),
         target_type=user_model._meta.label,
         target_id="",
         before=_jsonable(before or {}),

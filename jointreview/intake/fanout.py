@@ -25,6 +25,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from jointreview.audit.services import audit_record
+from jointreview.audit.verbs import AuditVerb
 from jointreview.models import Assignment, AuditEvent, Notification, NotifyStatus
 from jointreview.services.common import notify
 from jointreview.services.queue import enqueue_after_commit
@@ -99,7 +100,7 @@ def _notify_portable(assignment_id: int):
             key=notify_key(a.pk), organization=a.agency, kind="assignment", subject=subject, body=body,
             application=a.application, assignment=a,
         )
-        audit_record(actor=None, verb="assignment.notify", target=a, application=a.application,
+        audit_record(actor=None, verb=AuditVerb.ASSIGNMENT_NOTIFY, target=a, application=a.application,
                      before={"notify_status": NotifyStatus.PENDING},
                      after={"notify_status": NotifyStatus.SENT, "notification": notification.pk})
     return (notification.pk,)
@@ -191,7 +192,7 @@ def fanout_sweep(*, older_than_s: int = 60, batch: int = 200) -> dict[str, int]:
                     notify_status=NotifyStatus.FAILED
                 )
                 audit_record(
-                    actor=None, verb="assignment.notify_failed", target=a, application=a.application,
+                    actor=None, verb=AuditVerb.ASSIGNMENT_NOTIFY_FAILED, target=a, application=a.application,
                     before={"notify_status": "pending", "attempts": a.notify_attempts},
                     after={"notify_status": "failed"},
                 )

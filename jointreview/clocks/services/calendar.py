@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from jointreview.audit.services import audit_record
+from jointreview.audit.verbs import AuditVerb
 from jointreview.clocks.calendar import build_calendar, invalidate_calendar, missing_years
 from jointreview.clocks.services.common import (
     SWEEP_BATCH,
@@ -189,7 +190,7 @@ def calendar_import(*, rows: Iterable[Mapping[str, Any]], source: str, actor) ->
             cal_year = CalendarYear.objects.get(pk=existing.pk)
         audit_record(
             actor=actor,
-            verb="calendar.import",
+            verb=AuditVerb.CALENDAR_IMPORT,
             target=cal_year,
             before={"rows": replaced, "imported": existing is not None},
             after={
@@ -297,7 +298,7 @@ def calendar_day_set(*, actor, day: date, is_workday: bool, name: str = "", sour
         row.save()
         after = {"is_workday": row.is_workday, "name": row.name, "source": row.source}
         if before != after:
-            audit_record(actor=actor, verb="calendar.day_set", target=row, before=before,
+            audit_record(actor=actor, verb=AuditVerb.CALENDAR_DAY_SET, target=row, before=before,
                          after={"date": day, **after})
             _recompute_after_commit(day)
     return row
@@ -310,7 +311,7 @@ def calendar_day_delete(*, actor, day: date) -> None:
         row = CalendarDay.objects.select_for_update().filter(date=day).first()
         if row is None:
             return
-        audit_record(actor=actor, verb="calendar.day_delete", target=row,
+        audit_record(actor=actor, verb=AuditVerb.CALENDAR_DAY_DELETE, target=row,
                      before={"date": day, "is_workday": row.is_workday, "name": row.name, "source": row.source})
         row.delete()
         _recompute_after_commit(day)

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from jointreview import workdays
 from jointreview.audit.services import audit_record
+from jointreview.audit.verbs import AuditVerb
 from jointreview.clocks.calendar import get_calendar
 from jointreview.clocks.services.common import (
     _as_of,
@@ -143,7 +144,7 @@ def _append(
         after.update({"event": kind, "on": on, "days": days, "reason": reason})
         audit_record(
             actor=actor,
-            verb=f"clock.{_VERB[kind]}",
+            verb=AuditVerb(f"clock.{_VERB[kind]}"),
             target=locked,
             before=before,
             after=after,

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from jointreview.audit.services import audit_record
+from jointreview.audit.verbs import AuditVerb
 from jointreview.clocks import services as clock_service
 from jointreview.clocks.calendar import get_calendar
 from jointreview.intake.fanout import dispatch_notify
@@ -168,7 +169,7 @@ def application_accept(*, actor, application: Application | int, deferrals: list
         grants += [("review_assignment", agency, a), ("view_assignment", agency, a),
                    ("view_application", agency, app)]
         grants += [("view_document", agency, documents[pk]) for pk in portion_document_ids(app, a)]
-        audit_record(actor=actor, verb="assignment.create", target=a, application=app,
+        audit_record(actor=actor, verb=AuditVerb.ASSIGNMENT_CREATE, target=a, application=app,
                      after={"agency": agency.pk, "items": [ai.item.code for ai in items],
                             "due_date": clock.due_date})
         assignment_ids.append(a.pk)
@@ -181,7 +182,7 @@ def application_accept(*, actor, application: Application | int, deferrals: list
             application=app, department=agencies[dept_id], title=f"{agencies[dept_id]} 分编测绘报告: {names}"[:200]
         )
         grants.append(("view_application", agencies[dept_id], app))
-        audit_record(actor=actor, verb="survey_report.create", target=report, application=app,
+        audit_record(actor=actor, verb=AuditVerb.SURVEY_REPORT_CREATE, target=report, application=app,
                      after={"department": dept_id})
 
     if wf.single_fee:
@@ -193,12 +194,12 @@ def application_accept(*, actor, application: Application | int, deferrals: list
             FeeSplit(order=order, recipient_id=agency_id, amount=amount)
             for agency_id, amount in sorted(shares.items()) if amount > 0
         )
-        audit_record(actor=actor, verb="fee_order.create", target=order, application=app,
+        audit_record(actor=actor, verb=AuditVerb.FEE_ORDER_CREATE, target=order, application=app,
                      after={"total": order.total})
 
     grant_many(grants)
     audit_record(
-        actor=actor, verb="application.accept", target=app, before={"status": "submitted"},
+        actor=actor, verb=AuditVerb.APPLICATION_ACCEPT, target=app, before={"status": "submitted"},
         after={"status": app.status, "mode": mode, "accepted_on": accepted_on, "assignments": len(assignment_ids),
                "deferred": [am.material.code for am, _p, _c in planned]},
     )

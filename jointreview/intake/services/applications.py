@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from jointreview.audit.services import audit_record
+from jointreview.audit.verbs import AuditVerb
 from jointreview.intake.models import OWNER_EDITABLE_STATUSES, SUBMITTABLE_STATUSES, WITHDRAWABLE_STATUSES
 from jointreview.intake.services.common import _lock_application, _new_number, _status_label
 from jointreview.limits import NOTE_MAX
@@ -133,7 +134,7 @@ def application_open(*, actor, project: Project, workflow: Workflow) -> Applicat
         for m in Material.objects.filter(item_id__in=required_ids).order_by("item__order", "order", "code")
     )
     audit_record(
-        actor=actor, verb="application.open", target=app, after={
+        actor=actor, verb=AuditVerb.APPLICATION_OPEN, target=app, after={
             "status": app.status, "workflow": workflow.code,
             "required": [d.item.code for d in decisions if d.required],
             "not_required": [d.item.code for d in decisions if not d.required],
@@ -179,7 +180,7 @@ def application_choose_intermediary(
     before = {"agency": app_item.agency_id}
     app_item.agency = agency
     app_item.save(update_fields=["agency"])
-    audit_record(actor=actor, verb="application.choose_intermediary", target=app_item, application=app,
+    audit_record(actor=actor, verb=AuditVerb.APPLICATION_CHOOSE_INTERMEDIARY, target=app_item, application=app,
                  before=before, after={"agency": agency.pk, "item": item.code})
     return app_item
 
@@ -221,7 +222,7 @@ def application_submit(*, actor, application: Application) -> Application:
     if n != 1:  # pragma: no cover - the row is locked
         raise ConflictError("申请状态已变化, 请刷新。 The application changed meanwhile; reload it.")
     app.refresh_from_db()
-    audit_record(actor=actor, verb="application.submit", target=app, before={"status": before},
+    audit_record(actor=actor, verb=AuditVerb.APPLICATION_SUBMIT, target=app, before={"status": before},
                  after={"status": app.status})
     return app
 
@@ -241,6 +242,6 @@ def application_withdraw(*, actor, application: Application, reason: str = "") -
         status=ApplicationStatus.WITHDRAWN, decided_at=timezone.now()
     )
     app.refresh_from_db()
-    audit_record(actor=actor, verb="application.withdraw", target=app, before={"status": before},
+    audit_record(actor=actor, verb=AuditVerb.APPLICATION_WITHDRAW, target=app, before={"status": before},
                  after={"status": app.status}, note=reason)
     return app

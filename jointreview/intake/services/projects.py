@@ -6,6 +6,7 @@ from typing import Any
 from django.db import transaction
 
 from jointreview.audit.services import audit_record
+from jointreview.audit.verbs import AuditVerb
 from jointreview.services import common
 from jointreview.services.errors import PermissionDeniedError, ServiceError
 from projects.models import Project
@@ -27,6 +28,6 @@ def project_register(*, actor, **fields: Any) -> Project:
     project = Project(owner_id=actor.organization_id, **fields)
     common.full_clean(project)
     project.save()  # the owner reads and acts on it by rule (jointreview/policy/projects.py): no grant
-    audit_record(actor=actor, verb="project.register", target=project, after={"code": project.code,
+    audit_record(actor=actor, verb=AuditVerb.PROJECT_REGISTER, target=project, after={"code": project.code,
                                                                               "name": project.name})
     return project

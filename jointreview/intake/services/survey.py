@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from jointreview.audit.services import audit_record
+from jointreview.audit.verbs import AuditVerb
 from jointreview.intake.services.uploads import _read_upload, _store_version, validate_upload
 from jointreview.models import ApplicationStatus, SurveyReport
 from jointreview.policy import grant_many
@@ -46,7 +47,7 @@ def survey_report_deliver(*, actor, report: SurveyReport | int, upload, note: st
     # the receiving department and the firm that delivered it (the owner and the centre by rule)
     firm = Organization.objects.get(pk=actor.organization_id)
     grant_many([("view_document", report.department, doc), ("view_document", firm, doc)])
-    audit_record(actor=actor, verb="survey_report.deliver", target=report, application=app, before=before,
+    audit_record(actor=actor, verb=AuditVerb.SURVEY_REPORT_DELIVER, target=report, application=app, before=before,
                  after={"document_version": version.pk, "sha256": version.sha256})
     common.notify(
         key=f"survey-report-{report.pk}-v{version.number}", organization_id=report.department_id,

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from jointreview.audit.services import audit_record
+from jointreview.audit.verbs import AuditVerb
 from jointreview.intake.models import OWNER_EDITABLE_STATUSES
 from jointreview.intake.services.common import _lock_application, _status_label
 from jointreview.models import ApplicationMaterial, ApplicationStatus, CheckStatus, Deferral, Material
@@ -215,7 +216,7 @@ def document_upload(*, actor, application_material: ApplicationMaterial | int, u
     readers = {a.agency_id: a.agency for a in app.assignments.select_related("agency") if covers(a, am.material.code)}
     grant_many([("view_document", agency, document) for _pk, agency in sorted(readers.items())])
     audit_record(
-        actor=actor, verb="document.upload", target=version, application=app, before=before,
+        actor=actor, verb=AuditVerb.DOCUMENT_UPLOAD, target=version, application=app, before=before,
         after={"material": am.material.code, "version": version.number, "sha256": version.sha256,
                "size": version.size, "purpose": purpose},
     )

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from jointreview.audit.services import audit_record
+from jointreview.audit.verbs import AuditVerb
 from jointreview.clocks.calendar import get_calendar
 from jointreview.documents.services import new_verification_code, render_after_commit
 from jointreview.intake.services.common import _auto_mark_missing, _lock_application, _require_window_pending
@@ -61,7 +62,7 @@ def completeness_check(*, actor, application: Application, results: list[dict]) 
         am.check_status, am.check_note, am.checked_by, am.checked_at = status, note, actor, now
         am.save(update_fields=["check_status", "check_note", "checked_by", "checked_at"])
     audit_record(
-        actor=actor, verb="application.completeness_check", target=app,
+        actor=actor, verb=AuditVerb.APPLICATION_COMPLETENESS_CHECK, target=app,
         before={str(am.pk): before for am, before, _s, _n in changed},
         after={str(am.pk): status for am, _b, status, _n in changed},
     )
@@ -119,7 +120,7 @@ def application_return(*, actor, application: Application) -> IssuedDocument:
         for am in defects
     )
     app.refresh_from_db()
-    audit_record(actor=actor, verb="application.return", target=app, before={"status": "submitted"},
+    audit_record(actor=actor, verb=AuditVerb.APPLICATION_RETURN, target=app, before={"status": "submitted"},
                  after={"status": app.status, "notice": notice.number, "defects": len(defects)})
     common.notify(
         key=f"application-{app.pk}-notice-{notice.pk}", organization_id=app.project.owner_id,

@@ -8,6 +8,7 @@ import secrets
 from django.db import transaction
 
 from jointreview.audit.services import audit_record
+from jointreview.audit.verbs import AuditVerb
 from jointreview.models import (
     OPEN_ASSIGNMENT_STATUSES,
     Assignment,
@@ -51,7 +52,7 @@ def assignment_assign(*, actor, assignment_id: int, reviewer_id: int, backup_id:
             raise ConflictError("the assignment changed meanwhile; reload and try again")
         a.reviewer, a.backup, a.status = reviewer, backup, AssignmentStatus.IN_REVIEW
         audit_record(
-            actor=actor, verb="assignment.reassign" if before["reviewer"] else "assignment.assign", target=a,
+            actor=actor, verb=AuditVerb.ASSIGNMENT_REASSIGN if before["reviewer"] else AuditVerb.ASSIGNMENT_ASSIGN, target=a,
             before=before, after={"status": a.status, "reviewer": reviewer.pk, "backup": backup.pk if backup else None},
             application=a.application,
         )
@@ -81,6 +82,6 @@ def user_mark_absent(*, actor, user_id: int, absent: bool) -> User:
         before = {"is_absent": user.is_absent}
         User.objects.filter(pk=user.pk).update(is_absent=absent)
         user.is_absent = absent
-        audit_record(actor=actor, verb="user.absent" if absent else "user.present", target=user,
+        audit_record(actor=actor, verb=AuditVerb.USER_ABSENT if absent else AuditVerb.USER_PRESENT, target=user,
                      before=before, after={"is_absent": absent})
     return user

@@ -9,6 +9,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 
 from jointreview.audit.services import audit_record
+from jointreview.audit.verbs import AuditVerb
 from jointreview.models import (
     Assignment,
     Opinion,
@@ -64,7 +65,7 @@ def opinion_attach(*, actor, opinion_id: int, upload) -> OpinionAttachment:
             stored.append(att.file.name)
             common.full_clean(att)
             att.save()
-            audit_record(actor=actor, verb="opinion.attach", target=opinion,
+            audit_record(actor=actor, verb=AuditVerb.OPINION_ATTACH, target=opinion,
                          after={"attachment": att.pk, "name": name, "sha256": att.sha256, "size": att.size},
                          application=a.application)
     except BaseException:
@@ -88,7 +89,7 @@ def opinion_attachment_remove(*, actor, attachment_id: int) -> None:
         path = att.file.name
         snapshot = {"attachment": att.pk, "name": att.original_name, "sha256": att.sha256}
         att.delete()
-        audit_record(actor=actor, verb="opinion.attachment_remove", target=opinion, before=snapshot,
+        audit_record(actor=actor, verb=AuditVerb.OPINION_ATTACHMENT_REMOVE, target=opinion, before=snapshot,
                      application=a.application)
         if not OpinionAttachment.objects.filter(file=path).exists():
             storage = OpinionAttachment._meta.get_field("file").storage

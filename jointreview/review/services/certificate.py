@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from jointreview.audit.services import audit_record
+from jointreview.audit.verbs import AuditVerb
 from jointreview.documents.services import new_verification_code, render_after_commit
 from jointreview.models import (
     OPEN_ASSIGNMENT_STATUSES,
@@ -85,9 +86,9 @@ def certificate_issue(*, actor, application_id: int, on: date | None = None) -> 
         Application.objects.filter(pk=app.pk, status=ApplicationStatus.ACCEPTED).update(
             status=ApplicationStatus.APPROVED, decided_at=now
         )
-        audit_record(actor=actor, verb="document.issue", target=doc, after={"kind": kind, "number": number},
+        audit_record(actor=actor, verb=AuditVerb.DOCUMENT_ISSUE, target=doc, after={"kind": kind, "number": number},
                      application=app)
-        audit_record(actor=actor, verb="application.approved", target=app, before={"status": app.status},
+        audit_record(actor=actor, verb=AuditVerb.APPLICATION_APPROVED, target=app, before={"status": app.status},
                      after={"status": ApplicationStatus.APPROVED, "certificate": number})
         _application_clock(actor, app, ApplicationStatus.APPROVED, on)
         common.notify(key=f"certificate-{doc.pk}", organization_id=app.project.owner_id, kind="certificate",

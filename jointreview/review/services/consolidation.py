@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from jointreview.audit.services import audit_record
+from jointreview.audit.verbs import AuditVerb
 from jointreview.documents.services import new_verification_code, render_after_commit
 from jointreview.models import (
     Application,
@@ -168,7 +169,7 @@ def round_consolidate(*, round_id: int, actor=None, on: date | None = None) -> I
             )
             common.full_clean(notice)
             notice.save()
-            audit_record(actor=actor, verb="notice.draft", target=notice,
+            audit_record(actor=actor, verb=AuditVerb.NOTICE_DRAFT, target=notice,
                          after={"number": number, "findings": content["counts"]["findings"]}, application=app)
             for org_id in _centre_org_ids():
                 common.notify(key=f"notice-{notice.pk}-drafted-{org_id}", organization_id=org_id,
@@ -183,7 +184,7 @@ def round_consolidate(*, round_id: int, actor=None, on: date | None = None) -> I
                     content=content, file="", sha256=""
                 )
                 notice.content = content
-                audit_record(actor=actor, verb="notice.redraft", target=notice,
+                audit_record(actor=actor, verb=AuditVerb.NOTICE_REDRAFT, target=notice,
                              after={"findings": content["counts"]["findings"]}, application=app)
     return notice
 
@@ -238,14 +239,14 @@ def notice_issue(*, actor, notice_id: int, on: date | None = None) -> IssuedDocu
             new_status = ApplicationStatus.REVISION
         else:
             new_status = ApplicationStatus.ACCEPTED
-        audit_record(actor=actor, verb="notice.issue", target=notice, before={"state": "draft"},
+        audit_record(actor=actor, verb=AuditVerb.NOTICE_ISSUE, target=notice, before={"state": "draft"},
                      after={"state": "issued", "outcomes": sorted(outcomes)}, application=app)
         if new_status != app.status:
             fields: dict[str, Any] = {"status": new_status}
             if new_status == ApplicationStatus.REJECTED:
                 fields["decided_at"] = now
             Application.objects.filter(pk=app.pk, status=app.status).update(**fields)
-            audit_record(actor=actor, verb=f"application.{new_status}", target=app,
+            audit_record(actor=actor, verb=AuditVerb(f"application.{new_status}"), target=app,
                          before={"status": app.status}, after={"status": new_status})
         _application_clock(actor, app, new_status, on)
         common.notify(key=f"notice-{notice.pk}-issued", organization_id=app.project.owner_id,

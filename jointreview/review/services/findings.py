@@ -10,6 +10,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from jointreview.audit.services import audit_record
+from jointreview.audit.verbs import AuditVerb
 from jointreview.models import (
     OPEN_ASSIGNMENT_STATUSES,
     ApplicationStatus,
@@ -66,7 +67,7 @@ def _open_draft(actor, assignment: Assignment) -> Opinion:
     common.full_clean(draft)
     draft.save()
     carried = _carry_findings(draft, assignment)
-    audit_record(actor=actor, verb="opinion.draft", target=draft, after={"version": version, "carried": carried},
+    audit_record(actor=actor, verb=AuditVerb.OPINION_DRAFT, target=draft, after={"version": version, "carried": carried},
                  application=assignment.application)
     return draft
 
@@ -147,7 +148,7 @@ def finding_add(
         finding = Finding(opinion=opinion, number=number, **clean)
         common.full_clean(finding)
         finding.save()
-        audit_record(actor=actor, verb="finding.add", target=finding, after={"number": number, **clean},
+        audit_record(actor=actor, verb=AuditVerb.FINDING_ADD, target=finding, after={"number": number, **clean},
                      application=a.application)
     return finding
 
@@ -175,7 +176,7 @@ def finding_update(*, actor, finding_id: int, **values) -> Finding:
         # a text written before the limits existed does not stop closing the finding or editing another field
         common.full_clean(finding, exclude=[f for f in _FINDING_TEXT_FIELDS if f not in clean])
         finding.save(update_fields=[k.removesuffix("_id") if k.endswith("_id") else k for k in clean] or None)
-        audit_record(actor=actor, verb="finding.edit", target=finding, before=before, after=clean,
+        audit_record(actor=actor, verb=AuditVerb.FINDING_EDIT, target=finding, before=before, after=clean,
                      application=a.application)
     return finding
 
@@ -191,7 +192,7 @@ def finding_remove(*, actor, finding_id: int) -> None:
         finding.delete()
         for f in opinion.findings.filter(number__gt=number).order_by("number"):
             Finding.objects.filter(pk=f.pk).update(number=f.number - 1)
-        audit_record(actor=actor, verb="finding.remove", target=opinion, before=snapshot, application=a.application)
+        audit_record(actor=actor, verb=AuditVerb.FINDING_REMOVE, target=opinion, before=snapshot, application=a.application)
 
 
 def finding_respond(*, actor, finding_id: int, response: str, text: str) -> Finding:
@@ -229,6 +230,6 @@ def finding_respond(*, actor, finding_id: int, response: str, text: str) -> Find
             response=response, response_text=text, responded_by=actor, responded_at=timezone.now()
         )
         finding.refresh_from_db()
-        audit_record(actor=actor, verb="finding.respond", target=finding, before=before,
+        audit_record(actor=actor, verb=AuditVerb.FINDING_RESPOND, target=finding, before=before,
                      after={"response": response, "response_text": text}, application=app)
     return finding

@@ -10,6 +10,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from jointreview.audit.services import audit_record
+from jointreview.audit.verbs import AuditVerb
 from jointreview.models import (
     OPEN_ASSIGNMENT_STATUSES,
     OUTCOMES_NEEDING_FINDINGS,
@@ -65,7 +66,7 @@ def opinion_save_draft(*, actor, assignment_id: int, outcome: str = "", summary:
             outcome=draft.outcome, summary=draft.summary
         )
         if before != {"outcome": draft.outcome, "summary": draft.summary}:
-            audit_record(actor=actor, verb="opinion.edit", target=draft, before=before,
+            audit_record(actor=actor, verb=AuditVerb.OPINION_EDIT, target=draft, before=before,
                          after={"outcome": draft.outcome, "summary": draft.summary}, application=a.application)
     return draft
 
@@ -102,7 +103,7 @@ def opinion_sign(*, actor, opinion_id: int, on: date | None = None) -> Opinion:
         if signed != 1:  # pragma: no cover - the row is locked
             raise ConflictError("this opinion is already signed")
         opinion.state, opinion.signed_by, opinion.signed_at = Opinion.State.SIGNED, actor, now
-        audit_record(actor=actor, verb="opinion.sign", target=opinion,
+        audit_record(actor=actor, verb=AuditVerb.OPINION_SIGN, target=opinion,
                      before={"state": Opinion.State.DRAFT}, after=_opinion_snapshot(opinion),
                      application=a.application, note=opinion.correction_reason)
         if opinion.supersedes_id is None:
@@ -111,7 +112,7 @@ def opinion_sign(*, actor, opinion_id: int, on: date | None = None) -> Opinion:
             )
             if moved != 1:  # pragma: no cover
                 raise ConflictError("the assignment changed meanwhile; reload and try again")
-            audit_record(actor=actor, verb="assignment.signed", target=a, before={"status": a.status},
+            audit_record(actor=actor, verb=AuditVerb.ASSIGNMENT_SIGNED, target=a, before={"status": a.status},
                          after={"status": AssignmentStatus.SIGNED}, application=a.application)
             a.status = AssignmentStatus.SIGNED
             _stop_assignment_clock(actor, a, on)
@@ -151,7 +152,7 @@ def _complete_round_if_last(actor, round_id: int) -> bool:
         return False
     now = timezone.now()
     ReviewRound.objects.filter(pk=round_id, completed_at__isnull=True).update(completed_at=now)
-    audit_record(actor=actor, verb="round.complete", target=rnd, after={"completed_at": now},
+    audit_record(actor=actor, verb=AuditVerb.ROUND_COMPLETE, target=rnd, after={"completed_at": now},
                  application=Application.objects.get(pk=rnd.application_id))
     return True
 
@@ -190,7 +191,7 @@ def opinion_correct(*, actor, opinion_id: int, reason: str) -> Opinion:
                 responded_at=f.responded_at,
             )
         copied = _copy_attachments(old, new)
-        audit_record(actor=actor, verb="opinion.correct", target=new, before=_opinion_snapshot(old),
+        audit_record(actor=actor, verb=AuditVerb.OPINION_CORRECT, target=new, before=_opinion_snapshot(old),
                      after={"version": version, "supersedes": old.pk, "attachments": copied},
                      application=a.application, note=reason)
     return new

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from jointreview.audit.services import audit_record
+from jointreview.audit.verbs import AuditVerb
 from jointreview.documents.services import new_verification_code, render_after_commit
 from jointreview.limits import NOTE_MAX
 from jointreview.models import (
@@ -63,7 +64,7 @@ def pause_request(
                           requested_by=actor)
         common.full_clean(pr)
         pr.save()
-        audit_record(actor=actor, verb="pause.request", target=pr,
+        audit_record(actor=actor, verb=AuditVerb.PAUSE_REQUEST, target=pr,
                      after={"reason": reason, "expected_days": expected_days}, application=a.application,
                      note=reason_text)
         for org_id in _centre_org_ids():
@@ -93,7 +94,7 @@ def pause_decide(*, actor, pause_id: int, approve: bool, on: date | None = None,
                 status=PauseRequest.Status.REFUSED, decided_by=actor, decided_at=now
             )
             pr.status = PauseRequest.Status.REFUSED
-            audit_record(actor=actor, verb="pause.refuse", target=pr, before={"status": "requested"},
+            audit_record(actor=actor, verb=AuditVerb.PAUSE_REFUSE, target=pr, before={"status": "requested"},
                          after={"status": pr.status}, application=a.application, note=note)
             common.notify(key=f"pause-{pr.pk}-refused", organization_id=a.agency_id, kind="pause_refused",
                           subject=f"暂停计时未获批准 Pause refused: {a.application.number}", body=note,
@@ -113,7 +114,7 @@ def pause_decide(*, actor, pause_id: int, approve: bool, on: date | None = None,
             status=PauseRequest.Status.APPROVED, decided_by=actor, decided_at=now, owner_told_at=now
         )
         pr.refresh_from_db()
-        audit_record(actor=actor, verb="pause.approve", target=pr, before={"status": "requested"},
+        audit_record(actor=actor, verb=AuditVerb.PAUSE_APPROVE, target=pr, before={"status": "requested"},
                      after={"status": pr.status, "on": on}, application=a.application, note=note)
         app = a.application
         doc = _issue_pause_notice(actor, pr, a, on)
@@ -148,7 +149,7 @@ def _issue_pause_notice(actor, pr: PauseRequest, a: Assignment, on: date) -> Iss
     )
     common.full_clean(doc)
     doc.save()
-    audit_record(actor=actor, verb="document.issue", target=doc, after={"kind": doc.kind, "number": doc.number},
+    audit_record(actor=actor, verb=AuditVerb.DOCUMENT_ISSUE, target=doc, after={"kind": doc.kind, "number": doc.number},
                  application=app)
     render_after_commit(doc.pk)
     return doc
@@ -176,7 +177,7 @@ def pause_end(*, actor, pause_id: int, on: date | None = None) -> PauseRequest:
             status=PauseRequest.Status.ENDED
         )
         pr.status = PauseRequest.Status.ENDED
-        audit_record(actor=actor, verb="pause.end", target=pr, before={"status": "approved"},
+        audit_record(actor=actor, verb=AuditVerb.PAUSE_END, target=pr, before={"status": "approved"},
                      after={"status": pr.status, "on": on, "due_date": clock.due_date}, application=a.application)
         app = a.application
         common.notify(key=f"pause-{pr.pk}-ended", organization_id=app.project.owner_id, kind="pause_ended",

@@ -8,6 +8,7 @@ from datetime import date
 from django.db import transaction
 
 from jointreview.audit.services import audit_record
+from jointreview.audit.verbs import AuditVerb
 from jointreview.models import (
     Application,
     ApplicationStatus,
@@ -118,13 +119,13 @@ def application_resubmit(*, actor, application_id: int, on: date | None = None) 
             grant_many([("view_assignment", prev.agency, a), ("review_assignment", prev.agency, a),
                         ("view_application", prev.agency, app)])
             created.append(a)
-            audit_record(actor=actor, verb="assignment.create", target=a,
+            audit_record(actor=actor, verb=AuditVerb.ASSIGNMENT_CREATE, target=a,
                          after={"round": number, "agency": prev.agency_id, "limit": limit, "policy": resub_policy,
                                 "due_date": clock.due_date}, application=app)
         Application.objects.filter(pk=app.pk, status=ApplicationStatus.REVISION).update(
             status=ApplicationStatus.ACCEPTED, current_round=number
         )
-        audit_record(actor=actor, verb="application.resubmit", target=app,
+        audit_record(actor=actor, verb=AuditVerb.APPLICATION_RESUBMIT, target=app,
                      before={"status": app.status, "round": app.current_round},
                      after={"status": ApplicationStatus.ACCEPTED, "round": number,
                             "agencies": [a.agency_id for a in created]})
