@@ -19,10 +19,11 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+
+from jointreview.views.common import safe_next
 
 
 def language_codes() -> list[str]:
@@ -87,14 +88,8 @@ def set_language(request):
         # a preference of the person, not a change of the process: no service, no audit event
         get_user_model().objects.filter(pk=user.pk).update(language=code)
         user.language = code
-    candidate = request.POST.get("next", "")
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        target = candidate
-    else:
-        target = reverse("home")  # an off-site (or missing) next is not followed
-    response = HttpResponseRedirect(target)
+    # an off-site (or missing) next is not followed: the home page
+    response = HttpResponseRedirect(safe_next(request, reverse("home")))
     _set_cookie(response, code)
     translation.activate(code)
     return response

@@ -77,52 +77,28 @@ def compose_check() -> int:
     return result.returncode
 
 
-CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
-
-
-def ensure_cjk_font() -> None:
-    """Issued PDFs embed a TrueType CJK font; the PDF tests extract Chinese text from them."""
-    if CJK_FONT.exists():
+def ensure_debian_package(path: Path, package: str, without: str) -> None:
+    """``path`` comes from Debian's ``package``: install it when missing and we may (root on Debian),
+    else say what the tests do ``without`` it."""
+    if path.exists():
         return
     if can_apt_install():
         try:
-            apt_install("fonts-wqy-zenhei")
+            apt_install(package)
             return
         except ServiceError as exc:
-            say(f"could not install fonts-wqy-zenhei: {exc}")
-    say(f"no CJK TrueType font at {CJK_FONT}: PDFs fall back to STSong-Light (not embedded)")
+            say(f"could not install {package}: {exc}")
+    say(f"no {path}: {without}")
 
 
-XGETTEXT = Path("/usr/bin/xgettext")
-
-
-def ensure_gettext() -> None:
-    """The catalogue test re-extracts the message ids (makemessages needs GNU gettext)."""
-    if XGETTEXT.exists():
-        return
-    if can_apt_install():
-        try:
-            apt_install("gettext")
-            return
-        except ServiceError as exc:
-            say(f"could not install gettext: {exc}")
-    say("no GNU gettext: the catalogue test will fail (install the gettext package)")
-
-
-CHROMIUM = Path("/usr/bin/chromium")
-
-
-def ensure_chromium() -> None:
-    """The browser tests drive Debian's chromium through Playwright (no browser download)."""
-    if CHROMIUM.exists():
-        return
-    if can_apt_install():
-        try:
-            apt_install("chromium")
-            return
-        except ServiceError as exc:
-            say(f"could not install chromium: {exc}")
-    say(f"no browser at {CHROMIUM}: the browser tests will be skipped")
+def ensure_test_packages() -> None:
+    # issued PDFs embed a TrueType CJK font; the PDF tests extract Chinese text from them
+    ensure_debian_package(Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"), "fonts-wqy-zenhei",
+                          "PDFs fall back to STSong-Light (not embedded)")
+    # the catalogue test re-extracts the message ids (makemessages needs GNU gettext)
+    ensure_debian_package(Path("/usr/bin/xgettext"), "gettext", "the catalogue test will fail (install gettext)")
+    # the browser tests drive Debian's chromium through Playwright (no browser download)
+    ensure_debian_package(Path("/usr/bin/chromium"), "chromium", "the browser tests will be skipped")
 
 
 def pytest(env: dict[str, str]) -> int:
@@ -147,9 +123,7 @@ def main() -> int:
         return 2
     if "--services-only" in sys.argv[1:]:
         return 0
-    ensure_cjk_font()
-    ensure_gettext()
-    ensure_chromium()
+    ensure_test_packages()
     env = dict(os.environ, DATABASE_URL=database_url, REDIS_URL=redis_url)
     env.pop("DJANGO_SETTINGS_MODULE", None)  # pyproject's [tool.pytest.ini_options] decides
     for step in (ruff, import_contracts, compose_check):

@@ -30,13 +30,20 @@ def audit_record(
 ) -> AuditEvent:
     if application is None and isinstance(target, Application):
         application = target
+    return _create(actor=actor, verb=verb, target_type=target._meta.label, target_id=str(target.pk),
+                   application=application, before=before, after=after, note=note)
+
+
+def _create(*, actor, verb: str, target_type: str, target_id: str, application=None, before=None, after=None,
+            note: str = "") -> AuditEvent:
+    """The one writer of audit rows: the actor's snapshot, a listed verb, JSON-safe before/after."""
     person = actor if getattr(actor, "pk", None) else None
     return AuditEvent.objects.create(
         actor=person,
         **actor_snapshot(person),
         verb=_verb(verb),
-        target_type=target._meta.label,
-        target_id=str(target.pk),
+        target_type=target_type,
+        target_id=target_id,
         application=application,
         before=_jsonable(before or {}),
         after=_jsonable(after or {}),
@@ -59,17 +66,8 @@ def audit_record_login(
     user = user_model.objects.filter(username=username).first() if username else None
     if user is not None:
         return audit_record(actor=actor, verb=verb, target=user, before=before, after=after, note=note)
-    person = actor if getattr(actor, "pk", None) else None
-    return AuditEvent.objects.create(
-        actor=person,
-        **actor_snapshot(person),
-        verb=_verb(verb),
-        target_type=user_model._meta.label,
-        target_id="",
-        before=_jsonable(before or {}),
-        after=_jsonable(after or {}),
-        note=note[:300],
-    )
+    return _create(actor=actor, verb=verb, target_type=user_model._meta.label, target_id="", before=before,
+                   after=after, note=note)
 
 
 def _jsonable(data: dict[str, Any]) -> dict[str, Any]:

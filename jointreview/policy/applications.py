@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from jointreview.intake.models import IN_REVIEW_STATUSES, OWNER_EDITABLE_STATUSES
 from jointreview.models import Application, ApplicationStatus
 
-from .core import authenticated, granted_q, has_grant, is_centre, is_owner_of, not_found
+from .core import authenticated, fetch_visible, granted_q, has_grant, is_centre, is_owner_of
 
 VERBS = ("view", "edit", "check")
 
@@ -57,14 +57,8 @@ def applications_for(user) -> QuerySet[Application]:
 def access_application(user, application_id, verb: str = "view") -> Application:
     """Fetch and authorise. verb: view (anyone concerned), edit (the owner), check (the centre).
     Not visible -> 404; visible but not this verb -> 403 with the reason."""
-    try:
-        app = Application.objects.select_related("project__owner", "workflow__stage", "clock").get(
-            pk=application_id
-        )
-    except (Application.DoesNotExist, ValueError, TypeError):
-        raise not_found("application") from None
-    if not can_view_application(user, app):
-        raise not_found("application")
+    app = fetch_visible(Application.objects.select_related("project__owner", "workflow__stage", "clock"),
+                        application_id, "application", lambda app: can_view_application(user, app))
     if verb == "edit" and not can_edit_application(user, app):
         raise PermissionDenied(_("Only the project's owner may do this."))
     if verb == "check" and not can_check_application(user, app):

@@ -26,6 +26,18 @@ def not_found(what: str = "object") -> Http404:
     return Http404(_("No such %(what)s, or you may not see it.") % {"what": what})
 
 
+def fetch_visible(queryset, pk, what: str, visible):
+    """The row ``pk`` of ``queryset`` if ``visible(row)``; otherwise the one 404, alike for a missing
+    row, a malformed id and a row the user may not see (every ``access_<thing>`` starts here)."""
+    try:
+        obj = queryset.get(pk=pk)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise not_found(what) from None
+    if not visible(obj):
+        raise not_found(what)
+    return obj
+
+
 def authenticated(user) -> bool:
     return bool(getattr(user, "is_authenticated", False) and getattr(user, "is_active", False))
 

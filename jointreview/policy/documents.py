@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from jointreview.models import ApplicationMaterial, Assignment
 from projects.models import Document, DocumentVersion
 
-from .core import authenticated, granted_q, has_grant, is_centre, is_owner_of, not_found
+from .core import authenticated, fetch_visible, granted_q, has_grant, is_centre, is_owner_of, not_found
 
 
 def can_read_document(user, document: Document) -> bool:
@@ -28,12 +28,8 @@ def can_read_document(user, document: Document) -> bool:
 
 
 def access_document_version(user, version_id) -> DocumentVersion:
-    try:
-        version = DocumentVersion.objects.select_related("document__project").get(pk=version_id)
-    except (DocumentVersion.DoesNotExist, ValueError, TypeError):
-        raise not_found("document") from None
-    if not can_read_document(user, version.document):
-        raise not_found("document")
+    version = fetch_visible(DocumentVersion.objects.select_related("document__project"), version_id, "document",
+                            lambda version: can_read_document(user, version.document))
     return version
 
 

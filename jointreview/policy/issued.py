@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from jointreview.models import IssuedDocument, IssuedKind
 
-from .core import authenticated, has_grant, is_agency_member, is_centre, is_owner_of, not_found
+from .core import authenticated, fetch_visible, has_grant, is_agency_member, is_centre, is_owner_of
 
 AGENCY_READABLE_KINDS = frozenset({IssuedKind.JOINT_NOTICE, IssuedKind.CERTIFICATE, IssuedKind.ACCEPTANCE_OPINION})
 
@@ -35,12 +35,8 @@ def can_view_issued(user, doc: IssuedDocument) -> bool:
 
 
 def access_issued_document(user, document_id) -> IssuedDocument:
-    try:
-        doc = IssuedDocument.objects.select_related("application__project", "round").get(pk=document_id)
-    except (IssuedDocument.DoesNotExist, ValueError, TypeError):
-        raise not_found("document") from None
-    if not can_view_issued(user, doc):
-        raise not_found("document")
+    doc = fetch_visible(IssuedDocument.objects.select_related("application__project", "round"), document_id,
+                        "document", lambda doc: can_view_issued(user, doc))
     return doc
 
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from projects.models import Project
 
-from .core import authenticated, is_centre, is_owner_of, not_found
+from .core import authenticated, fetch_visible, is_centre, is_owner_of
 
 
 def can_view_project(user, project: Project) -> bool:
@@ -39,12 +39,8 @@ def projects_for(user) -> QuerySet[Project]:
 
 def access_project(user, project_id, verb: str = "view") -> Project:
     """verb: view (centre, owner) or apply (owner)."""
-    try:
-        project = Project.objects.select_related("owner", "zone").get(pk=project_id)
-    except (Project.DoesNotExist, ValueError, TypeError):
-        raise not_found("project") from None
-    if not can_view_project(user, project):
-        raise not_found("project")
+    project = fetch_visible(Project.objects.select_related("owner", "zone"), project_id, "project",
+                            lambda project: can_view_project(user, project))
     if verb == "apply" and not can_apply(user, project):
         raise PermissionDenied(_("Only the project's owner may open an application."))
     return project

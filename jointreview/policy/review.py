@@ -28,7 +28,16 @@ from jointreview.models import (
     PauseRequest,
 )
 
-from .core import authenticated, granted_q, has_grant, is_agency_member, is_centre, is_owner_of, not_found
+from .core import (
+    authenticated,
+    fetch_visible,
+    granted_q,
+    has_grant,
+    is_agency_member,
+    is_centre,
+    is_owner_of,
+    not_found,
+)
 
 ASSIGNMENT_VERBS = ("view", "review", "lead")
 
@@ -49,6 +58,10 @@ def can_review_assignment(user, a: Assignment) -> bool:
     if not (is_agency_member(user, a.agency_id) and has_grant(user, "review_assignment", a)):
         return False
     return bool(user.is_agency_lead) or is_acting_reviewer(user, a)
+
+
+def _not_a_writer() -> PermissionDenied:
+    return PermissionDenied(_("Only the acting reviewer (A, or B while A is absent) or the agency lead may do this."))
 
 
 def can_lead_agency(user, agency_id: int) -> bool:
@@ -73,14 +86,9 @@ def _assignment_qs() -> QuerySet[Assignment]:
 
 def access_assignment(user, assignment_id, verb: str = "view") -> Assignment:
     """verb: view (the agency's members, the centre), review (acting reviewer or lead), lead."""
-    try:
-        a = _assignment_qs().get(pk=assignment_id)
-    except (Assignment.DoesNotExist, ValueError, TypeError):
-        raise not_found("assignment") from None
-    if not can_view_assignment(user, a):
-        raise not_found("assignment")
+    a = fetch_visible(_assignment_qs(), assignment_id, "assignment", lambda a: can_view_assignment(user, a))
     if verb == "review" and not can_review_assignment(user, a):
-        raise PermissionDenied(_("Only the acting reviewer (A, or B while A is absent) or the agency lead may do this."))
+        raise _not_a_writer()
     if verb == "lead" and not can_lead_assignment(user, a):
         raise PermissionDenied(_("Only the agency lead may do this."))
     return a
@@ -120,17 +128,15 @@ def can_view_opinion(user, op: Opinion) -> bool:
 
 
 def access_opinion(user, opinion_id, verb: str = "view") -> Opinion:
-    try:
-        op = Opinion.objects.select_related(
+    op = fetch_visible(
+        Opinion.objects.select_related(
             "assignment__application__project", "assignment__agency", "assignment__reviewer",
             "assignment__backup", "signed_by", "author", "supersedes",
-        ).get(pk=opinion_id)
-    except (Opinion.DoesNotExist, ValueError, TypeError):
-        raise not_found("opinion") from None
-    if not can_view_opinion(user, op):
-        raise not_found("opinion")
+        ),
+        opinion_id, "opinion", lambda op: can_view_opinion(user, op),
+    )
     if verb == "review" and not can_review_assignment(user, op.assignment):
-        raise PermissionDenied(_("Only the acting reviewer (A, or B while A is absent) or the agency lead may do this."))
+        raise _not_a_writer()
     return op
 
 
@@ -144,20 +150,18 @@ def readable_opinions(user, a: Assignment) -> QuerySet[Opinion]:
 
 def access_opinion_attachment(user, attachment_id, verb: str = "view") -> OpinionAttachment:
     """The attachment if the user may read its opinion; ``verb="review"``: may also change it."""
-    try:
-        att = OpinionAttachment.objects.select_related(
+    att = fetch_visible(
+        OpinionAttachment.objects.select_related(
             "opinion__assignment__application__project", "opinion__assignment__reviewer",
             "opinion__assignment__backup",
-        ).get(pk=attachment_id)
-    except (OpinionAttachment.DoesNotExist, ValueError, TypeError):
-        raise not_found("attachment") from None
-    if not can_view_opinion(user, att.opinion):
-        raise not_found("attachment")
+        ),
+        attachment_id, "attachment", lambda att: can_view_opinion(user, att.opinion),
+    )
     if verb == "review":
         if not can_view_assignment(user, att.opinion.assignment):
             raise not_found("attachment")  # the owner reads, never writes
         if not can_review_assignment(user, att.opinion.assignment):
-            raise PermissionDenied(_("Only the acting reviewer (A, or B while A is absent) or the agency lead may do this."))
+            raise _not_a_writer()
     return att
 
 
@@ -175,14 +179,12 @@ def can_end_pause(user, pr: PauseRequest, assignment: Assignment | None = None) 
 
 def access_pause(user, pause_id, verb: str = "view") -> PauseRequest:
     """verb: view (who sees the assignment), decide (the centre), end (reviewer, lead, centre)."""
-    try:
-        pr = PauseRequest.objects.select_related(
+    pr = fetch_visible(
+        PauseRequest.objects.select_related(
             "assignment__agency", "assignment__reviewer", "assignment__backup", "assignment__application__project"
-        ).get(pk=pause_id)
-    except (PauseRequest.DoesNotExist, ValueError, TypeError):
-        raise not_found("pause request") from None
-    if not can_view_assignment(user, pr.assignment):
-        raise not_found("pause request")
+        ),
+        pause_id, "pause request", lambda pr: can_view_assignment(user, pr.assignment),
+    )
     if verb == "decide" and not can_decide_pause(user):
         raise PermissionDenied(_("Only the centre decides on clock pauses."))
     if verb == "end" and not can_end_pause(user, pr):

@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 
 from jointreview.models import Application, SurveyReport
 
-from .core import authenticated, has_grant, is_centre, is_owner_of, not_found
+from .core import authenticated, fetch_visible, has_grant, is_centre, is_owner_of
 
 
 def is_surveying_firm(user, app: Application) -> bool:
@@ -31,12 +31,10 @@ def survey_reports_for(user, app: Application) -> QuerySet[SurveyReport]:
 
 def access_survey_report(user, report_id, verb: str = "view") -> SurveyReport:
     """verb: view, or deliver (the surveying firm only; the service checks the state)."""
-    try:
-        report = SurveyReport.objects.select_related("application__project", "department").get(pk=report_id)
-    except (SurveyReport.DoesNotExist, ValueError, TypeError):
-        raise not_found("report") from None
-    if not survey_reports_for(user, report.application).filter(pk=report.pk).exists():
-        raise not_found("report")
+    report = fetch_visible(
+        SurveyReport.objects.select_related("application__project", "department"), report_id, "report",
+        lambda report: survey_reports_for(user, report.application).filter(pk=report.pk).exists(),
+    )
     if verb == "deliver" and not is_surveying_firm(user, report.application):
         from django.core.exceptions import PermissionDenied
         from django.utils.translation import gettext as _

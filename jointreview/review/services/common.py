@@ -20,6 +20,7 @@ from jointreview.models import (
     IssuedKind,
     Opinion,
     PauseReason,
+    PauseRequest,
 )
 from jointreview.policy import (
     can_lead_agency,
@@ -33,6 +34,13 @@ CONSOLIDATE_TASK = "jointreview.consolidate_round"
 
 def _centre_org_ids() -> list[int]:
     return list(Organization.objects.filter(kind=OrganizationKind.CENTRE, is_active=True).values_list("pk", flat=True))
+
+
+def _lock_pause(pause_id: int) -> PauseRequest:
+    try:
+        return PauseRequest.objects.select_for_update().get(pk=pause_id)
+    except PauseRequest.DoesNotExist:
+        raise ServiceError("no such pause request", code="not_found") from None
 
 
 def _lock_assignment(assignment_id: int) -> Assignment:

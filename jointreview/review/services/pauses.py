@@ -27,7 +27,13 @@ from jointreview.models import (
 from jointreview.policy import (
     can_end_pause,
 )
-from jointreview.review.services.common import _centre_org_ids, _header, _lock_assignment, _require_writer
+from jointreview.review.services.common import (
+    _centre_org_ids,
+    _header,
+    _lock_assignment,
+    _lock_pause,
+    _require_writer,
+)
 from jointreview.services import common
 from jointreview.services.errors import ConflictError, PermissionDeniedError, ServiceError
 
@@ -81,10 +87,7 @@ def pause_decide(*, actor, pause_id: int, approve: bool, on: date | None = None,
     common.require_centre(actor, "审批暂停计时 (decide on clock pauses)")
     note = common.check_text(note, label=gettext("Note"), field="note", max_length=NOTE_MAX)
     with transaction.atomic():
-        try:
-            pr = PauseRequest.objects.select_for_update().get(pk=pause_id)
-        except PauseRequest.DoesNotExist:
-            raise ServiceError("no such pause request", code="not_found") from None
+        pr = _lock_pause(pause_id)
         a = _lock_assignment(pr.assignment_id)
         if pr.status != PauseRequest.Status.REQUESTED:
             raise ConflictError(f"this pause request is already {pr.get_status_display()}")
@@ -159,10 +162,7 @@ def pause_end(*, actor, pause_id: int, on: date | None = None) -> PauseRequest:
     """End an approved pause (the reviewer, the agency lead or the centre): the clock resumes."""
     on = common.today(on)
     with transaction.atomic():
-        try:
-            pr = PauseRequest.objects.select_for_update().get(pk=pause_id)
-        except PauseRequest.DoesNotExist:
-            raise ServiceError("no such pause request", code="not_found") from None
+        pr = _lock_pause(pause_id)
         a = _lock_assignment(pr.assignment_id)
         if not can_end_pause(actor, pr, a):
             raise PermissionDeniedError("only the reviewer, the agency lead or the centre may end a pause")
