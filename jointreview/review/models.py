@@ -50,7 +50,6 @@ class AssignmentStatus(models.TextChoices):
 
 
 OPEN_ASSIGNMENT_STATUSES = frozenset({AssignmentStatus.UNASSIGNED, AssignmentStatus.IN_REVIEW})
-DONE_ASSIGNMENT_STATUSES = frozenset({AssignmentStatus.SIGNED, AssignmentStatus.CARRIED_OVER})
 
 
 class NotifyStatus(models.TextChoices):

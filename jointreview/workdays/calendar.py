@@ -242,6 +242,8 @@ class WorkCalendar:
         o = _check_date(start, "start")
         return _from_ordinal(self._add_ord(o, _check_count(n)))
 
+    # No caller in the product: evaluate(unit="natural") runs the same arithmetic (_add_natural_ord);
+    # this is its public face, documented (docs/domain.md §4), and the tests check the roll-forward here.
     def add_natural(self, start: date, n: int) -> date:
         """``start + n`` natural days, rolled forward to a working day (民法典 §203)."""
         return _from_ordinal(self._add_natural_ord(_check_date(start, "start"), _check_count(n)))
@@ -252,10 +254,6 @@ class WorkCalendar:
         if ob <= oa:
             return 0
         return self._count(ob) - self._count(oa)
-
-    def next_workday(self, d: date) -> date:
-        """First working day strictly after ``d``."""
-        return _from_ordinal(self._nth(self._count(_check_date(d)) + 1))
 
     def is_provisional(self, d: date) -> bool:
         o = _check_date(d)
