@@ -83,7 +83,8 @@ def _validate_combination(rule: dict, key: str, path: str) -> None:
 def _validate_negation(sub: Any, path: str) -> None:
     validate_rule(sub, path=f"{path}.not")
     if not sub:
-        raise RuleError(gettext_noop("%(path)s: negating the empty rule would never apply"), path=f"{path}.not")
+        raise RuleError(gettext_noop("%(path)s: negating the empty rule would never apply"),
+                        path=f"{path}.not")
 
 
 def _validate_comparison(field: Any, op: Any, value: Any, path: str) -> None:
@@ -101,15 +102,18 @@ def _validate_comparison(field: Any, op: Any, value: Any, path: str) -> None:
             _check_value(kind, v, path)
         return
     if op in _ORDER_OPS and kind != "number":
-        raise RuleError(gettext_noop("%(path)s: operator %(op)s only applies to numeric fields, not %(field)s"),
-                        path=path, op=repr(op), field=repr(field))
+        raise RuleError(
+            gettext_noop("%(path)s: operator %(op)s only applies to numeric fields, not %(field)s"),
+            path=path, op=repr(op), field=repr(field),
+        )
     _check_value(kind, value, path)
 
 
 def _check_value(kind: str, value: Any, path: str) -> None:
     if kind == "number":
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            raise RuleError(gettext_noop("%(path)s: expected a number, got %(value)s"), path=path, value=repr(value))
+            raise RuleError(gettext_noop("%(path)s: expected a number, got %(value)s"),
+                            path=path, value=repr(value))
         try:
             Decimal(str(value))
         except InvalidOperation:
@@ -120,7 +124,8 @@ def _check_value(kind: str, value: Any, path: str) -> None:
             raise RuleError(gettext_noop("%(path)s: expected true or false, got %(value)s"),
                             path=path, value=repr(value))
     elif not isinstance(value, str):
-        raise RuleError(gettext_noop("%(path)s: expected a text value, got %(value)s"), path=path, value=repr(value))
+        raise RuleError(gettext_noop("%(path)s: expected a text value, got %(value)s"),
+                        path=path, value=repr(value))
 
 
 def _compare(actual: Any, op: str, expected: Any, kind: str) -> bool:

@@ -32,7 +32,9 @@ def _checked_overrides(overrides: Mapping[date, tuple[bool, str]] | None) -> dic
     return out
 
 
-def _cumulative(is_work: bytearray, provisional: bytearray, lo: int) -> tuple[list[int], list[int], list[int]]:
+def _cumulative(
+    is_work: bytearray, provisional: bytearray, lo: int
+) -> tuple[list[int], list[int], list[int]]:
     """Cumulative working-day and provisional-day counts (index i: days of the span before index i),
     and the ordinals of the working days in order."""
     size = len(is_work)

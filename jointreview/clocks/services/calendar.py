@@ -57,7 +57,9 @@ def calendar_parse(data: str | bytes, *, fmt: str) -> list[dict[str, Any]]:
     if fmt == "json":
         return _parse_json(text)
     if fmt != "csv":
-        raise ServiceError(_("unknown schedule format %(format)s (expected csv or json)") % {"format": repr(fmt)})
+        raise ServiceError(
+            _("unknown schedule format %(format)s (expected csv or json)") % {"format": repr(fmt)}
+        )
     return _parse_csv(text)
 
 
@@ -74,17 +76,24 @@ def _parse_json(text: str) -> list[dict[str, Any]]:
     try:
         items = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ServiceError(_("line %(line)s: not valid JSON (%(error)s)") % {"line": exc.lineno, "error": exc.msg}) from None
+        raise ServiceError(
+            _("line %(line)s: not valid JSON (%(error)s)") % {"line": exc.lineno, "error": exc.msg}
+        ) from None
     if not isinstance(items, list):
         raise ServiceError(_("the JSON file must hold a list of objects with date, is_workday, name, source"))
     rows: list[dict[str, Any]] = []
     for i, item in enumerate(items, start=1):
         if not isinstance(item, dict):
-            raise ServiceError(_("entry %(entry)s: expected an object with date, is_workday, name, source") % {"entry": i})
+            raise ServiceError(
+                _("entry %(entry)s: expected an object with date, is_workday, name, source") % {"entry": i}
+            )
         unknown = sorted(set(item) - set(SCHEDULE_COLUMNS))
         if unknown:
-            raise ServiceError(_("entry %(entry)s: unknown field(s) %(fields)s") % {"entry": i, "fields": ", ".join(unknown)})
-        rows.append({**{k: item.get(k) for k in SCHEDULE_COLUMNS}, "line": i, "where": _("entry %(entry)s") % {"entry": i}})
+            raise ServiceError(
+                _("entry %(entry)s: unknown field(s) %(fields)s") % {"entry": i, "fields": ", ".join(unknown)}
+            )
+        where = _("entry %(entry)s") % {"entry": i}
+        rows.append({**{k: item.get(k) for k in SCHEDULE_COLUMNS}, "line": i, "where": where})
     return rows
 
 
@@ -158,14 +167,17 @@ def _validate_rows(rows: Iterable[Mapping[str, Any]], default_source: str) -> tu
         name = str(row.get("name") or "").strip()
         source = str(row.get("source") or "").strip() or default_source
         if d in seen:
-            raise ServiceError(_("%(where)s: date %(date)s appears twice (first on %(first)s); every date once")
-                               % {"where": where, "date": d, "first": seen[d]})
+            raise ServiceError(
+                _("%(where)s: date %(date)s appears twice (first on %(first)s); every date once")
+                % {"where": where, "date": d, "first": seen[d]}
+            )
         seen[d] = where
         if year is None:
             year, first_where = d.year, where
         elif d.year != year:
             raise ServiceError(
-                _("%(where)s: date %(date)s is in %(year)s but %(first)s is in %(first_year)s; a file holds one year")
+                _("%(where)s: date %(date)s is in %(year)s but %(first)s is in %(first_year)s; "
+                  "a file holds one year")
                 % {"where": where, "date": d, "year": d.year, "first": first_where, "first_year": year}
             )
         days.append(_checked_day(d, is_workday, name, source, where))

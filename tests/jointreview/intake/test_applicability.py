@@ -81,7 +81,8 @@ def test_item_clean_refuses_an_invalid_rule_in_the_users_language():
     with translation.override("en"), pytest.raises(ValidationError) as exc:
         item.full_clean()
     assert "applicability" in exc.value.message_dict
-    assert exc.value.message_dict["applicability"][0].startswith("Invalid applicability rule: rule: unknown field 'floors'")
+    message = exc.value.message_dict["applicability"][0]
+    assert message.startswith("Invalid applicability rule: rule: unknown field 'floors'")
     with translation.override("zh-hans"), pytest.raises(ValidationError) as exc:
         item.full_clean()
     message = exc.value.message_dict["applicability"][0]
