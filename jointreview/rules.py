@@ -8,8 +8,9 @@ Grammar (JSON stored in ``Item.applicability``):
 - ``{"any": [rule, ...]}``                 at least one sub-rule applies
 - ``{"not": rule}``                        the sub-rule does not apply
 
-Fields are those of ``projects.Project`` listed in ``FIELDS``. An invalid rule raises
-``ValueError`` with a message naming the problem (``validate_rule`` is called by ``Item.clean``).
+Fields are those of ``projects.Project`` listed in ``FIELDS``. An invalid rule raises ``RuleError``
+(a ValueError) naming the problem in English, with its message id and parameters for the boundary
+to translate (``validate_rule`` is called by ``Item.clean``; see ``gettext_noop`` below).
 """
 from __future__ import annotations
 
@@ -31,61 +32,100 @@ OPS = (">", ">=", "<", "<=", "==", "!=", "in")
 _ORDER_OPS = {">", ">=", "<", "<="}
 
 
+def gettext_noop(message: str) -> str:
+    """Marks an English message id for ``makemessages`` (which extracts every ``gettext_noop("...")``).
+
+    This pure core may not import Django (.importlinter), so it cannot translate: it raises a
+    :class:`RuleError` carrying the English message id and its parameters, and the boundary that
+    shows the error translates it (``Item.clean``: ``gettext(exc.message) % exc.params``)."""
+    return message
+
+
+class RuleError(ValueError):
+    """An invalid rule. ``message``: an English message id with ``%(name)s`` placeholders (marked with
+    ``gettext_noop``, in the zh_Hans catalogue); ``params``: their values; ``str()``: the English text."""
+
+    def __init__(self, message: str, **params: Any) -> None:
+        self.message, self.params = message, params
+        super().__init__(message % params)
+
+
 def validate_rule(rule: Any, *, path: str = "rule") -> None:
-    """Raise ValueError with a clear message if ``rule`` is not a valid applicability rule."""
+    """Raise :class:`RuleError` (a ValueError) with a clear message if ``rule`` is not a valid
+    applicability rule."""
     if not isinstance(rule, dict):
-        raise ValueError(f"{path}: a rule must be a JSON object, got {type(rule).__name__}")
-    if not rule:
-        return
+        raise RuleError(gettext_noop("%(path)s: a rule must be a JSON object, got %(type)s"),
+                        path=path, type=type(rule).__name__)
     keys = set(rule)
+    if not keys:
+        return
     if keys == {"all"} or keys == {"any"}:
-        (key,) = keys
-        subs = rule[key]
-        if not isinstance(subs, list) or not subs:
-            raise ValueError(f"{path}.{key}: expected a non-empty list of rules")
-        for i, sub in enumerate(subs):
-            validate_rule(sub, path=f"{path}.{key}[{i}]")
+        _validate_combination(rule, keys.pop(), path)
+    elif keys == {"not"}:
+        _validate_negation(rule["not"], path)
+    elif keys == {"field", "op", "value"}:
+        _validate_comparison(rule["field"], rule["op"], rule["value"], path)
+    else:
+        raise RuleError(
+            gettext_noop("%(path)s: expected {} or keys all/any/not or field+op+value, got keys %(keys)s"),
+            path=path, keys=sorted(keys),
+        )
+
+
+def _validate_combination(rule: dict, key: str, path: str) -> None:
+    subs = rule[key]
+    if not isinstance(subs, list) or not subs:
+        raise RuleError(gettext_noop("%(path)s: expected a non-empty list of rules"), path=f"{path}.{key}")
+    for i, sub in enumerate(subs):
+        validate_rule(sub, path=f"{path}.{key}[{i}]")
+
+
+def _validate_negation(sub: Any, path: str) -> None:
+    validate_rule(sub, path=f"{path}.not")
+    if not sub:
+        raise RuleError(gettext_noop("%(path)s: negating the empty rule would never apply"),
+                        path=f"{path}.not")
+
+
+def _validate_comparison(field: Any, op: Any, value: Any, path: str) -> None:
+    if field not in FIELDS:
+        raise RuleError(gettext_noop("%(path)s: unknown field %(field)s; use one of %(fields)s"),
+                        path=path, field=repr(field), fields=", ".join(FIELDS))
+    if op not in OPS:
+        raise RuleError(gettext_noop("%(path)s: unknown operator %(op)s; use one of %(ops)s"),
+                        path=path, op=repr(op), ops=" ".join(OPS))
+    kind = FIELDS[field][2]
+    if op == "in":
+        if not isinstance(value, list) or not value:
+            raise RuleError(gettext_noop("%(path)s: operator 'in' needs a non-empty list value"), path=path)
+        for v in value:
+            _check_value(kind, v, path)
         return
-    if keys == {"not"}:
-        validate_rule(rule["not"], path=f"{path}.not")
-        if not rule["not"]:
-            raise ValueError(f"{path}.not: negating the empty rule would never apply")
-        return
-    if keys == {"field", "op", "value"}:
-        field, op, value = rule["field"], rule["op"], rule["value"]
-        if field not in FIELDS:
-            raise ValueError(f"{path}: unknown field {field!r}; use one of {', '.join(FIELDS)}")
-        if op not in OPS:
-            raise ValueError(f"{path}: unknown operator {op!r}; use one of {' '.join(OPS)}")
-        kind = FIELDS[field][2]
-        if op == "in":
-            if not isinstance(value, list) or not value:
-                raise ValueError(f"{path}: operator 'in' needs a non-empty list value")
-            for v in value:
-                _check_value(kind, v, path)
-            return
-        if op in _ORDER_OPS and kind != "number":
-            raise ValueError(f"{path}: operator {op!r} only applies to numeric fields, not {field!r}")
-        _check_value(kind, value, path)
-        return
-    raise ValueError(
-        f"{path}: expected {{}} or keys all/any/not or field+op+value, got keys {sorted(keys)}"
-    )
+    if op in _ORDER_OPS and kind != "number":
+        raise RuleError(
+            gettext_noop("%(path)s: operator %(op)s only applies to numeric fields, not %(field)s"),
+            path=path, op=repr(op), field=repr(field),
+        )
+    _check_value(kind, value, path)
 
 
 def _check_value(kind: str, value: Any, path: str) -> None:
     if kind == "number":
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            raise ValueError(f"{path}: expected a number, got {value!r}")
+            raise RuleError(gettext_noop("%(path)s: expected a number, got %(value)s"),
+                            path=path, value=repr(value))
         try:
             Decimal(str(value))
         except InvalidOperation:
-            raise ValueError(f"{path}: expected a number, got {value!r}")
+            raise RuleError(gettext_noop("%(path)s: expected a number, got %(value)s"),
+                            path=path, value=repr(value)) from None
     elif kind == "bool":
         if not isinstance(value, bool):
-            raise ValueError(f"{path}: expected true or false, got {value!r}")
+            raise RuleError(gettext_noop("%(path)s: expected true or false, got %(value)s"),
+                            path=path, value=repr(value))
     elif not isinstance(value, str):
-        raise ValueError(f"{path}: expected a text value, got {value!r}")
+        raise RuleError(gettext_noop("%(path)s: expected a text value, got %(value)s"),
+                        path=path, value=repr(value))
 
 
 def _compare(actual: Any, op: str, expected: Any, kind: str) -> bool:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import secrets
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, Group
@@ -142,10 +141,6 @@ class User(AbstractUser):
 
     @property
     def is_centre(self) -> bool:
-        return self.role in CENTRE_ROLES
-
-    @property
-    def is_coordinator(self) -> bool:
         return self.role in CENTRE_ROLES
 
     @property
@@ -318,10 +313,6 @@ class DocumentVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document.title} v{self.number}"
-
-
-def new_token(nbytes: int = 12) -> str:
-    return secrets.token_urlsafe(nbytes)
 
 
 # django-guardian direct foreign-key permission tables (docs/architecture.md §5)

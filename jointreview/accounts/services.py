@@ -95,14 +95,6 @@ def user_update(*, actor, user: User | int, **changes: Any) -> User:
 
 
 @transaction.atomic
-def user_set_password(*, actor, user: User, password: str) -> None:
-    check_user_change(actor=actor, user=user, changes={})
-    user.set_password(password)
-    user.save(update_fields=["password"])
-    audit_record(actor=actor, verb=AuditVerb.USER_PASSWORD_SET, target=user)
-
-
-@transaction.atomic
 def organization_save(*, actor, organization: Organization, specialities=None) -> Organization:
     """Create or change an organization (its permission group is made with it)."""
     creating = organization.pk is None

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db import models
 
 
+# Some members are only built at run time: application.<new status> (review/services/consolidation.py)
+# and clock.<event kind> (clocks/services/events.py); a search for their names finds nothing.
 class AuditVerb(models.TextChoices):
     ADMIN_ADD = "admin.add"
     ADMIN_CHANGE = "admin.change"

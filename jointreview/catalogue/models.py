@@ -154,12 +154,16 @@ class Item(models.Model):
             and self.promised_limit_value > self.legal_limit_value
         ):
             raise ValidationError({"promised_limit_value": "The promised limit cannot exceed the legal limit."})
-        from jointreview.rules import validate_rule  # no import cycle at load time
+        from django.utils.translation import gettext
+
+        from jointreview.rules import RuleError, validate_rule  # no import cycle at load time
 
         try:
             validate_rule(self.applicability if self.applicability is not None else {})
-        except ValueError as exc:
-            raise ValidationError({"applicability": f"适用条件无效 invalid rule: {exc}"})
+        except RuleError as exc:  # the pure core's English message id, translated here
+            reason = gettext(exc.message) % exc.params
+            raise ValidationError({"applicability": gettext("Invalid applicability rule: %(reason)s") % {
+                "reason": reason}}) from None
 
 
 class Material(models.Model):

@@ -30,7 +30,7 @@ from django.conf import settings
 
 from jointreview.workdays import WorkCalendar
 
-__all__ = ["get_calendar", "invalidate_calendar", "build_calendar", "year_has_data", "missing_years"]
+__all__ = ["get_calendar", "invalidate_calendar", "build_calendar", "missing_years"]
 
 _lock = threading.Lock()
 _cache: dict[str, object] = {"calendar": None, "key": None, "checked": float("-inf")}
@@ -73,11 +73,6 @@ def get_calendar() -> WorkCalendar:
 def invalidate_calendar() -> None:
     """Make the next ``get_calendar()`` re-read the tables (rebuilding only if they changed)."""
     _cache["checked"] = float("-inf")
-
-
-def year_has_data(year: int) -> bool:
-    """True if the package covers ``year`` or its official schedule was imported."""
-    return get_calendar().has_data_for(year)
 
 
 def missing_years(*, today: date | None = None) -> list[int]:

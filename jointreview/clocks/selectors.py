@@ -202,18 +202,6 @@ def _counted_applications_prefetch() -> Prefetch:
     )
 
 
-def project_timeline(project: Project, today: date | None = None) -> ProjectTimeline:
-    """Government time of the project's stage 1-3 applications since its filing date."""
-    today = today or timezone.localdate()
-    apps = list(
-        Application.objects.filter(COUNTED_APPLICATIONS, project=project, clock__isnull=False)
-        .select_related("clock", "workflow__stage")
-        .prefetch_related(Prefetch("clock__events", queryset=ClockEvent.objects.order_by("seq")))
-        .order_by("pk")
-    )
-    return _timeline_for(project, apps, today)
-
-
 def project_timelines(user, *, today: date | None = None, limit: int = 100) -> list[ProjectTimeline]:
     """Timelines of projects with a started stage 1-3 clock, red first (centre users only)."""
     if not policy.can_watch_clocks(user):

@@ -22,6 +22,15 @@ from .base import SUMMARY_CAP, TEXT_CAP, esc, page_info, para, render
 
 
 def story(data: dict) -> list[Flowable]:
+    out = _heading(data)
+    for agency in data.get("agencies", []):
+        out.extend(_agency(agency))
+    out.extend(_carried_over(data.get("carried_over", [])))
+    out.extend(_pauses(data.get("pauses", [])))
+    return out
+
+
+def _heading(data: dict) -> list[Flowable]:
     project = data.get("project", {})
     application = data.get("application", {})
     out: list[Flowable] = [
@@ -35,42 +44,53 @@ def story(data: dict) -> list[Flowable]:
     ]
     if data.get("conclusion"):
         out.append(para(f"结论 Conclusion: {esc(data['conclusion'])}", "h2"))
-    for agency in data.get("agencies", []):
-        heading = f"{esc(agency.get('agency'))} · {esc(agency.get('outcome_label'))}"
-        out.append(para(heading, "h1"))
-        signed = f"签发 Signed by {esc(agency.get('signed_by'))} {esc(agency.get('signed_on'))}"
-        if agency.get("version", 1) and int(agency.get("version", 1)) > 1:
-            signed += f" · 更正版本 v{esc(agency.get('version'))}: {esc(agency.get('correction_reason'))}"
-        out.append(para(signed, "small"))
-        if agency.get("summary"):
-            out.append(para(esc(agency["summary"], SUMMARY_CAP)))
-        attachments = agency.get("attachments") or []
-        if attachments:
-            names = "; ".join(esc(att.get("name")) for att in attachments)
-            out.append(para(f"附件 Attachments ({len(attachments)}): {names}", "small"))
-        groups = agency.get("groups", [])
-        if not groups:
-            out.append(para("无审查意见条目 No findings.", "small"))
-        for group in groups:
-            out.append(para(f"专业 Speciality: {esc(group.get('speciality') or '—')}", "h2"))
-            for f in group.get("findings", []):
-                out.extend(_finding(f))
-    carried = data.get("carried_over", [])
-    if carried:
-        out.append(para("上轮已通过 Passed in an earlier round", "h1"))
-        for c in carried:
-            out.append(para(f"{esc(c.get('agency'))}: {esc(c.get('outcome_label'))} (第 {esc(c.get('round'))} 轮)"))
-    pauses = data.get("pauses", [])
-    if pauses:
-        out.append(para("特别程序(暂停计时)告知 Clock pauses told to the owner", "h1"))
-        for p in pauses:
-            out.append(
-                para(
-                    f"{esc(p.get('agency'))}: {esc(p.get('reason_label'))} — {esc(p.get('reason_text'))};"
-                    f" 预计 {esc(p.get('expected_days'))} 个工作日 expected working days;"
-                    f" 批准 approved {esc(p.get('decided_on'))}; {esc(p.get('status_label'))}"
-                )
+    return out
+
+
+def _agency(agency: dict) -> list[Flowable]:
+    """One agency's signed opinion: outcome, signature (and correction), summary, attachments, findings."""
+    out = [para(f"{esc(agency.get('agency'))} · {esc(agency.get('outcome_label'))}", "h1")]
+    signed = f"签发 Signed by {esc(agency.get('signed_by'))} {esc(agency.get('signed_on'))}"
+    if agency.get("version", 1) and int(agency.get("version", 1)) > 1:
+        signed += f" · 更正版本 v{esc(agency.get('version'))}: {esc(agency.get('correction_reason'))}"
+    out.append(para(signed, "small"))
+    if agency.get("summary"):
+        out.append(para(esc(agency["summary"], SUMMARY_CAP)))
+    attachments = agency.get("attachments") or []
+    if attachments:
+        names = "; ".join(esc(att.get("name")) for att in attachments)
+        out.append(para(f"附件 Attachments ({len(attachments)}): {names}", "small"))
+    groups = agency.get("groups", [])
+    if not groups:
+        out.append(para("无审查意见条目 No findings.", "small"))
+    for group in groups:
+        out.append(para(f"专业 Speciality: {esc(group.get('speciality') or '—')}", "h2"))
+        for f in group.get("findings", []):
+            out.extend(_finding(f))
+    return out
+
+
+def _carried_over(carried: list[dict]) -> list[Flowable]:
+    if not carried:
+        return []
+    out = [para("上轮已通过 Passed in an earlier round", "h1")]
+    for c in carried:
+        out.append(para(f"{esc(c.get('agency'))}: {esc(c.get('outcome_label'))} (第 {esc(c.get('round'))} 轮)"))
+    return out
+
+
+def _pauses(pauses: list[dict]) -> list[Flowable]:
+    if not pauses:
+        return []
+    out = [para("特别程序(暂停计时)告知 Clock pauses told to the owner", "h1")]
+    for p in pauses:
+        out.append(
+            para(
+                f"{esc(p.get('agency'))}: {esc(p.get('reason_label'))} — {esc(p.get('reason_text'))};"
+                f" 预计 {esc(p.get('expected_days'))} 个工作日 expected working days;"
+                f" 批准 approved {esc(p.get('decided_on'))}; {esc(p.get('status_label'))}"
             )
+        )
     return out
 
 

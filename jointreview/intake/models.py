@@ -24,8 +24,8 @@ class ApplicationStatus(models.TextChoices):
 # State sets live beside the states (docs/architecture.md §3.5).
 OWNER_EDITABLE_STATUSES = frozenset({ApplicationStatus.DRAFT, ApplicationStatus.RETURNED})
 SUBMITTABLE_STATUSES = OWNER_EDITABLE_STATUSES
-WINDOW_PENDING_STATUSES = frozenset({ApplicationStatus.SUBMITTED})
 IN_REVIEW_STATUSES = frozenset({ApplicationStatus.ACCEPTED, ApplicationStatus.REVISION})
+# no reader yet: application_open (intake/services/applications.py) spells this set out as a literal list
 FINAL_STATUSES = frozenset({ApplicationStatus.APPROVED, ApplicationStatus.REJECTED, ApplicationStatus.WITHDRAWN})
 WITHDRAWABLE_STATUSES = frozenset(
     {ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED, ApplicationStatus.RETURNED}
@@ -63,7 +63,6 @@ class Application(models.Model):
     clock = models.OneToOneField(
         Clock, on_delete=models.PROTECT, null=True, blank=True, related_name="application"
     )
-    intermediary_contract_on = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

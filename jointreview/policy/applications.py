@@ -11,12 +11,10 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from jointreview.intake.models import IN_REVIEW_STATUSES, OWNER_EDITABLE_STATUSES
+from jointreview.intake.models import IN_REVIEW_STATUSES, OWNER_EDITABLE_STATUSES, WITHDRAWABLE_STATUSES
 from jointreview.models import Application, ApplicationStatus
 
 from .core import authenticated, fetch_visible, granted_q, has_grant, is_centre, is_owner_of
-
-VERBS = ("view", "edit", "check")
 
 
 def can_view_application(user, app: Application) -> bool:
@@ -75,8 +73,7 @@ def application_actions(user, app: Application) -> dict[str, bool]:
         "editable": editable,
         "can_submit": editable,
         "can_choose": editable,
-        "can_withdraw": owner and app.status in (ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED,
-                                                 ApplicationStatus.RETURNED),
+        "can_withdraw": owner and app.status in WITHDRAWABLE_STATUSES,
         "can_check": can_check_application(user, app) and app.status == ApplicationStatus.SUBMITTED,
         "sees_all_assignments": is_centre(user) or owner,
         "sees_completeness_notices": is_centre(user) or owner,

@@ -39,8 +39,6 @@ from .core import (
     not_found,
 )
 
-ASSIGNMENT_VERBS = ("view", "review", "lead")
-
 
 def can_view_assignment(user, a: Assignment) -> bool:
     if is_centre(user):
@@ -200,7 +198,6 @@ class AssignmentActions:
     """What the assignment page offers this user; each flag from the predicates above and the
     state sets of the models (the services check again when the form is sent)."""
 
-    is_writer: bool
     can_edit: bool
     can_sign: bool
     can_start: bool
@@ -208,7 +205,6 @@ class AssignmentActions:
     can_assign: bool
     can_pause: bool
     can_end_pause: bool
-    can_attach: bool
 
 
 def assignment_actions(user, a: Assignment, *, draft: Opinion | None, latest_signed: Opinion | None,
@@ -220,7 +216,6 @@ def assignment_actions(user, a: Assignment, *, draft: Opinion | None, latest_sig
     active_pause = any(p.status in PauseRequest.ACTIVE_STATUSES for p in pauses)
     running = next((p for p in pauses if p.status == PauseRequest.Status.APPROVED), None)
     return AssignmentActions(
-        is_writer=writer,
         can_edit=can_edit,
         can_sign=can_edit and draft is not None,
         can_start=writer and is_open and draft is None and latest_signed is None,
@@ -229,7 +224,6 @@ def assignment_actions(user, a: Assignment, *, draft: Opinion | None, latest_sig
         can_pause=writer and is_open and a.clock_id is not None and a.clock.state == ClockState.RUNNING
         and not active_pause,
         can_end_pause=running is not None and (writer or is_centre(user)),
-        can_attach=can_edit and draft is not None,
     )
 
 

@@ -49,7 +49,7 @@ class InboxSerializer(serializers.ModelSerializer):
     reviewer = serializers.CharField(source="reviewer.__str__", default=None)
     backup = serializers.CharField(source="backup.__str__", default=None)
     # plain strings (not enums): "status" choice sets of other areas would collide in the schema
-    status = serializers.CharField(read_only=True, help_text="unassigned / in_review / signed / carried_over")
+    status = serializers.CharField(read_only=True, help_text="unassigned / in_review / signed / cancelled")
 
     class Meta:
         model = Assignment

@@ -45,12 +45,10 @@ class AssignmentStatus(models.TextChoices):
     UNASSIGNED = "unassigned", "待分派 unassigned"
     IN_REVIEW = "in_review", "审查中 in review"
     SIGNED = "signed", "已出具意见 opinion signed"
-    CARRIED_OVER = "carried_over", "上轮已通过 passed earlier"
     CANCELLED = "cancelled", "已撤销 cancelled"
 
 
 OPEN_ASSIGNMENT_STATUSES = frozenset({AssignmentStatus.UNASSIGNED, AssignmentStatus.IN_REVIEW})
-DONE_ASSIGNMENT_STATUSES = frozenset({AssignmentStatus.SIGNED, AssignmentStatus.CARRIED_OVER})
 
 
 class NotifyStatus(models.TextChoices):

@@ -23,6 +23,101 @@ def _package_chinese_name(name: str) -> str:
         return name
 
 
+def _checked_overrides(overrides: Mapping[date, tuple[bool, str]] | None) -> dict[date, tuple[bool, str]]:
+    out = dict(overrides or {})
+    for d, value in out.items():
+        _check_date(d, "override date")
+        if not (isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], bool)):
+            raise ValueError(f"override for {d} must be (is_workday: bool, name: str), got {value!r}")
+    return out
+
+
+def _cumulative(
+    is_work: bytearray, provisional: bytearray, lo: int
+) -> tuple[list[int], list[int], list[int]]:
+    """Cumulative working-day and provisional-day counts (index i: days of the span before index i),
+    and the ordinals of the working days in order."""
+    size = len(is_work)
+    cum = [0] * (size + 1)
+    cum_prov = [0] * (size + 1)
+    work_ords: list[int] = []
+    c = p = 0
+    for i in range(size):
+        if is_work[i]:
+            c += 1
+            work_ords.append(lo + i)
+        p += provisional[i]
+        cum[i + 1] = c
+        cum_prov[i + 1] = p
+    return cum, cum_prov, work_ords
+
+
+def _ordinal_lookups(
+    lo: int, hi: int, is_work: bytes, cum: list[int], work_ords: list[int]
+) -> tuple[Callable[[int], bool], Callable[[int], int], Callable[[int], int]]:
+    """work_ord(o), count(o) = W(o) and nth(k): the span's arrays inside it, Mon-Fri arithmetic outside."""
+    base, total = lo - 1, cum[-1]  # cum is indexed by ordinal - base
+    n_work, n_cum = len(is_work), len(cum)
+    before = _weekdays_upto(lo - 1)  # Mon-Fri count up to the span start
+    after = _weekdays_upto(hi)
+
+    def work_ord(o: int) -> bool:
+        i = o - lo
+        if 0 <= i < n_work:
+            return is_work[i] == 1
+        return (o - 1) % 7 < 5
+
+    def count(o: int) -> int:
+        """W(o): working days with ordinal <= o, relative to the span start (may be negative)."""
+        i = o - base
+        if 0 <= i < n_cum:
+            return cum[i]
+        if i < 0:
+            return _weekdays_upto(o) - before
+        return total + _weekdays_upto(o) - after
+
+    def nth(k: int) -> int:
+        """Smallest ordinal o with W(o) >= k (always a working day)."""
+        if 0 < k <= total:
+            return work_ords[k - 1]
+        if k <= 0:
+            return _kth_weekday(k + before)
+        return _kth_weekday(k - total + after)
+
+    return work_ord, count, nth
+
+
+def _ordinal_steps(
+    work_ord: Callable[[int], bool], count: Callable[[int], int], nth: Callable[[int], int]
+) -> tuple[Callable[[int, int], int], Callable[[int, int], int]]:
+    """add_ord(o, n): n working days after o; add_natural_ord(o, n): o + n rolled to a working day."""
+
+    def add_ord(o: int, n: int) -> int:
+        if n:
+            return nth(count(o) + n)
+        return o if work_ord(o) else nth(count(o) + 1)
+
+    def add_natural_ord(o: int, n: int) -> int:
+        o += n
+        return o if work_ord(o) else nth(count(o) + 1)
+
+    return add_ord, add_natural_ord
+
+
+def _span_provisional_check(lo: int, hi: int, cum_prov: list[int]) -> Callable[[int, int], bool]:
+    """span_provisional_ord(a, b): is any day in [a, b] (either order) provisional."""
+    base = lo - 1
+
+    def span_provisional_ord(oa: int, ob: int) -> bool:
+        if ob < oa:
+            oa, ob = ob, oa
+        if oa < lo or ob > hi:
+            return True
+        return cum_prov[ob - base] != cum_prov[oa - base - 1]
+
+    return span_provisional_ord
+
+
 class WorkCalendar:
     """Working-day calendar: package data + official years + centre overrides."""
 
@@ -39,36 +134,42 @@ class WorkCalendar:
         holidays = chinese_calendar.holidays if package_holidays is None else package_holidays
         workdays = chinese_calendar.workdays if package_workdays is None else package_workdays
         _check_count(margin_years, "margin_years")
-        overrides = dict(overrides or {})
         self.official_years: frozenset[int] = frozenset(int(y) for y in official_years)
-        for d, value in overrides.items():
-            _check_date(d, "override date")
-            if not (isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], bool)):
-                raise ValueError(f"override for {d} must be (is_workday: bool, name: str), got {value!r}")
-
+        overrides = _checked_overrides(overrides)
         package_dates = [*holidays.keys(), *workdays.keys()]
-        if package_dates:
-            self.package_years: tuple[int, int] | None = (
-                min(package_dates).year,
-                max(package_dates).year,
-            )
-        else:
-            self.package_years = None
+        self.package_years: tuple[int, int] | None = (
+            (min(package_dates).year, max(package_dates).year) if package_dates else None
+        )
+        first_year, last_year = self._span_years(overrides, margin_years)
+        lo = date(first_year, 1, 1).toordinal()
+        hi = date(last_year, 12, 31).toordinal()
+        self._lo, self._hi = lo, hi
+        is_work, provisional, self._names = self._classify(lo, hi, overrides, holidays, workdays)
+        self._is_work = bytes(is_work)
+        self._prov = bytes(provisional)
+        self._cum, self._cum_prov, self._work_ords = _cumulative(is_work, provisional, lo)
+        self._bind_fast_paths()
 
+    def _span_years(self, overrides: Mapping[date, tuple[bool, str]], margin_years: int) -> tuple[int, int]:
+        """First and last year of the precomputed span: every year with data, plus ``margin_years``."""
         known_years = [d.year for d in overrides] + list(self.official_years)
         if self.package_years:
             known_years += list(self.package_years)
         if not known_years:
             known_years = [date.today().year]  # no data at all: everything is provisional
-        first_year = min(known_years)
-        last_year = min(max(known_years) + margin_years, date.max.year - 1)
+        return min(known_years), min(max(known_years) + margin_years, date.max.year - 1)
 
-        lo = date(first_year, 1, 1).toordinal()
-        hi = date(last_year, 12, 31).toordinal()
-        self._lo, self._hi = lo, hi
-        self._base = lo - 1  # cumulative arrays are indexed by ordinal - base
+    def _classify(
+        self,
+        lo: int,
+        hi: int,
+        overrides: Mapping[date, tuple[bool, str]],
+        holidays: Mapping[date, str],
+        workdays: Mapping[date, str],
+    ) -> tuple[bytearray, bytearray, dict[int, tuple[str, str]]]:
+        """Each day of the span: working or not, provisional or not, and the name of a named rest day
+        (English, Chinese), by the precedence of the package docstring."""
         size = hi - lo + 1
-
         is_work = bytearray(size)
         provisional = bytearray(size)
         names: dict[int, tuple[str, str]] = {}
@@ -97,83 +198,21 @@ class WorkCalendar:
                 work = weekday_work
                 provisional[i] = 1
             is_work[i] = work
-
-        cum = [0] * (size + 1)
-        cum_prov = [0] * (size + 1)
-        work_ords: list[int] = []
-        c = p = 0
-        for i in range(size):
-            if is_work[i]:
-                c += 1
-                work_ords.append(lo + i)
-            p += provisional[i]
-            cum[i + 1] = c
-            cum_prov[i + 1] = p
-
-        self._is_work = bytes(is_work)
-        self._prov = bytes(provisional)
-        self._cum = cum
-        self._cum_prov = cum_prov
-        self._work_ords = work_ords
-        self._total = c
-        self._names = names
-        self._bind_fast_paths()
+        return is_work, provisional, names
 
     # -- internals (ordinals) -------------------------------------------------
     def _bind_fast_paths(self) -> None:
         """Build the ordinal helpers as closures over local arrays (hot paths of evaluate/add)."""
-        lo, hi, base = self._lo, self._hi, self._base
-        is_work = self._is_work
-        cum, cum_prov, work_ords, total = self._cum, self._cum_prov, self._work_ords, self._total
-        n_work, n_cum = len(is_work), len(cum)
-        before = _weekdays_upto(lo - 1)  # Mon-Fri count up to the span start
-        after = _weekdays_upto(hi)
-
-        def work_ord(o: int) -> bool:
-            i = o - lo
-            if 0 <= i < n_work:
-                return is_work[i] == 1
-            return (o - 1) % 7 < 5
-
-        def count(o: int) -> int:
-            """W(o): working days with ordinal <= o, relative to the span start (may be negative)."""
-            i = o - base
-            if 0 <= i < n_cum:
-                return cum[i]
-            if i < 0:
-                return _weekdays_upto(o) - before
-            return total + _weekdays_upto(o) - after
-
-        def nth(k: int) -> int:
-            """Smallest ordinal o with W(o) >= k (always a working day)."""
-            if 0 < k <= total:
-                return work_ords[k - 1]
-            if k <= 0:
-                return _kth_weekday(k + before)
-            return _kth_weekday(k - total + after)
-
-        def add_ord(o: int, n: int) -> int:
-            if n:
-                return nth(count(o) + n)
-            return o if work_ord(o) else nth(count(o) + 1)
-
-        def add_natural_ord(o: int, n: int) -> int:
-            o += n
-            return o if work_ord(o) else nth(count(o) + 1)
-
-        def span_provisional_ord(oa: int, ob: int) -> bool:
-            if ob < oa:
-                oa, ob = ob, oa
-            if oa < lo or ob > hi:
-                return True
-            return cum_prov[ob - base] != cum_prov[oa - base - 1]
-
+        work_ord, count, nth = _ordinal_lookups(self._lo, self._hi, self._is_work, self._cum, self._work_ords)
+        add_ord, add_natural_ord = _ordinal_steps(work_ord, count, nth)
         self._work_ord: Callable[[int], bool] = work_ord
         self._count: Callable[[int], int] = count
         self._nth: Callable[[int], int] = nth
         self._add_ord: Callable[[int, int], int] = add_ord
         self._add_natural_ord: Callable[[int, int], int] = add_natural_ord
-        self._span_provisional_ord: Callable[[int, int], bool] = span_provisional_ord
+        self._span_provisional_ord: Callable[[int, int], bool] = _span_provisional_check(
+            self._lo, self._hi, self._cum_prov
+        )
 
     # -- public API -----------------------------------------------------------
     @property
@@ -205,6 +244,8 @@ class WorkCalendar:
         o = _check_date(start, "start")
         return _from_ordinal(self._add_ord(o, _check_count(n)))
 
+    # No caller in the product: evaluate(unit="natural") runs the same arithmetic (_add_natural_ord);
+    # this is its public face, documented (docs/domain.md §4), and the tests check the roll-forward here.
     def add_natural(self, start: date, n: int) -> date:
         """``start + n`` natural days, rolled forward to a working day (民法典 §203)."""
         return _from_ordinal(self._add_natural_ord(_check_date(start, "start"), _check_count(n)))
@@ -215,10 +256,6 @@ class WorkCalendar:
         if ob <= oa:
             return 0
         return self._count(ob) - self._count(oa)
-
-    def next_workday(self, d: date) -> date:
-        """First working day strictly after ``d``."""
-        return _from_ordinal(self._nth(self._count(_check_date(d)) + 1))
 
     def is_provisional(self, d: date) -> bool:
         o = _check_date(d)

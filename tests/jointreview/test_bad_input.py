@@ -9,6 +9,7 @@ import json
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from jointreview.models import AuditEvent, Finding, IssuedDocument, IssuedKind, Opinion, PauseRequest
 from jointreview.review import services as review
@@ -481,7 +482,7 @@ def test_calendar_import_refuses_a_nul(settings):
     from jointreview.clocks import services as clocks
 
     rows = [{"date": "2031-01-01", "is_workday": "0", "name": "元\x00旦", "source": "x", "line": 2}]
-    with pytest.raises(ServiceError, match="line 2"):
+    with translation.override("en"), pytest.raises(ServiceError, match="line 2: the name or source contains a NUL"):
         clocks.calendar_import(rows=rows, source="国办", actor=CoordinatorFactory())
 
 

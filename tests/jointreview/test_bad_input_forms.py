@@ -47,26 +47,32 @@ class _FormParser(HTMLParser):
                               a.get("enctype") == "multipart/form-data")
             self.forms.append(self._form)
         elif tag == "option":
-            if self._form is not None and self._select:
-                if self._form.fields[self._select] is None or "selected" in a:
-                    self._form.fields[self._select] = a.get("value", "")
+            self._option(a)
         elif self._form is None or not a.get("name") or a["name"] == "csrfmiddlewaretoken":
             return
         elif tag == "input":
-            kind = (a.get("type") or "text").lower()
-            if kind == "file":
-                self._form.files.append(a["name"])
-            elif kind in ("checkbox", "radio"):
-                if "checked" in a or a["name"] not in self._form.fields:
-                    self._form.fields[a["name"]] = a.get("value", "on") if "checked" in a else ""
-            elif kind not in ("submit", "button", "reset", "image"):
-                self._form.fields[a["name"]] = a.get("value", "")
+            self._input(a)
         elif tag == "textarea":
             self._textarea = a["name"]
             self._form.fields[a["name"]] = ""
         elif tag == "select":
             self._select = a["name"]
             self._form.fields[a["name"]] = None  # the first option, unless one is selected
+
+    def _option(self, a):
+        if self._form is not None and self._select:
+            if self._form.fields[self._select] is None or "selected" in a:
+                self._form.fields[self._select] = a.get("value", "")
+
+    def _input(self, a):
+        kind = (a.get("type") or "text").lower()
+        if kind == "file":
+            self._form.files.append(a["name"])
+        elif kind in ("checkbox", "radio"):
+            if "checked" in a or a["name"] not in self._form.fields:
+                self._form.fields[a["name"]] = a.get("value", "on") if "checked" in a else ""
+        elif kind not in ("submit", "button", "reset", "image"):
+            self._form.fields[a["name"]] = a.get("value", "")
 
     def handle_data(self, data):
         if self._textarea and self._form is not None:

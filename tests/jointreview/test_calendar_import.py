@@ -8,6 +8,7 @@ from unittest import mock
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from jointreview.clocks import services as svc
 from jointreview.clocks.calendar import get_calendar, invalidate_calendar
@@ -35,6 +36,13 @@ def _fresh_calendar():
     invalidate_calendar()
     yield
     invalidate_calendar()
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The messages are asserted by their English ids (the catalogue's Chinese: the test at the end)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -248,3 +256,15 @@ def test_broker_failure_falls_back_to_recomputing_in_process(django_capture_on_c
         _import(GOOD_2027)
     clock.refresh_from_db()
     assert clock.due_date == date(2027, 1, 5) and DeadlineChange.objects.count() == 1
+
+
+def test_refusals_speak_the_users_language():
+    bad = GOOD_2027.replace("2027-02-16,false", "2028-02-16,false")
+    with translation.override("zh-hans"), pytest.raises(ServiceError) as err:
+        _import(bad)
+    assert err.value.message == "第 9 行：日期 2028-02-16 属于 2028 年，而第 2 行属于 2027 年；一个文件只能包含一个年度"
+    rows = [{"date": "2027-01-01", "is_workday": False, "name": "元旦"}, {"date": "2027-01-01", "is_workday": True}]
+    with translation.override("zh-hans"), pytest.raises(ServiceError) as err:
+        _import(json.dumps(rows), fmt="json")
+    assert err.value.message.startswith("第 2 条：日期 2027-01-01 重复（首次出现在第 1 条）")
+    assert not CalendarYear.objects.exists()

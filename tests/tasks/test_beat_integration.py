@@ -53,11 +53,9 @@ def a_completed_round_whose_consolidation_was_lost(monkeypatch):
 
 def test_every_installed_beat_entry_is_accepted_and_runs_in_a_real_worker(tmp_path, monkeypatch):
     from celery import beat
-    from django_celery_beat.models import PeriodicTask
     from django_celery_beat.schedulers import DatabaseScheduler
 
     from tasks.app import app
-    from tasks.schedule import BEAT_SCHEDULE
 
     rnd, assignment = a_completed_round_whose_consolidation_was_lost(monkeypatch)
     server = RedisServerProcess().start()
@@ -73,35 +71,10 @@ def test_every_installed_beat_entry_is_accepted_and_runs_in_a_real_worker(tmp_pa
         assert isinstance(scheduler, DatabaseScheduler)
         scheduler.connection = app.connection_for_write(server.url)  # the test's broker, not settings'
 
-        rows = list(PeriodicTask.objects.filter(enabled=True).order_by("name"))
-        assert {r.name for r in rows} == set(BEAT_SCHEDULE) | BUILT_IN_ENTRIES
-        problems: list[str] = []
-        sent: dict[str, tuple[str, str]] = {}
-        for row in rows:
-            wanted = BEAT_SCHEDULE.get(row.name, {}).get("options", {}).get("expire_seconds")
-            if row.name in BEAT_SCHEDULE and (not wanted or row.expire_seconds != wanted):
-                problems.append(f"{row.name}: installed without its expiry (expire_seconds={row.expire_seconds}, "
-                                f"options={BEAT_SCHEDULE[row.name].get('options')})")
-            entry = scheduler.Entry(row, app=app)  # as DatabaseScheduler.all_as_schedule builds it
-            try:
-                # Scheduler.apply_entry's call (apply_entry itself would only log a failure)
-                result = scheduler.apply_async(entry, producer=scheduler.producer, advance=False)
-            except beat.SchedulingError as exc:
-                problems.append(f"{row.name}: beat cannot send it: {exc}")
-                continue
-            sent[row.name] = (entry.task, result.id)
-
-        def outcome():
-            text = log_path.read_text(errors="replace")
-            for name, (task, task_id) in sent.items():
-                for line in text.splitlines():
-                    if f"[{task_id}]" in line and FAILED.search(line):
-                        return f"{name}: {line}"
-            done = all(f"{task}[{task_id}] succeeded in" in text for task, task_id in sent.values())
-            return "done" if done else None
-
+        problems, sent = send_every_installed_entry(app, scheduler)
         if sent:
-            result = wait_for(outcome, timeout=60, interval=0.2, what="every beat entry to succeed in the worker")
+            result = wait_for(lambda: worker_outcome(log_path, sent), timeout=60, interval=0.2,
+                              what="every beat entry to succeed in the worker")
             if result != "done":
                 problems.append(f"the worker did not run it: {result}")
         assert not problems, "\n".join(problems) + "\n--- worker log ---\n" + log_path.read_text(errors="replace")
@@ -125,3 +98,42 @@ def test_every_installed_beat_entry_is_accepted_and_runs_in_a_real_worker(tmp_pa
         if worker is not None:
             worker.stop()
         server.stop()
+
+
+def send_every_installed_entry(app, scheduler) -> tuple[list[str], dict[str, tuple[str, str]]]:
+    """Send every enabled PeriodicTask row as beat does. Returns the problems found (an entry installed
+    without its expiry, or one beat cannot send) and, per entry sent, its (task name, message id)."""
+    from celery import beat
+    from django_celery_beat.models import PeriodicTask
+
+    from tasks.schedule import BEAT_SCHEDULE
+
+    rows = list(PeriodicTask.objects.filter(enabled=True).order_by("name"))
+    assert {r.name for r in rows} == set(BEAT_SCHEDULE) | BUILT_IN_ENTRIES
+    problems: list[str] = []
+    sent: dict[str, tuple[str, str]] = {}
+    for row in rows:
+        wanted = BEAT_SCHEDULE.get(row.name, {}).get("options", {}).get("expire_seconds")
+        if row.name in BEAT_SCHEDULE and (not wanted or row.expire_seconds != wanted):
+            problems.append(f"{row.name}: installed without its expiry (expire_seconds={row.expire_seconds}, "
+                            f"options={BEAT_SCHEDULE[row.name].get('options')})")
+        entry = scheduler.Entry(row, app=app)  # as DatabaseScheduler.all_as_schedule builds it
+        try:
+            # Scheduler.apply_entry's call (apply_entry itself would only log a failure)
+            result = scheduler.apply_async(entry, producer=scheduler.producer, advance=False)
+        except beat.SchedulingError as exc:
+            problems.append(f"{row.name}: beat cannot send it: {exc}")
+            continue
+        sent[row.name] = (entry.task, result.id)
+    return problems, sent
+
+
+def worker_outcome(log_path, sent: dict[str, tuple[str, str]]) -> str | None:
+    """The worker log says: "done" once every sent message succeeded, the failing line if one failed."""
+    text = log_path.read_text(errors="replace")
+    for name, (_task, task_id) in sent.items():
+        for line in text.splitlines():
+            if f"[{task_id}]" in line and FAILED.search(line):
+                return f"{name}: {line}"
+    done = all(f"{task}[{task_id}] succeeded in" in text for task, task_id in sent.values())
+    return "done" if done else None

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jointreview.audit.services import audit_record
 from jointreview.audit.verbs import AuditVerb
@@ -50,55 +51,84 @@ def calendar_parse(data: str | bytes, *, fmt: str) -> list[dict[str, Any]]:
     CSV: a header ``date,is_workday,name,source`` (name and source may be left empty), then one row
     per holiday day and per 调休 working day. JSON: a list of objects with the same fields; the
     ``line`` of a JSON entry is its position in the list (1-based), reported as "entry N".
-    Raises ServiceError naming the bad line.
+    Raises ServiceError naming the bad line (in the active language).
     """
+    text = _decoded(data)
+    if fmt == "json":
+        return _parse_json(text)
+    if fmt != "csv":
+        raise ServiceError(
+            _("unknown schedule format %(format)s (expected csv or json)") % {"format": repr(fmt)}
+        )
+    return _parse_csv(text)
+
+
+def _decoded(data: str | bytes) -> str:
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise ServiceError("the file is not UTF-8 text") from None
-    data = data.lstrip("\ufeff")
+            raise ServiceError(_("the file is not UTF-8 text")) from None
+    return data.lstrip("\ufeff")
+
+
+def _parse_json(text: str) -> list[dict[str, Any]]:
+    try:
+        items = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ServiceError(
+            _("line %(line)s: not valid JSON (%(error)s)") % {"line": exc.lineno, "error": exc.msg}
+        ) from None
+    if not isinstance(items, list):
+        raise ServiceError(_("the JSON file must hold a list of objects with date, is_workday, name, source"))
     rows: list[dict[str, Any]] = []
-    if fmt == "json":
-        try:
-            items = json.loads(data)
-        except json.JSONDecodeError as exc:
-            raise ServiceError(f"line {exc.lineno}: not valid JSON ({exc.msg})") from None
-        if not isinstance(items, list):
-            raise ServiceError("the JSON file must hold a list of objects with date, is_workday, name, source")
-        for i, item in enumerate(items, start=1):
-            if not isinstance(item, dict):
-                raise ServiceError(f"entry {i}: expected an object with date, is_workday, name, source")
-            unknown = sorted(set(item) - set(SCHEDULE_COLUMNS))
-            if unknown:
-                raise ServiceError(f"entry {i}: unknown field(s) {', '.join(unknown)}")
-            rows.append({**{k: item.get(k) for k in SCHEDULE_COLUMNS}, "line": i, "where": f"entry {i}"})
-        return rows
-    if fmt != "csv":
-        raise ServiceError(f"unknown schedule format {fmt!r} (expected csv or json)")
-    reader = csv.reader(io.StringIO(data))
+    for i, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            raise ServiceError(
+                _("entry %(entry)s: expected an object with date, is_workday, name, source") % {"entry": i}
+            )
+        unknown = sorted(set(item) - set(SCHEDULE_COLUMNS))
+        if unknown:
+            raise ServiceError(
+                _("entry %(entry)s: unknown field(s) %(fields)s") % {"entry": i, "fields": ", ".join(unknown)}
+            )
+        where = _("entry %(entry)s") % {"entry": i}
+        rows.append({**{k: item.get(k) for k in SCHEDULE_COLUMNS}, "line": i, "where": where})
+    return rows
+
+
+def _parse_csv(text: str) -> list[dict[str, Any]]:
+    reader = csv.reader(io.StringIO(text))
     header: list[str] | None = None
+    rows: list[dict[str, Any]] = []
     for row in reader:
         line = reader.line_num
         if not row or all(not cell.strip() for cell in row) or row[0].lstrip().startswith("#"):
             continue
         cells = [cell.strip() for cell in row]
         if header is None:
-            header = [c.lower() for c in cells]
-            unknown = [c for c in header if c not in SCHEDULE_COLUMNS]
-            missing = [c for c in ("date", "is_workday") if c not in header]
-            if unknown or missing or len(set(header)) != len(header):
-                raise ServiceError(
-                    f"line {line}: the header must be {','.join(SCHEDULE_COLUMNS)} (got {','.join(cells)})"
-                )
+            header = _csv_header(cells, line)
             continue
         if len(cells) > len(header):
-            raise ServiceError(f"line {line}: {len(cells)} columns, the header has {len(header)}")
+            raise ServiceError(_("line %(line)s: %(cells)s columns, the header has %(columns)s")
+                               % {"line": line, "cells": len(cells), "columns": len(header)})
         values = dict(zip(header, cells + [""] * (len(header) - len(cells)), strict=True))
-        rows.append({**{k: values.get(k, "") for k in SCHEDULE_COLUMNS}, "line": line, "where": f"line {line}"})
+        rows.append({**{k: values.get(k, "") for k in SCHEDULE_COLUMNS}, "line": line,
+                     "where": _("line %(line)s") % {"line": line}})
     if header is None:
-        raise ServiceError(f"the file is empty: expected a header {','.join(SCHEDULE_COLUMNS)} and rows")
+        raise ServiceError(_("the file is empty: expected a header %(header)s and rows")
+                           % {"header": ",".join(SCHEDULE_COLUMNS)})
     return rows
+
+
+def _csv_header(cells: list[str], line: int) -> list[str]:
+    header = [c.lower() for c in cells]
+    unknown = [c for c in header if c not in SCHEDULE_COLUMNS]
+    missing = [c for c in ("date", "is_workday") if c not in header]
+    if unknown or missing or len(set(header)) != len(header):
+        raise ServiceError(_("line %(line)s: the header must be %(expected)s (got %(got)s)")
+                           % {"line": line, "expected": ",".join(SCHEDULE_COLUMNS), "got": ",".join(cells)})
+    return header
 
 
 def _parse_bool(value: Any, where: str) -> bool:
@@ -109,18 +139,20 @@ def _parse_bool(value: Any, where: str) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise ServiceError(f"{where}: is_workday {value!r} is not true/false (1/0, workday/holiday)")
+    raise ServiceError(_("%(where)s: is_workday %(value)s is not true/false (1/0, workday/holiday)")
+                       % {"where": where, "value": repr(value)})
 
 
 def _parse_date(value: Any, where: str) -> date:
     text = str(value if value is not None else "").strip()
     if not text:
-        raise ServiceError(f"{where}: the date is missing")
+        raise ServiceError(_("%(where)s: the date is missing") % {"where": where})
     try:
         return date.fromisoformat(text)
     except ValueError:
         pass
-    raise ServiceError(f"{where}: date {text} is not a valid date (expected YYYY-MM-DD)")
+    raise ServiceError(_("%(where)s: date %(date)s is not a valid date (expected YYYY-MM-DD)")
+                       % {"where": where, "date": text})
 
 
 def _validate_rows(rows: Iterable[Mapping[str, Any]], default_source: str) -> tuple[int, list[CalendarDay]]:
@@ -129,32 +161,42 @@ def _validate_rows(rows: Iterable[Mapping[str, Any]], default_source: str) -> tu
     first_where = ""
     days: list[CalendarDay] = []
     for i, row in enumerate(rows, start=1):
-        where = str(row.get("where") or f"line {row.get('line', i)}")
+        where = str(row.get("where") or _("line %(line)s") % {"line": row.get("line", i)})
         d = _parse_date(row.get("date"), where)
         is_workday = _parse_bool(row.get("is_workday"), where)
         name = str(row.get("name") or "").strip()
         source = str(row.get("source") or "").strip() or default_source
         if d in seen:
-            raise ServiceError(f"{where}: date {d} appears twice (first on {seen[d]}); every date once")
+            raise ServiceError(
+                _("%(where)s: date %(date)s appears twice (first on %(first)s); every date once")
+                % {"where": where, "date": d, "first": seen[d]}
+            )
         seen[d] = where
         if year is None:
             year, first_where = d.year, where
         elif d.year != year:
             raise ServiceError(
-                f"{where}: date {d} is in {d.year} but {first_where} is in {year}; a file holds one year"
+                _("%(where)s: date %(date)s is in %(year)s but %(first)s is in %(first_year)s; "
+                  "a file holds one year")
+                % {"where": where, "date": d, "year": d.year, "first": first_where, "first_year": year}
             )
-        if "\x00" in name or "\x00" in source:
-            raise ServiceError(f"{where}: the name or source contains a NUL character")
-        if len(name) > 60:
-            raise ServiceError(f"{where}: the name is longer than 60 characters")
-        if len(source) > 200:
-            raise ServiceError(f"{where}: the source is longer than 200 characters")
-        if not is_workday and not name:
-            raise ServiceError(f"{where}: a holiday needs a name (e.g. 春节)")
-        days.append(CalendarDay(date=d, is_workday=is_workday, name=name or "调休上班", source=source))
+        days.append(_checked_day(d, is_workday, name, source, where))
     if year is None:
-        raise ServiceError("the file has no rows: one row per holiday day and per 调休 working day")
+        raise ServiceError(_("the file has no rows: one row per holiday day and per 调休 working day"))
     return year, days
+
+
+def _checked_day(d: date, is_workday: bool, name: str, source: str, where: str) -> CalendarDay:
+    """One row as an (unsaved) CalendarDay; ServiceError naming ``where`` if its name or source is refused."""
+    if "\x00" in name or "\x00" in source:
+        raise ServiceError(_("%(where)s: the name or source contains a NUL character") % {"where": where})
+    if len(name) > 60:
+        raise ServiceError(_("%(where)s: the name is longer than 60 characters") % {"where": where})
+    if len(source) > 200:
+        raise ServiceError(_("%(where)s: the source is longer than 200 characters") % {"where": where})
+    if not is_workday and not name:
+        raise ServiceError(_("%(where)s: a holiday needs a name (e.g. 春节)") % {"where": where})
+    return CalendarDay(date=d, is_workday=is_workday, name=name or "调休上班", source=source)
 
 
 def calendar_import(*, rows: Iterable[Mapping[str, Any]], source: str, actor) -> dict[str, Any]:
@@ -168,15 +210,15 @@ def calendar_import(*, rows: Iterable[Mapping[str, Any]], source: str, actor) ->
     """
     source = (source or "").strip()
     if not source:
-        raise ServiceError("say where the schedule comes from (source), e.g. 国办发明电〔2026〕X号")
+        raise ServiceError(_("say where the schedule comes from (source), e.g. 国办发明电〔2026〕X号"))
     if len(source) > 200:
-        raise ServiceError("the source is longer than 200 characters")
+        raise ServiceError(_("the source is longer than 200 characters"))
     year, days = _validate_rows(list(rows), source)
     for day in days:
         common.full_clean(day, validate_unique=False)
     with transaction.atomic():
         existing = CalendarYear.objects.select_for_update().filter(year=year).first()
-        replaced, _ = CalendarDay.objects.filter(date__year=year).delete()
+        replaced, _per_model = CalendarDay.objects.filter(date__year=year).delete()
         CalendarDay.objects.bulk_create(days)
         imported_by = actor if getattr(actor, "pk", None) else None
         if existing is None:

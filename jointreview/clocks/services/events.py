@@ -206,6 +206,9 @@ def clock_resume(*, clock: Clock, on: date, actor) -> Clock:
     return _append(clock=clock, kind="resume", on=on, actor=actor)
 
 
+# No page calls this yet (docs/domain.md §4.2.4): kept because the law requires it (行政许可法 §42: +10
+# working days, +15 for joint approval, approved and told to the applicant) and the schema already
+# carries it (ClockEvent.Kind.EXTEND, the approver constraint, the clock.extend audit verb).
 def clock_extend(*, clock: Clock, on: date, days: int, approver, reason_text: str, actor) -> Clock:
     if isinstance(days, bool) or not isinstance(days, int) or days < 1:
         raise ServiceError(f"an extension must add a whole number of days >= 1, got {days!r}")

@@ -3,8 +3,9 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
-from jointreview.rules import evaluate_applicability, validate_rule
+from jointreview.rules import RuleError, evaluate_applicability, validate_rule
 from tests.factories import ItemFactory
 
 
@@ -73,11 +74,27 @@ def test_invalid_rules_raise_value_error_with_clear_message(rule, message):
 
 
 @pytest.mark.django_db
-def test_item_clean_refuses_an_invalid_rule():
+def test_item_clean_refuses_an_invalid_rule_in_the_users_language():
     item = ItemFactory(applicability={"field": "floor_area", "op": ">", "value": 0})
     item.full_clean()
     item.applicability = {"field": "floors", "op": ">", "value": 3}
-    with pytest.raises(ValidationError) as exc:
+    with translation.override("en"), pytest.raises(ValidationError) as exc:
         item.full_clean()
     assert "applicability" in exc.value.message_dict
-    assert "unknown field 'floors'" in exc.value.message_dict["applicability"][0]
+    message = exc.value.message_dict["applicability"][0]
+    assert message.startswith("Invalid applicability rule: rule: unknown field 'floors'")
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as exc:
+        item.full_clean()
+    message = exc.value.message_dict["applicability"][0]
+    assert message.startswith("适用条件无效：rule：未知字段 'floors'") and "floor_area" in message
+
+
+def test_rule_errors_carry_their_message_id_and_parameters():
+    """The pure core cannot translate (no Django): the boundary translates ``message`` with ``params``."""
+    with pytest.raises(RuleError) as exc:
+        validate_rule({"all": [{"field": "height_m", "op": ">", "value": "tall"}]})
+    assert exc.value.message == "%(path)s: expected a number, got %(value)s"
+    assert exc.value.params == {"path": "rule.all[0]", "value": "'tall'"}
+    assert str(exc.value) == "rule.all[0]: expected a number, got 'tall'"
+    with translation.override("zh-hans"):
+        assert translation.gettext(exc.value.message) % exc.value.params == "rule.all[0]：应为数字，实际为 'tall'"

@@ -58,11 +58,9 @@ def flat(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def test_three_agencies_one_revision_round_two_then_certificate(client, run_tasks,
-                                                                django_capture_on_commit_callbacks):
-    # --- the catalogue: one workflow, three items at three agencies
-    centre = CentreFactory()
-    coordinator = CoordinatorFactory(organization=centre)
+def three_agency_workflow():
+    """A 多图联审 workflow with one item at each of three agencies (fire, civil defence, structure), and
+    per agency its lead, a reviewer (A) and a backup (B)."""
     workflow = WorkflowFactory(name="多图联审")
     sides = []
     for i, (spec_code, spec_name) in enumerate([("fire", "消防"), ("defence", "人防"), ("structure", "结构")]):
@@ -73,6 +71,21 @@ def test_three_agencies_one_revision_round_two_then_certificate(client, run_task
         sides.append({"agency": agency, "lead": LeadFactory(organization=agency),
                       "reviewer": ReviewerFactory(organization=agency),
                       "backup": ReviewerFactory(organization=agency)})
+    return workflow, sides
+
+
+def assert_rounds_page_shows(client, app, text, *users):
+    for user in users:
+        client.force_login(user)
+        page = client.get(reverse("review:application_rounds", args=[app.pk]))
+        assert page.status_code == 200 and text in page.content.decode(), user
+
+
+def test_three_agencies_one_revision_round_two_then_certificate(client, run_tasks,
+                                                                django_capture_on_commit_callbacks):
+    # --- the catalogue: one workflow, three items at three agencies
+    coordinator = CoordinatorFactory(organization=CentreFactory())
+    workflow, sides = three_agency_workflow()
 
     # --- intake: register, open, upload, submit, check, accept (fan-out)
     owner = OwnerUserFactory(organization=OwnerFactory(name="示范市卫生健康委员会"))
@@ -192,10 +205,7 @@ def test_three_agencies_one_revision_round_two_then_certificate(client, run_task
     for text in findings_r1["fire"] + findings_r1["defence"]:
         assert flat(text) in cert_text, text
     # round history stays visible to everyone entitled to the application
-    for user in (owner, fire["reviewer"], structure["reviewer"], coordinator):
-        client.force_login(user)
-        page = client.get(reverse("review:application_rounds", args=[app.pk]))
-        assert page.status_code == 200 and notice1.number in page.content.decode()
+    assert_rounds_page_shows(client, app, notice1.number, owner, fire["reviewer"], structure["reviewer"], coordinator)
     # the public check
     client.logout()
     page = client.get(reverse("verify", args=[cert.verification_code]))
