@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from jointreview.audit.notifications import NotificationKind, render
 from jointreview.audit.verbs import AuditVerb
 
 
@@ -42,16 +43,17 @@ class AuditEvent(models.Model):
 
 
 class Notification(models.Model):
-    """An in-app message to an organization (and optionally one person). `key` makes sending idempotent."""
+    """An in-app message to an organization (and optionally one person), stored as its kind and
+    parameters and shown in the reader's language (jointreview/audit/notifications.py). ``key``
+    makes sending idempotent."""
 
     key = models.CharField(max_length=120, unique=True)
     organization = models.ForeignKey("projects.Organization", on_delete=models.CASCADE, related_name="notifications")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
     )
-    kind = models.CharField(max_length=40)
-    subject = models.CharField(max_length=200)
-    body = models.TextField(blank=True)
+    kind = models.CharField(max_length=40, choices=NotificationKind.choices)
+    params = models.JSONField(default=dict, blank=True)
     application = models.ForeignKey(
         "jointreview.Application", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
     )
@@ -70,3 +72,16 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+    def render(self, language: str | None = None) -> tuple[str, str]:
+        """(subject, body) in ``language`` (default: the active language)."""
+        return render(self.kind, self.params, language=language)
+
+    @property
+    def subject(self) -> str:
+        return self.render()[0]
+
+    @property
+    def body(self) -> str:
+        return self.render()[1]
+

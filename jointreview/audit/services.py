@@ -1,4 +1,5 @@
-"""One audit event per state change (who, when, what, before/after)."""
+"""One audit event per state change (who, when, what, before/after), and the in-app notifications
+that tell people about it (their kinds and texts: jointreview/audit/notifications.py)."""
 from __future__ import annotations
 
 from typing import Any
@@ -6,8 +7,10 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import models
 
+from jointreview.audit.notifications import NotificationKind
 from jointreview.audit.verbs import AuditVerb
-from jointreview.models import Application, AuditEvent
+from jointreview.models import Application, AuditEvent, Notification
+from projects.models import Organization, OrganizationKind, Role
 
 
 def _verb(verb: str) -> AuditVerb:
@@ -92,3 +95,42 @@ def actor_snapshot(actor) -> dict[str, str]:
         org = str(actor.organization.name)
     return {"actor_name": f"{name} ({actor.username})"[:150], "actor_organization": org[:200],
             "actor_role": (getattr(actor, "role", "") or ("superuser" if actor.is_superuser else ""))[:30]}
+
+
+def notify(*, key: str, kind: str, organization_id: int, params: dict[str, Any] | None = None, user=None,
+           application=None, assignment=None) -> bool:
+    """An in-app notification of a listed kind to an organization (and, with ``user``, to one of its
+    people), idempotent by its unique ``key``: a second call does nothing. ``params`` fill the kind's
+    texts when someone reads it (jointreview/audit/notifications.py). Returns whether it was created."""
+    try:
+        kind = NotificationKind(kind)
+    except ValueError:
+        raise ValueError(f"unknown notification kind {kind!r}: add it to jointreview/audit/notifications.py") from None
+    _obj, created = Notification.objects.get_or_create(
+        key=key[:120],
+        defaults={"organization_id": organization_id, "kind": kind, "params": _jsonable(params or {}),
+                  "user": user, "application": application, "assignment": assignment},
+    )
+    return created
+
+
+def centre_organizations(*, admins_only: bool = False) -> list[Organization]:
+    """The active centre organizations (for ``admins_only``: those with an active centre admin, else
+    every centre)."""
+    qs = Organization.objects.filter(kind=OrganizationKind.CENTRE, is_active=True).order_by("pk")
+    if admins_only:
+        orgs = list(qs.filter(members__role=Role.CENTRE_ADMIN, members__is_active=True).distinct())
+        if orgs:
+            return orgs
+    return list(qs)
+
+
+def notify_centre(*, key: str, kind: str, params: dict[str, Any] | None = None, admins_only: bool = False,
+                  application=None, assignment=None) -> int:
+    """The same notification to every centre organization, idempotent: the key of each is
+    ``<key>-c<organization id>``. Returns how many were created."""
+    return sum(
+        notify(key=f"{key}-c{org.pk}", kind=kind, organization_id=org.pk, params=params, application=application,
+               assignment=assignment)
+        for org in centre_organizations(admins_only=admins_only)
+    )

@@ -3,8 +3,8 @@
 The data is the notice's content snapshot (``IssuedDocument.content``, built by
 ``jointreview.intake.services.application_return``) plus number / verification code::
 
-    {centre, title, number, date, verification_code, verify_url, application, workflow, submitted_at,
-     project: {name, code, owner}, officer,
+    {centre, title, number, date, verification_code, verify_url, application: {number, workflow},
+     submitted_at, project: {name, code, owner, location}, officer,
      defects: [{item, material, problem, problem_label, note}]}
 """
 from __future__ import annotations
@@ -24,13 +24,18 @@ LEGAL_NOTE = (
 
 def story(data: dict) -> list[Flowable]:
     project = data.get("project", {})
+    application = data.get("application")
+    if isinstance(application, dict):  # the common header (documents.services.document_header)
+        number, workflow = application.get("number"), application.get("workflow")
+    else:  # notices issued before the common header: the number, and the workflow beside it
+        number, workflow = application, data.get("workflow")
     out: list[Flowable] = [
         para(esc(data.get("title_cn") or "一次性告知书"), "title"),
         para("One-time notice of missing or defective materials (一次告知)", "subtitle"),
         Spacer(1, 8),
         para(f"建设单位 Owner: {esc(project.get('owner'))}"),
         para(f"项目名称 Project: {esc(project.get('name'))}  ({esc(project.get('code'))})"),
-        para(f"申请编号 Application: {esc(data.get('application'))}  {esc(data.get('workflow'))}"),
+        para(f"申请编号 Application: {esc(number)}  {esc(workflow)}"),
         para(f"收件日期 Received: {esc(data.get('submitted_at'))}   告知日期 Notice date: {esc(data.get('date'))}"),
         Spacer(1, 6),
         para(f"经审查, 您提交的申请材料有以下 {len(data.get('defects', []))} 项需要补正 "

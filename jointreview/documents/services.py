@@ -15,12 +15,16 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.urls import NoReverseMatch, reverse
+from django.utils import translation
 
 from jointreview.models import IssuedDocument, IssuedKind
 from jointreview.services.errors import ServiceError
@@ -33,6 +37,35 @@ _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over th
 _PLAUSIBLE_CODE = re.compile(r"[A-Z0-9]{8,32}")
 # a download of a document without its file queues the render at most once in this window
 RENDER_REQUEST_WINDOW_SECONDS = 30
+
+
+# Issued documents are official Chinese documents whatever the language of the page that issued them
+# (docs/domain.md §8): every label copied into a document's content is taken in this language.
+OFFICIAL_LANGUAGE = "zh-hans"
+
+
+@contextmanager
+def official_language() -> Iterator[None]:
+    """Build a document's content in the official language (choice labels, dates)."""
+    with translation.override(OFFICIAL_LANGUAGE):
+        yield
+
+
+def document_header(app, *, title: str, number: str, code: str, on: date) -> dict[str, Any]:
+    """The part of every issued document's content that names the centre, the document and the case:
+    printed at the top and in the footer of each page (jointreview/documents/base.py)."""
+    project = app.project
+    return {
+        "centre": settings.JR_CENTRE_NAME,
+        "title": title,
+        "number": number,
+        "date": on.isoformat(),
+        "verification_code": code,
+        "verify_url": verify_url(code),
+        "application": {"number": app.number, "workflow": app.workflow.name},
+        "project": {"name": project.name, "code": project.code, "owner": str(project.owner),
+                    "location": project.location},
+    }
 
 
 def new_verification_code() -> str:

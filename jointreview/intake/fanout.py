@@ -24,12 +24,12 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from jointreview.audit.services import audit_record
+from jointreview.audit.notifications import NotificationKind
+from jointreview.audit.services import audit_record, notify_centre
 from jointreview.audit.verbs import AuditVerb
 from jointreview.models import Assignment, AuditEvent, Notification, NotifyStatus
-from jointreview.services.common import notify
 from jointreview.services.queue import enqueue_after_commit
-from projects.models import Organization, OrganizationKind
+from projects.models import Organization
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def _notify_postgresql(assignment_id: int):
     if "notify" not in _SQL:
         _SQL["notify"] = _notify_sql()
     params = {"sent": NotifyStatus.SENT, "pending": NotifyStatus.PENDING, "now": timezone.now(),
-              "id": assignment_id, "key": notify_key(assignment_id)}
+              "id": assignment_id, "key": notify_key(assignment_id), "kind": NotificationKind.ASSIGNMENT.value}
     with connection.cursor() as cursor:  # one statement: atomic by itself, one round trip
         cursor.execute(_SQL["notify"], params)
         return cursor.fetchone()
@@ -95,10 +95,9 @@ def _notify_portable(assignment_id: int):
         a = Assignment.objects.select_related(
             "agency", "application__project", "application__workflow"
         ).get(pk=assignment_id)
-        subject, body = _notification_text(a)
         notification = Notification.objects.create(
-            key=notify_key(a.pk), organization=a.agency, kind="assignment", subject=subject, body=body,
-            application=a.application, assignment=a,
+            key=notify_key(a.pk), organization=a.agency, kind=NotificationKind.ASSIGNMENT,
+            params=_notification_params(a), application=a.application, assignment=a,
         )
         audit_record(actor=None, verb=AuditVerb.ASSIGNMENT_NOTIFY, target=a, application=a.application,
                      before={"notify_status": NotifyStatus.PENDING},
@@ -106,16 +105,13 @@ def _notify_portable(assignment_id: int):
     return (notification.pk,)
 
 
-def _notification_text(a: Assignment) -> tuple[str, str]:
+def _notification_params(a: Assignment) -> dict:
+    """The parameters of the agency's notification (NotificationKind.ASSIGNMENT); ``_notify_sql``
+    builds the same object in SQL."""
     app = a.application
-    due = a.due_date.isoformat() if a.due_date else "—"
-    subject = f"新审查任务 New assignment: {app.number} {app.workflow.name}"[:200]
-    body = (
-        f"{a.agency.name}: 项目「{app.project.name}」的{app.workflow.name}申请 {app.number} 已受理, "
-        f"请于 {due} 前出具审查意见(第{a.round_number}轮)。\n"
-        f"Application {app.number} was accepted; your opinion is due by {due} (round {a.round_number})."
-    )
-    return subject, body
+    return {"agency": a.agency.name, "number": app.number, "project": app.project.name,
+            "workflow": app.workflow.name, "due": a.due_date.isoformat() if a.due_date else "",
+            "round": a.round_number}
 
 
 def _notify_sql() -> str:
@@ -136,7 +132,7 @@ def _notify_sql() -> str:
         info AS (
             SELECT c.id, c.application_id, c.agency_id, c.round_number, o.name AS agency_name,
                    ap.number, p.name AS project, w.name AS workflow,
-                   coalesce(to_char(c.due_date, 'YYYY-MM-DD'), '—') AS due, cfg.v
+                   coalesce(to_char(c.due_date, 'YYYY-MM-DD'), '') AS due, cfg.v
               FROM claimed c
               JOIN {Organization._meta.db_table} o ON o.id = c.agency_id
               JOIN {Application._meta.db_table} ap ON ap.id = c.application_id
@@ -145,17 +141,14 @@ def _notify_sql() -> str:
              CROSS JOIN cfg
         ),
         n AS (
-            INSERT INTO {Notification._meta.db_table} (key, organization_id, user_id, kind, subject, body,
+            INSERT INTO {Notification._meta.db_table} (key, organization_id, user_id, kind, params,
                         application_id, assignment_id, created_at, read_at, emailed_at)
-            SELECT %(key)s, agency_id, NULL, 'assignment',
-                   left('新审查任务 New assignment: ' || number || ' ' || workflow, 200),
-                   agency_name || ': 项目「' || project || '」的' || workflow || '申请 ' || number
-                   || ' 已受理, 请于 ' || due || ' 前出具审查意见(第' || round_number || '轮)。' || chr(10)
-                   || 'Application ' || number || ' was accepted; your opinion is due by ' || due
-                   || ' (round ' || round_number || ').',
+            SELECT %(key)s, agency_id, NULL, %(kind)s,
+                   jsonb_build_object('agency', agency_name, 'number', number, 'project', project,
+                                      'workflow', workflow, 'due', due, 'round', round_number),
                    application_id, id, %(now)s, NULL, NULL
               FROM info
-            RETURNING id, subject, body
+            RETURNING id
         ),
         a AS (
             INSERT INTO {AuditEvent._meta.db_table} (at, actor_id, verb, target_type, target_id, application_id,
@@ -208,14 +201,9 @@ def fanout_sweep(*, older_than_s: int = 60, batch: int = 200) -> dict[str, int]:
 
 
 def _tell_centre_failed(a: Assignment) -> None:
-    for centre_id in Organization.objects.filter(kind=OrganizationKind.CENTRE).values_list("pk", flat=True):
-        notify(
-            key=f"assignment-{a.pk}-notify-failed-{centre_id}", organization_id=centre_id, kind="fanout_failed",
-            application=a.application, assignment=a,
-            subject=f"通知失败 Notification failed: {a.application.number} / {a.agency}",
-            body="多次派发后仍未通知到该部门, 请人工联系。 The agency could not be notified after "
-            f"{a.notify_attempts} dispatches; contact it directly.",
-        )
+    notify_centre(key=f"assignment-{a.pk}-notify-failed", kind=NotificationKind.FANOUT_FAILED,
+                  params={"number": a.application.number, "agency": a.agency.name, "attempts": a.notify_attempts},
+                  application=a.application, assignment=a)
 
 
 def assignment_notify_failed(*, assignment_id: int, error: str = "") -> None:

@@ -1,13 +1,17 @@
-"""Small helpers every service area shares: today's date, who may act, idempotent notifications."""
+"""Small helpers every service area shares: today's date, who may act, the application lock, checks."""
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from jointreview.models import Notification
 from jointreview.policy.core import is_centre, is_owner_of
 from jointreview.services.errors import PermissionDeniedError
+
+if TYPE_CHECKING:
+    from jointreview.models import Application
 
 
 def today(on: date | None = None) -> date:
@@ -27,15 +31,21 @@ def require_project_owner(actor, project, what: str) -> None:
         raise PermissionDeniedError(f"只有该项目的建设单位可以{what}。 Only the project's owner may do this.")
 
 
-def notify(*, key: str, organization_id: int, kind: str, subject: str, body: str = "", **links) -> bool:
-    """An in-app notification, idempotent by its unique key: a second call does nothing. ``links``:
-    application, assignment, user. Returns whether it was created."""
-    _obj, created = Notification.objects.get_or_create(
-        key=key,
-        defaults={"organization_id": organization_id, "kind": kind, "subject": subject[:200], "body": body,
-                  **links},
-    )
-    return created
+def lock_application(application: Application | int) -> Application:
+    """The application row locked for this transaction (that row only: ``of=("self",)``), with its
+    project, owner and workflow read. ``application``: the object or its id. The one lock every
+    service that changes an application takes first (docs/architecture.md §3.1)."""
+    from jointreview.models import Application
+    from jointreview.services.errors import ServiceError
+
+    pk = application.pk if isinstance(application, Application) else application
+    try:
+        return (
+            Application.objects.select_for_update(of=("self",)).select_related("project__owner", "workflow")
+            .get(pk=pk)
+        )
+    except (Application.DoesNotExist, ValueError, TypeError):
+        raise ServiceError(_("No such application."), code="not_found") from None
 
 
 def full_clean(instance, **kwargs) -> None:

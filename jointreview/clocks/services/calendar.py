@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jointreview.audit.services import audit_record
+from jointreview.audit.services import audit_record, notify_centre
 from jointreview.audit.verbs import AuditVerb
 from jointreview.clocks.calendar import build_calendar, invalidate_calendar, missing_years
 from jointreview.clocks.services.common import (
@@ -25,7 +25,6 @@ from jointreview.clocks.services.common import (
     _cache_values,
     _check_date,
     _evaluate_batch,
-    _notify_centre,
     _save_cache,
 )
 from jointreview.models import CalendarDay, CalendarYear, Clock, ClockState, DeadlineChange
@@ -304,17 +303,8 @@ def calendar_missing_year_check(*, today: date | None = None) -> list[int]:
     """Warn the centre admins (Notification key ``calendar-missing-<year>``) for each missing year."""
     years = missing_years(today=today)
     for year in years:
-        _notify_centre(
-            base_key=f"calendar-missing-{year}",
-            kind="calendar_missing",
-            subject=f"{year}年节假日安排未导入 The official {year} holiday schedule is not imported",
-            body=(
-                f"{year}年的法定节假日和调休安排尚未导入，涉及{year}年的时限按周一至周五暂定计算。"
-                f" Deadlines reaching into {year} count Monday-Friday and are provisional until the"
-                f" schedule is imported: python manage.py workdays import FILE."
-            ),
-            admins_only=True,
-        )
+        notify_centre(key=f"calendar-missing-{year}", kind="calendar_missing", params={"year": year},
+                      admins_only=True)
     return years
 
 

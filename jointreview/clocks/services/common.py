@@ -11,9 +11,7 @@ from django.utils import timezone
 
 from jointreview import workdays
 from jointreview.models import Assignment, Clock, ClockEvent
-from jointreview.services.common import notify
 from jointreview.services.errors import ServiceError
-from projects.models import Organization, OrganizationKind, Role
 
 logger = logging.getLogger(__name__)
 
@@ -110,42 +108,20 @@ def _save_cache(clock: Clock, values: dict[str, Any]) -> None:
     Clock.objects.filter(pk=clock.pk).update(**values)
     for name, value in values.items():
         setattr(clock, name, value)
-    # Assignment.due_date mirrors its clock's due date.
-    Assignment.objects.filter(clock_id=clock.pk).exclude(due_date=values["due_date"]).update(
-        due_date=values["due_date"]
-    )
-    if values["due_date"] is None:
-        Assignment.objects.filter(clock_id=clock.pk, due_date__isnull=False).update(due_date=None)
+    mirror_due_date(clock.pk, values["due_date"])
+
+
+def mirror_due_date(clock_id: int, due_date: date | None) -> None:
+    """Assignment.due_date mirrors its clock's due date (the inbox sorts and filters on it without a
+    join). Every change of a clock's cached values comes through here."""
+    rows = Assignment.objects.filter(clock_id=clock_id)
+    if due_date is None:
+        rows.filter(due_date__isnull=False).update(due_date=None)
+    else:
+        rows.exclude(due_date=due_date).update(due_date=due_date)
 
 
 def _check_date(on: object) -> date:
     if isinstance(on, datetime) or not isinstance(on, date):
         raise ServiceError(f"a clock event needs a date, got {on!r}")
     return on
-
-
-# ---------------------------------------------------------------------------
-# notifications to the centre
-# ---------------------------------------------------------------------------
-
-
-def _centre_orgs(*, admins_only: bool = False) -> list[Organization]:
-    """Centre organizations (for ``admins_only``: those with a centre admin, else every centre)."""
-    qs = Organization.objects.filter(kind=OrganizationKind.CENTRE).order_by("pk")
-    if admins_only:
-        orgs = list(qs.filter(members__role=Role.CENTRE_ADMIN, members__is_active=True).distinct())
-        if orgs:
-            return orgs
-    return list(qs)
-
-
-def _notify_centre(
-    *, base_key: str, kind: str, subject: str, body: str = "", admins_only: bool = False, **links
-) -> int:
-    """One Notification per centre organization; idempotent by key (the first centre gets the plain
-    key, any further centre organization ``<key>-o<pk>``). Returns how many were created."""
-    created = 0
-    for i, org in enumerate(_centre_orgs(admins_only=admins_only)):
-        key = base_key if i == 0 else f"{base_key}-o{org.pk}"
-        created += int(notify(key=key[:120], organization_id=org.pk, kind=kind, subject=subject, body=body, **links))
-    return created

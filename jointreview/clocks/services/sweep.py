@@ -8,16 +8,18 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from jointreview.audit.services import notify_centre
 from jointreview.clocks.calendar import get_calendar
-from jointreview.clocks.services.common import SWEEP_BATCH, _cache_values, _evaluate_batch, _notify_centre
+from jointreview.clocks.services.common import SWEEP_BATCH, _cache_values, _evaluate_batch, mirror_due_date
 from jointreview.models import Application, Assignment, Clock, ClockState, Light
 
 OPEN_STATES = (ClockState.RUNNING, ClockState.PAUSED)
 
 
-def _clock_subject(clock: Clock, light: str) -> tuple[str, dict[str, Any]]:
+def _clock_subject(clock: Clock) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(notification parameters, links) of a clock's light change: what the clock is about."""
     links: dict[str, Any] = {}
-    what = f"计时 clock #{clock.pk}"
+    what = f"#{clock.pk}"
     assignment = Assignment.objects.filter(clock_id=clock.pk).select_related("application", "agency").first()
     if assignment is not None:
         links = {"assignment": assignment, "application": assignment.application}
@@ -27,8 +29,7 @@ def _clock_subject(clock: Clock, light: str) -> tuple[str, dict[str, Any]]:
         if app is not None:
             links = {"application": app}
             what = app.number
-    label = "已超期 overdue" if light == Light.RED else "临近到期 due soon"
-    return f"{label}: {what}, 到期 due {clock.due_date}", links
+    return {"what": what, "due": clock.due_date}, links
 
 
 # ---------------------------------------------------------------------------
@@ -66,20 +67,15 @@ def clock_sweep(*, today: date | None = None, batch_size: int = SWEEP_BATCH) -> 
                     continue
                 for name, value in values.items():
                     setattr(clock, name, value)
-                if clock.due_date is not None:
-                    Assignment.objects.filter(clock_id=clock.pk).exclude(due_date=clock.due_date).update(
-                        due_date=clock.due_date
-                    )
+                mirror_due_date(clock.pk, clock.due_date)
                 if status.light != old_light or status.state != old_state:
                     stats["changed"] += 1
                 if status.light in (Light.YELLOW, Light.RED) and status.light != old_light:
                     stats[status.light] += 1
                 if status.light in (Light.YELLOW, Light.RED) and status.state != ClockState.STOPPED:
-                    subject, links = _clock_subject(clock, status.light)
-                    stats["notified"] += _notify_centre(
-                        base_key=f"clock-{clock.pk}-{status.light}",
-                        kind=f"clock_{status.light}",
-                        subject=subject,
+                    params, links = _clock_subject(clock)
+                    stats["notified"] += notify_centre(
+                        key=f"clock-{clock.pk}-{status.light}", kind=f"clock_{status.light}", params=params,
                         **links,
                     )
     return stats

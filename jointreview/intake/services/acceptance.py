@@ -9,20 +9,22 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from jointreview.audit.services import audit_record
+from jointreview.audit.notifications import NotificationKind
+from jointreview.audit.services import audit_record, notify
 from jointreview.audit.verbs import AuditVerb
 from jointreview.clocks import services as clock_service
 from jointreview.clocks.calendar import get_calendar
 from jointreview.intake.fanout import dispatch_notify
-from jointreview.intake.services.common import _auto_mark_missing, _lock_application, _require_window_pending
+from jointreview.intake.services.common import _auto_mark_missing, _require_window_pending
 from jointreview.intake.services.window import _validate_deferrals
 from jointreview.models import (
     AcceptanceMode,
     Application,
     ApplicationItem,
+    ApplicationMaterial,
     ApplicationStatus,
-    Assignment,
     CheckStatus,
     Deferral,
     FeeOrder,
@@ -31,30 +33,18 @@ from jointreview.models import (
     ItemKind,
     ReviewRound,
     SurveyReport,
-    TimeUnit,
     WorkflowKind,
 )
 from jointreview.policy import grant_many
 from jointreview.policy.portions import portion_document_ids, portion_for
+from jointreview.review.services.assignments import (
+    assignment_clock_params,
+    assignment_grants,
+    assignment_open,
+)
 from jointreview.services import common
 from jointreview.services.errors import ConflictError, ServiceError
 from projects.models import Document, Organization
-
-
-def assignment_clock_params(items: list[Item]) -> dict[str, Any]:
-    """The clock of an assignment (round 1, and the next rounds in review): the item with the longest
-    promised limit leads (its unit, resubmission policy, warning thresholds; the centre's defaults)."""
-
-    def working_equiv(it: Item) -> float:
-        return it.promised_limit_value * (5 / 7 if it.promised_limit_unit == TimeUnit.NATURAL else 1)
-
-    lead = max(items, key=lambda it: (working_equiv(it), it.pk))
-    return {
-        "limit_value": lead.promised_limit_value, "limit_unit": lead.promised_limit_unit,
-        "policy": lead.resubmission_policy,
-        "warn_days": lead.warn_days if lead.warn_days is not None else settings.JR_WARN_DAYS,
-        "warn_percent": lead.warn_percent if lead.warn_percent is not None else settings.JR_WARN_PERCENT,
-    }
 
 
 def acceptance_date(app: Application, today: date) -> date:
@@ -79,38 +69,106 @@ def application_accept(*, actor, application: Application | int, deferrals: list
     ``deferrals``: ``[{"material_id": <ApplicationMaterial id>, "promised_date": date|"YYYY-MM-DD",
     "commitment": text}]`` -> 容缺受理 (acceptance_mode with_gaps).
     """
-    common.require_centre(actor, "受理申请")
-    app = _lock_application(application)
-    _require_window_pending(app, "受理")
+    common.require_centre(actor, _("accept applications"))
+    app = common.lock_application(application)
+    _require_window_pending(app, _("accept it"))
     today = today or common.today()
     _auto_mark_missing(app, actor)
     materials = {am.pk: am for am in app.materials.select_related("material__item", "document")}
     planned = _validate_deferrals(app, materials, deferrals, today)
-    deferred_ids = {am.pk for am, _p, _c in planned}
-    incomplete = [
-        am for am in materials.values() if am.check_status != CheckStatus.OK and am.pk not in deferred_ids
-    ]
-    if incomplete:
-        raise ServiceError(
-            "以下材料未审查齐全, 不能受理 (退回一次告知, 或对非主要材料容缺): "
-            + "、".join(f"{am.material.name}[{CheckStatus(am.check_status).label}]" for am in incomplete)
-            + "。 Cannot accept: every material must be checked complete (or deferred).",
-            code="incomplete",
-        )
+    _require_complete(materials, planned)
     app_items = list(app.items.select_related("item", "agency").filter(required=True))
-    missing_firm = [ai.item.name for ai in app_items if ai.agency_id is None]
-    if missing_firm:
-        raise ServiceError("以下事项未确定办理机构: " + "、".join(missing_firm) + "。 No agency for these items.")
+    _require_agencies(app_items)
+    by_agency, report_depts = _who_works(app, app_items)
 
     accepted_on = acceptance_date(app, today)
     mode = AcceptanceMode.WITH_GAPS if planned else AcceptanceMode.FULL
+    _mark_accepted(app, actor=actor, mode=mode, accepted_on=accepted_on)
+    _record_deferrals(app, actor, planned)
+    app_clock = _start_application_clock(app, actor, accepted_on)
+    rnd = ReviewRound.objects.create(application=app, number=1)
+
+    agencies = {o.pk: o for o in Organization.objects.filter(pk__in=set(by_agency) | set(report_depts))}
+    documents = {d.pk: d for d in Document.objects.filter(
+        pk__in=[am.document_id for am in materials.values() if am.document_id])}
+    assignments = []
+    grants: list[tuple[str, Organization, Any]] = []
+    for agency_id in sorted(by_agency):
+        items = by_agency[agency_id]
+        portion, reads_all = portion_for(app, agency_id, items)
+        a = assignment_open(actor=actor, application=app, round=rnd, agency=agencies[agency_id], items=items,
+                            on=accepted_on, clock_params=assignment_clock_params([ai.item for ai in items]),
+                            portion=portion, reads_all=reads_all)
+        grants += assignment_grants(a)
+        grants += [("view_document", a.agency, documents[pk]) for pk in portion_document_ids(app, a)]
+        assignments.append(a)
+    grants += _create_survey_reports(app, actor, report_depts, agencies)
+    if app.workflow.single_fee:
+        _create_fee_order(app, actor, app_items)
+    grant_many(grants)
+
+    audit_record(
+        actor=actor, verb=AuditVerb.APPLICATION_ACCEPT, target=app, before={"status": "submitted"},
+        after={"status": app.status, "mode": mode, "accepted_on": accepted_on, "assignments": len(assignments),
+               "deferred": [am.material.code for am, _p, _c in planned]},
+    )
+    notify(key=f"application-{app.pk}-accepted", kind=NotificationKind.ACCEPTED,
+           organization_id=app.project.owner_id, application=app,
+           params={"number": app.number, "workflow": app.workflow.name, "accepted_on": accepted_on,
+                   "due": app_clock.due_date})
+    for a in assignments:
+        dispatch_notify(a.pk)  # on commit
+    return app
+
+
+def _require_complete(materials: dict[int, ApplicationMaterial], planned: list) -> None:
+    """Every material checked complete, or deferred (容缺)."""
+    deferred_ids = {am.pk for am, _p, _c in planned}
+    incomplete = [am for am in materials.values() if am.check_status != CheckStatus.OK and am.pk not in deferred_ids]
+    if incomplete:
+        names = "、".join(f"{am.material.name} [{CheckStatus(am.check_status).label}]" for am in incomplete)
+        raise ServiceError(
+            _("Cannot accept: every material must be checked complete, or deferred if it is not a main "
+              "material; otherwise return the application with a one-time notice. Not complete: %(names)s.")
+            % {"names": names},
+            code="incomplete",
+        )
+
+
+def _require_agencies(app_items: list[ApplicationItem]) -> None:
+    missing_firm = [ai.item.name for ai in app_items if ai.agency_id is None]
+    if missing_firm:
+        raise ServiceError(_("No agency has been chosen for these items: %(items)s.")
+                           % {"items": "、".join(missing_firm)}, code="no_agency")
+
+
+def _who_works(app: Application, app_items: list[ApplicationItem]) -> tuple[dict, dict]:
+    """(items per agency that gets an assignment, items per department that gets a survey report).
+    多测合一: one surveying firm measures once; the departments receive its report."""
+    by_agency: dict[int, list[ApplicationItem]] = defaultdict(list)
+    report_depts: dict[int, list[ApplicationItem]] = defaultdict(list)
+    survey = app.workflow.kind == WorkflowKind.JOINT_SURVEY
+    for ai in app_items:
+        if survey and not _is_survey_item(ai.item):
+            report_depts[ai.agency_id].append(ai)
+        else:
+            by_agency[ai.agency_id].append(ai)
+    if survey and len(by_agency) != 1:
+        raise ServiceError(_("A joint survey needs exactly one surveying firm; found %(count)s.")
+                           % {"count": len(by_agency)}, code="survey_firms")
+    return by_agency, report_depts
+
+
+def _mark_accepted(app: Application, *, actor, mode: str, accepted_on: date) -> None:
     n = Application.objects.filter(pk=app.pk, status=ApplicationStatus.SUBMITTED).update(
         status=ApplicationStatus.ACCEPTED, acceptance_mode=mode, accepted_at=timezone.now(), accepted_by=actor,
         accepted_on=accepted_on, current_round=1,
     )
     if n != 1:  # pragma: no cover - the row is locked; kept as the conditional-update guard
-        raise ConflictError("申请已受理。 The application was already accepted.", code="already_accepted")
+        raise ConflictError(_("The application was already accepted."), code="already_accepted")
 
+
+def _record_deferrals(app: Application, actor, planned: list) -> None:
     for am, promised, commitment in planned:
         deferral = Deferral(application=app, material=am.material, promised_date=promised,
                             commitment=commitment, recorded_by=actor)
@@ -120,6 +178,8 @@ def application_accept(*, actor, application: Application | int, deferrals: list
         am.checked_by, am.checked_at = actor, timezone.now()
         am.save(update_fields=["check_status", "check_note", "checked_by", "checked_at"])
 
+
+def _start_application_clock(app: Application, actor, accepted_on: date):
     wf = app.workflow
     app_clock = clock_service.clock_create(
         kind="application", limit_value=wf.limit_value, limit_unit=wf.limit_unit,
@@ -127,55 +187,12 @@ def application_accept(*, actor, application: Application | int, deferrals: list
     )
     Application.objects.filter(pk=app.pk).update(clock=app_clock)
     app.refresh_from_db()
-    clock_service.clock_start(clock=app_clock, on=accepted_on, actor=actor)
-    rnd = ReviewRound.objects.create(application=app, number=1)
+    return clock_service.clock_start(clock=app_clock, on=accepted_on, actor=actor)
 
-    # who gets an assignment
-    by_agency: dict[int, list[ApplicationItem]] = defaultdict(list)
-    report_depts: dict[int, list[ApplicationItem]] = defaultdict(list)
-    survey = wf.kind == WorkflowKind.JOINT_SURVEY
-    for ai in app_items:
-        if survey and not _is_survey_item(ai.item):
-            report_depts[ai.agency_id].append(ai)
-        else:
-            by_agency[ai.agency_id].append(ai)
-    if survey and len(by_agency) != 1:
-        raise ServiceError(
-            "多测合一须由一家测绘单位完成一次测量。 A joint survey needs exactly one surveying firm "
-            f"(found {len(by_agency)})."
-        )
 
-    agencies = {o.pk: o for o in Organization.objects.filter(pk__in=set(by_agency) | set(report_depts))}
-    documents = {d.pk: d for d in Document.objects.filter(
-        pk__in=[am.document_id for am in materials.values() if am.document_id])}
-    assignment_ids = []
-    grants: list[tuple[str, Organization, Any]] = []
-    through: list = []
-    for agency_id in sorted(by_agency):
-        items = by_agency[agency_id]
-        agency = agencies[agency_id]
-        clock = clock_service.clock_create(kind="assignment", **assignment_clock_params([ai.item for ai in items]))
-        portion, reads_all = portion_for(app, agency_id, items)
-        a = Assignment(application=app, round=rnd, round_number=1, agency=agency, clock=clock, portion=portion,
-                       reads_all=reads_all)
-        # the foreign keys were just read or created in this transaction; the unique constraint
-        # (application, agency, round) is enforced by the database
-        a.full_clean(exclude=["application", "round", "agency", "clock"], validate_unique=False,
-                     validate_constraints=False)
-        a.save()
-        through += [Assignment.items.through(assignment_id=a.pk, applicationitem_id=ai.pk) for ai in items]
-        # the clock service copies the due date to the assignment (Assignment.due_date mirrors it)
-        clock = clock_service.clock_start(clock=clock, on=accepted_on, actor=actor)
-        grants += [("review_assignment", agency, a), ("view_assignment", agency, a),
-                   ("view_application", agency, app)]
-        grants += [("view_document", agency, documents[pk]) for pk in portion_document_ids(app, a)]
-        audit_record(actor=actor, verb=AuditVerb.ASSIGNMENT_CREATE, target=a, application=app,
-                     after={"agency": agency.pk, "items": [ai.item.code for ai in items],
-                            "due_date": clock.due_date})
-        assignment_ids.append(a.pk)
-
-    Assignment.items.through.objects.bulk_create(through)
-
+def _create_survey_reports(app: Application, actor, report_depts: dict, agencies: dict) -> list[tuple]:
+    """多测合一: one report row per receiving department; returns the department's grants."""
+    grants = []
     for dept_id in sorted(report_depts):
         names = "、".join(ai.item.name for ai in report_depts[dept_id])
         report = SurveyReport.objects.create(
@@ -184,31 +201,18 @@ def application_accept(*, actor, application: Application | int, deferrals: list
         grants.append(("view_application", agencies[dept_id], app))
         audit_record(actor=actor, verb=AuditVerb.SURVEY_REPORT_CREATE, target=report, application=app,
                      after={"department": dept_id})
+    return grants
 
-    if wf.single_fee:
-        shares: dict[int, Decimal] = defaultdict(Decimal)
-        for ai in app_items:
-            shares[ai.agency_id] += ai.item.fee
-        order = FeeOrder.objects.create(application=app, total=sum(shares.values(), Decimal(0)))
-        FeeSplit.objects.bulk_create(
-            FeeSplit(order=order, recipient_id=agency_id, amount=amount)
-            for agency_id, amount in sorted(shares.items()) if amount > 0
-        )
-        audit_record(actor=actor, verb=AuditVerb.FEE_ORDER_CREATE, target=order, application=app,
-                     after={"total": order.total})
 
-    grant_many(grants)
-    audit_record(
-        actor=actor, verb=AuditVerb.APPLICATION_ACCEPT, target=app, before={"status": "submitted"},
-        after={"status": app.status, "mode": mode, "accepted_on": accepted_on, "assignments": len(assignment_ids),
-               "deferred": [am.material.code for am, _p, _c in planned]},
+def _create_fee_order(app: Application, actor, app_items: list[ApplicationItem]) -> None:
+    """一次收费: one order for the application, split among the agencies that charge."""
+    shares: dict[int, Decimal] = defaultdict(Decimal)
+    for ai in app_items:
+        shares[ai.agency_id] += ai.item.fee
+    order = FeeOrder.objects.create(application=app, total=sum(shares.values(), Decimal(0)))
+    FeeSplit.objects.bulk_create(
+        FeeSplit(order=order, recipient_id=agency_id, amount=amount)
+        for agency_id, amount in sorted(shares.items()) if amount > 0
     )
-    common.notify(
-        key=f"application-{app.pk}-accepted", organization_id=app.project.owner_id, kind="accepted",
-        subject=f"已受理 Accepted: {app.number} {wf.name}",
-        body=f"受理日 {accepted_on}; 办结时限 {app_clock.due_date}。", application=app,
-    )
-
-    for pk in assignment_ids:
-        dispatch_notify(pk)  # on commit
-    return app
+    audit_record(actor=actor, verb=AuditVerb.FEE_ORDER_CREATE, target=order, application=app,
+                 after={"total": order.total})

@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 from jointreview.audit.services import audit_record
 from jointreview.audit.verbs import AuditVerb
 from jointreview.intake.models import OWNER_EDITABLE_STATUSES, SUBMITTABLE_STATUSES, WITHDRAWABLE_STATUSES
-from jointreview.intake.services.common import _lock_application, _new_number, _status_label
+from jointreview.intake.services.common import _new_number, _status_label
 from jointreview.limits import NOTE_MAX
 from jointreview.models import (
     Application,
@@ -156,7 +156,7 @@ def application_choose_intermediary(
     *, actor, application: Application, item: Item, agency: Organization
 ) -> ApplicationItem:
     """The owner picks the firm of a competitive item from the intermediary registry (中介超市)."""
-    app = _lock_application(application)
+    app = common.lock_application(application)
     common.require_project_owner(actor, app.project, "选择中介机构")
     _require_editable(app, "选择中介机构")
     try:
@@ -204,7 +204,7 @@ def missing_for_submit(app: Application) -> list[str]:
 
 @transaction.atomic
 def application_submit(*, actor, application: Application) -> Application:
-    app = _lock_application(application)
+    app = common.lock_application(application)
     common.require_project_owner(actor, app.project, "提交申请")
     if app.status == ApplicationStatus.SUBMITTED:
         raise ConflictError("申请已提交, 等待窗口审查。 The application was already submitted.")
@@ -229,7 +229,7 @@ def application_submit(*, actor, application: Application) -> Application:
 
 @transaction.atomic
 def application_withdraw(*, actor, application: Application, reason: str = "") -> Application:
-    app = _lock_application(application)
+    app = common.lock_application(application)
     common.require_project_owner(actor, app.project, "撤回申请")
     reason = common.check_text(reason, label=gettext("Reason"), field="reason", max_length=NOTE_MAX)
     if app.status not in WITHDRAWABLE_STATUSES:

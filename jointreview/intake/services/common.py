@@ -1,4 +1,4 @@
-"""What the intake services share: the application row lock, numbering, status words and the
+"""What the intake services share: numbering, status words and the
 window's guards (a submitted application only; missing materials marked missing). Not to be confused
 with ``jointreview.services.common`` (what every area shares), which these modules import as ``common``."""
 from __future__ import annotations
@@ -10,14 +10,6 @@ from django.utils import timezone
 from jointreview.models import Application, ApplicationStatus, CheckStatus
 from jointreview.services import common
 from jointreview.services.errors import ConflictError, ServiceError
-
-
-def _lock_application(application: Application | int) -> Application:
-    pk = application.pk if isinstance(application, Application) else application
-    try:
-        return Application.objects.select_for_update().select_related("project", "workflow").get(pk=pk)
-    except Application.DoesNotExist:
-        raise ServiceError("申请不存在 No such application.") from None
 
 
 def _status_label(status: str) -> str:

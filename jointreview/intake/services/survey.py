@@ -4,12 +4,12 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from jointreview.audit.services import audit_record
+from jointreview.audit.notifications import NotificationKind
+from jointreview.audit.services import audit_record, notify
 from jointreview.audit.verbs import AuditVerb
 from jointreview.intake.services.uploads import _read_upload, _store_version, validate_upload
 from jointreview.models import ApplicationStatus, SurveyReport
 from jointreview.policy import grant_many
-from jointreview.services import common
 from jointreview.services.errors import ConflictError, PermissionDeniedError, ServiceError
 from projects.models import Document, Organization
 
@@ -49,9 +49,6 @@ def survey_report_deliver(*, actor, report: SurveyReport | int, upload, note: st
     grant_many([("view_document", report.department, doc), ("view_document", firm, doc)])
     audit_record(actor=actor, verb=AuditVerb.SURVEY_REPORT_DELIVER, target=report, application=app, before=before,
                  after={"document_version": version.pk, "sha256": version.sha256})
-    common.notify(
-        key=f"survey-report-{report.pk}-v{version.number}", organization_id=report.department_id,
-        kind="survey_report",
-        subject=f"测绘报告已提交 Survey report delivered: {app.number}", application=app,
-    )
+    notify(key=f"survey-report-{report.pk}-v{version.number}", kind=NotificationKind.SURVEY_REPORT,
+           organization_id=report.department_id, params={"number": app.number}, application=app)
     return report

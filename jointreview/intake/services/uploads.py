@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 from jointreview.audit.services import audit_record
 from jointreview.audit.verbs import AuditVerb
 from jointreview.intake.models import OWNER_EDITABLE_STATUSES
-from jointreview.intake.services.common import _lock_application, _status_label
+from jointreview.intake.services.common import _status_label
 from jointreview.models import ApplicationMaterial, ApplicationStatus, CheckStatus, Deferral, Material
 from jointreview.policy import grant_many
 from jointreview.policy.portions import covers
@@ -183,7 +183,7 @@ def document_upload(*, actor, application_material: ApplicationMaterial | int, u
         am = ApplicationMaterial.objects.select_related("material__item").get(pk=am_pk)
     except ApplicationMaterial.DoesNotExist:
         raise ServiceError("材料不存在 No such material.") from None
-    app = _lock_application(am.application_id)
+    app = common.lock_application(am.application_id)
     common.require_project_owner(actor, app.project, "上传材料")
     deferral = Deferral.objects.filter(application=app, material=am.material, fulfilled_at__isnull=True).first()
     if app.status in OWNER_EDITABLE_STATUSES:

@@ -1,32 +1,103 @@
-"""Who works on an assignment: reviewer A and backup B (AB角), members' presence.
+"""Assignments: opening one (acceptance and resubmission both do it here), who works on it (reviewer A
+and backup B, AB角), members' presence.
 
 Part of the review services (jointreview/review/services/__init__.py has the decisions)."""
 from __future__ import annotations
 
 import secrets
+from datetime import date
+from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
-from jointreview.audit.services import audit_record
+from jointreview.audit.notifications import NotificationKind
+from jointreview.audit.services import audit_record, notify
 from jointreview.audit.verbs import AuditVerb
 from jointreview.models import (
     OPEN_ASSIGNMENT_STATUSES,
+    Application,
+    ApplicationItem,
     Assignment,
     AssignmentStatus,
-    Notification,
+    Clock,
+    Item,
+    ReviewRound,
+    TimeUnit,
 )
 from jointreview.review.services.common import _lock_assignment, _require_lead
 from jointreview.services.errors import ConflictError, ServiceError
 from projects.models import AGENCY_ROLES, User
 
 
+def assignment_clock_params(items: list[Item]) -> dict[str, Any]:
+    """The clock of an assignment: the item with the longest promised limit leads (its limit and unit,
+    resubmission policy, warning thresholds; the centre's defaults where the item sets none)."""
+
+    def working_equiv(it: Item) -> float:
+        return it.promised_limit_value * (5 / 7 if it.promised_limit_unit == TimeUnit.NATURAL else 1)
+
+    lead = max(items, key=lambda it: (working_equiv(it), it.pk))
+    return {
+        "limit_value": lead.promised_limit_value, "limit_unit": lead.promised_limit_unit,
+        "policy": lead.resubmission_policy,
+        "warn_days": lead.warn_days if lead.warn_days is not None else settings.JR_WARN_DAYS,
+        "warn_percent": lead.warn_percent if lead.warn_percent is not None else settings.JR_WARN_PERCENT,
+    }
+
+
+def assignment_open(*, actor, application: Application, round: ReviewRound, agency, items: list[ApplicationItem],
+                    on: date, clock_params: dict[str, Any], portion: list, reads_all: bool,
+                    previous: Assignment | None = None) -> Assignment:
+    """One agency's assignment in a round, with its clock started on ``on`` (the clock service mirrors
+    the due date onto it) and its items; one audit event. Round 1 (acceptance) and every next round
+    (resubmission) open assignments here; the caller grants access (``assignment_grants``) and
+    dispatches the agency's notification on commit.
+
+    Called inside the caller's transaction, with the application locked and ``round``, ``agency`` and
+    the items just read or created in it: the foreign keys are not re-checked one by one, and the
+    database enforces one assignment per agency and round."""
+    from jointreview.clocks import services as clocks
+
+    clock = clocks.clock_create(kind=Clock.Kind.ASSIGNMENT, **clock_params)
+    reviewer = previous.reviewer if previous else None
+    a = Assignment(
+        application=application, round=round, round_number=round.number, agency=agency, clock=clock,
+        portion=portion, reads_all=reads_all, previous=previous, reviewer=reviewer,
+        backup=previous.backup if previous else None,
+        status=AssignmentStatus.IN_REVIEW if reviewer else AssignmentStatus.UNASSIGNED,
+    )
+    a.full_clean(exclude=["application", "round", "agency", "clock", "previous", "reviewer", "backup"],
+                 validate_unique=False, validate_constraints=False)
+    a.save()
+    Assignment.items.through.objects.bulk_create(
+        Assignment.items.through(assignment_id=a.pk, applicationitem_id=ai.pk) for ai in items
+    )
+    clock = clocks.clock_start(clock=clock, on=on, actor=actor)
+    a.due_date = clock.due_date
+    audit_record(actor=actor, verb=AuditVerb.ASSIGNMENT_CREATE, target=a, application=application,
+                 after={"round": round.number, "agency": agency.pk, "items": [ai.item.code for ai in items],
+                        "limit": clock.limit_value, "policy": clock.policy, "due_date": clock.due_date,
+                        "previous": previous.pk if previous else None})
+    return a
+
+
+def assignment_grants(a: Assignment) -> list[tuple[str, Any, Any]]:
+    """What the agency of an assignment may do with it and see of its application (for ``grant_many``);
+    the documents of its portion are granted by acceptance (jointreview/policy/portions.py)."""
+    return [("review_assignment", a.agency, a), ("view_assignment", a.agency, a),
+            ("view_application", a.agency, a.application)]
+
+
 def assignment_assign(*, actor, assignment_id: int, reviewer_id: int, backup_id: int | None = None) -> Assignment:
     """The agency lead sets reviewer A and backup B (both members of the agency); reassigning is allowed."""
     with transaction.atomic():
         a = _lock_assignment(assignment_id)
-        _require_lead(actor, a.agency_id, "assign reviewers")
+        _require_lead(actor, a.agency_id, _("assign reviewers"))
         if a.status not in OPEN_ASSIGNMENT_STATUSES:
-            raise ConflictError(f"the assignment is {a.get_status_display()}: reviewers can no longer change")
+            raise ConflictError(_("The assignment is %(status)s: reviewers can no longer change.")
+                                % {"status": a.get_status_display()})
         members = {
             u.pk: u
             for u in User.objects.filter(
@@ -36,20 +107,20 @@ def assignment_assign(*, actor, assignment_id: int, reviewer_id: int, backup_id:
         }
         reviewer = members.get(reviewer_id)
         if reviewer is None:
-            raise ServiceError("the reviewer (A) must be an active member of this agency")
+            raise ServiceError(_("The reviewer (A) must be an active member of this agency."))
         backup = None
         if backup_id:
             backup = members.get(backup_id)
             if backup is None:
-                raise ServiceError("the backup (B) must be an active member of this agency")
+                raise ServiceError(_("The backup (B) must be an active member of this agency."))
             if backup.pk == reviewer.pk:
-                raise ServiceError("the backup (B) must be another person than the reviewer (A)")
+                raise ServiceError(_("The backup (B) must be another person than the reviewer (A)."))
         before = {"status": a.status, "reviewer": a.reviewer_id, "backup": a.backup_id}
         updated = Assignment.objects.filter(pk=a.pk, status__in=OPEN_ASSIGNMENT_STATUSES).update(
             reviewer=reviewer, backup=backup, status=AssignmentStatus.IN_REVIEW
         )
         if updated != 1:  # pragma: no cover - the row is locked
-            raise ConflictError("the assignment changed meanwhile; reload and try again")
+            raise ConflictError(_("The assignment changed meanwhile; reload and try again."))
         a.reviewer, a.backup, a.status = reviewer, backup, AssignmentStatus.IN_REVIEW
         audit_record(
             actor=actor, verb=AuditVerb.ASSIGNMENT_REASSIGN if before["reviewer"] else AuditVerb.ASSIGNMENT_ASSIGN, target=a,
@@ -58,12 +129,10 @@ def assignment_assign(*, actor, assignment_id: int, reviewer_id: int, backup_id:
         )
         for who, role in ((reviewer, "A"), (backup, "B")):
             if who is not None:
-                Notification.objects.create(
-                    key=f"assignment-{a.pk}-assigned-{role}-{who.pk}-{secrets.token_hex(4)}",
-                    organization_id=a.agency_id, user=who, kind="assignment_assigned",
-                    subject=f"您被指派为{role}角 You are reviewer {role}: {a.application.number}",
-                    application=a.application, assignment=a,
-                )
+                notify(key=f"assignment-{a.pk}-assigned-{role}-{who.pk}-{secrets.token_hex(4)}",
+                       kind=NotificationKind.ASSIGNMENT_ASSIGNED, organization_id=a.agency_id, user=who,
+                       params={"role": role, "number": a.application.number},
+                       application=a.application, assignment=a)
     return a
 
 
@@ -73,10 +142,10 @@ def user_mark_absent(*, actor, user_id: int, absent: bool) -> User:
         try:
             user = User.objects.select_for_update().get(pk=user_id)
         except User.DoesNotExist:
-            raise ServiceError("no such user") from None
+            raise ServiceError(_("No such user.")) from None
         _require_lead(actor, user.organization_id or -1, "mark members absent")
         if user.role not in AGENCY_ROLES:
-            raise ServiceError("only agency members can be marked absent")
+            raise ServiceError(_("Only agency members can be marked absent."))
         if user.is_absent == absent:
             return user
         before = {"is_absent": user.is_absent}

@@ -7,6 +7,7 @@ import hashlib
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from jointreview.audit.services import audit_record
 from jointreview.audit.verbs import AuditVerb
@@ -81,11 +82,11 @@ def opinion_attachment_remove(*, actor, attachment_id: int) -> None:
     with transaction.atomic():
         att = OpinionAttachment.objects.filter(pk=attachment_id).only("pk", "opinion_id").first()
         if att is None:
-            raise ServiceError("no such attachment", code="not_found")
+            raise ServiceError(_("No such attachment."), code="not_found")
         opinion, a = _attachable_draft(actor, att.opinion_id, "remove attachments of the opinion")
         att = OpinionAttachment.objects.select_for_update().filter(pk=attachment_id, opinion=opinion).first()
         if att is None:  # removed meanwhile
-            raise ServiceError("no such attachment", code="not_found")
+            raise ServiceError(_("No such attachment."), code="not_found")
         path = att.file.name
         snapshot = {"attachment": att.pk, "name": att.original_name, "sha256": att.sha256}
         att.delete()

@@ -7,11 +7,18 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
-from jointreview.audit.services import audit_record
+from jointreview.audit.notifications import NotificationKind
+from jointreview.audit.services import audit_record, notify
 from jointreview.audit.verbs import AuditVerb
-from jointreview.documents.services import new_verification_code, render_after_commit
+from jointreview.documents.services import (
+    document_header,
+    new_verification_code,
+    official_language,
+    render_after_commit,
+)
 from jointreview.models import (
     OPEN_ASSIGNMENT_STATUSES,
     PASSING_OUTCOMES,
@@ -26,7 +33,7 @@ from jointreview.models import (
     Outcome,
     WorkflowKind,
 )
-from jointreview.review.services.common import _application_clock, _header, _lock_application, latest_signed
+from jointreview.review.services.common import _application_clock, latest_signed
 from jointreview.services import common
 from jointreview.services.errors import ConflictError, ServiceError
 
@@ -41,33 +48,38 @@ def certificate_outstanding(app: Application) -> list[str]:
     ):
         latest[a.agency_id] = a
     if not latest:
-        out.append("no agency has reviewed this application")
+        out.append(_("no agency has reviewed this application"))
     for a in sorted(latest.values(), key=lambda x: x.agency.name):
         op = latest_signed(a.pk)
         if a.status in OPEN_ASSIGNMENT_STATUSES or op is None:
-            out.append(f"{a.agency}: review of round {a.round_number} not signed")
+            out.append(_("%(agency)s: the review of round %(round)s is not signed")
+                       % {"agency": a.agency, "round": a.round_number})
         elif op.outcome not in PASSING_OUTCOMES:
-            out.append(f"{a.agency}: {op.get_outcome_display()} (round {a.round_number})")
+            out.append(_("%(agency)s: %(outcome)s (round %(round)s)")
+                       % {"agency": a.agency, "outcome": op.get_outcome_display(), "round": a.round_number})
         elif Opinion.objects.filter(assignment=a, state=Opinion.State.DRAFT).exists():
-            out.append(f"{a.agency}: a correction of its opinion is still a draft")
+            out.append(_("%(agency)s: a correction of its opinion is still a draft") % {"agency": a.agency})
     for d in Deferral.objects.filter(application=app, fulfilled_at__isnull=True).select_related("material"):
-        out.append(f"容缺 deferred material '{d.material}' (promised {d.promised_date}) not yet supplied")
+        out.append(_("deferred material “%(material)s”, promised by %(date)s, not yet supplied")
+                   % {"material": d.material, "date": formats.date_format(d.promised_date)})
     return out
 
 
 def certificate_issue(*, actor, application_id: int, on: date | None = None) -> IssuedDocument:
     """The centre issues the certificate (审查合格书 / 联合验收意见书) when nothing is outstanding."""
     on = common.today(on)
-    common.require_centre(actor, "出具合格文书 (issue certificates)")
+    common.require_centre(actor, _("issue certificates"))
     with transaction.atomic():
-        app = _lock_application(application_id)
+        app = common.lock_application(application_id)
         if app.status == ApplicationStatus.APPROVED:
-            raise ConflictError("the certificate of this application is already issued")
+            raise ConflictError(_("The certificate of this application is already issued."))
         if app.status != ApplicationStatus.ACCEPTED:
-            raise ConflictError(f"the application is {app.get_status_display()}: no certificate can be issued")
+            raise ConflictError(_("The application is %(status)s: no certificate can be issued.")
+                                % {"status": app.get_status_display()})
         outstanding = certificate_outstanding(app)
         if outstanding:
-            raise ServiceError("approving with an agency outstanding is refused: " + "; ".join(outstanding))
+            raise ServiceError(_("Approving with an agency outstanding is refused: %(what)s.")
+                               % {"what": "; ".join(outstanding)}, code="outstanding")
         acceptance = app.workflow.kind == WorkflowKind.JOINT_ACCEPTANCE
         kind = IssuedKind.ACCEPTANCE_OPINION if acceptance else IssuedKind.CERTIFICATE
         title = app.workflow.certificate_title or "审查合格书"
@@ -75,8 +87,9 @@ def certificate_issue(*, actor, application_id: int, on: date | None = None) -> 
             title = "联合验收意见书"
         number = f"{'YS' if acceptance else 'HG'}-{app.number}"
         code = new_verification_code()
-        content = _header(app, title=title, number=number, code=code, on=on)
-        content.update(_certificate_body(app, title))
+        with official_language():
+            content = document_header(app, title=title, number=number, code=code, on=on)
+            content.update(_certificate_body(app, title))
         doc = IssuedDocument(kind=kind, application=app, number=number, verification_code=code, title=title,
                              state=IssuedDocument.State.ISSUED, issued_at=timezone.now(), issued_by=actor,
                              content=content)
@@ -91,8 +104,8 @@ def certificate_issue(*, actor, application_id: int, on: date | None = None) -> 
         audit_record(actor=actor, verb=AuditVerb.APPLICATION_APPROVED, target=app, before={"status": app.status},
                      after={"status": ApplicationStatus.APPROVED, "certificate": number})
         _application_clock(actor, app, ApplicationStatus.APPROVED, on)
-        common.notify(key=f"certificate-{doc.pk}", organization_id=app.project.owner_id, kind="certificate",
-                      subject=f"{title} {number}: {app.project.name}", application=app)
+        notify(key=f"certificate-{doc.pk}", kind=NotificationKind.CERTIFICATE, organization_id=app.project.owner_id,
+               params={"title": title, "document": number, "project": app.project.name}, application=app)
         render_after_commit(doc.pk)
     return doc
 
@@ -126,8 +139,5 @@ def _certificate_body(app: Application, title: str) -> dict[str, Any]:
             "signed_on": timezone.localtime(op.signed_at).date().isoformat() if op.signed_at else "",
             "conditions": conditions,
         })
-    statement = (
-        f"经各审查单位并联审查, 项目「{app.project.name}」{app.workflow.name}审查合格, 特发此{title}。"
-        f" The joint review of this project is complete and every agency has passed."
-    )
+    statement = f"经各审查单位并联审查, 项目「{app.project.name}」{app.workflow.name}审查合格, 特发此{title}。"
     return {"statement": statement, "agencies": agencies, "history": history}

@@ -1,4 +1,4 @@
-"""What the review services share: row locks, who may write, the issued-document header, the application clock.
+"""What the review services share: row locks, who may write, the application clock.
 
 Part of the review services (jointreview/review/services/__init__.py has the decisions)."""
 from __future__ import annotations
@@ -6,9 +6,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.conf import settings
+from django.utils.translation import gettext as _
 
-from jointreview.documents.services import verify_url
 from jointreview.models import (
     OPEN_ASSIGNMENT_STATUSES,
     Application,
@@ -27,20 +26,15 @@ from jointreview.policy import (
     can_review_assignment,
 )
 from jointreview.services.errors import ConflictError, PermissionDeniedError, ServiceError
-from projects.models import Organization, OrganizationKind
 
 CONSOLIDATE_TASK = "jointreview.consolidate_round"
-
-
-def _centre_org_ids() -> list[int]:
-    return list(Organization.objects.filter(kind=OrganizationKind.CENTRE, is_active=True).values_list("pk", flat=True))
 
 
 def _lock_pause(pause_id: int) -> PauseRequest:
     try:
         return PauseRequest.objects.select_for_update().get(pk=pause_id)
     except PauseRequest.DoesNotExist:
-        raise ServiceError("no such pause request", code="not_found") from None
+        raise ServiceError(_("No such pause request."), code="not_found") from None
 
 
 def _lock_assignment(assignment_id: int) -> Assignment:
@@ -51,37 +45,27 @@ def _lock_assignment(assignment_id: int) -> Assignment:
             .get(pk=assignment_id)
         )
     except Assignment.DoesNotExist:
-        raise ServiceError("no such assignment", code="not_found") from None
-
-
-def _lock_application(application_id: int) -> Application:
-    """The application row locked (only that row), with its project, owner and workflow."""
-    try:
-        return (
-            Application.objects.select_for_update(of=("self",)).select_related("project__owner", "workflow")
-            .get(pk=application_id)
-        )
-    except Application.DoesNotExist:
-        raise ServiceError("no such application", code="not_found") from None
+        raise ServiceError(_("No such assignment."), code="not_found") from None
 
 
 def _lock_opinion(opinion_id: int) -> Opinion:
     try:
         return Opinion.objects.select_for_update(of=("self",)).select_related("assignment").get(pk=opinion_id)
     except Opinion.DoesNotExist:
-        raise ServiceError("no such opinion", code="not_found") from None
+        raise ServiceError(_("No such opinion."), code="not_found") from None
 
 
 def _require_writer(actor, assignment: Assignment, what: str) -> None:
     if not can_review_assignment(actor, assignment):
         raise PermissionDeniedError(
-            f"only the acting reviewer (A, or B while A is absent) or the lead of {assignment.agency} may {what}"
+            _("Only the acting reviewer (A, or B while A is absent) or the lead of %(agency)s may %(what)s.")
+            % {"agency": assignment.agency, "what": what}
         )
 
 
 def _require_lead(actor, agency_id: int, what: str) -> None:
     if not can_lead_agency(actor, agency_id):
-        raise PermissionDeniedError(f"only the lead of this agency may {what}")
+        raise PermissionDeniedError(_("Only the lead of this agency may %(what)s.") % {"what": what})
 
 
 def latest_signed(assignment_id: int) -> Opinion | None:
@@ -102,36 +86,22 @@ def _editable_draft(actor, opinion: Opinion, what: str) -> Assignment:
     """The checks shared by every edit of an opinion: a draft, by a writer, while allowed."""
     assignment = opinion.assignment
     if opinion.state != Opinion.State.DRAFT:
-        raise ConflictError("a signed opinion cannot be changed; make a correction (a new version) instead")
+        raise ConflictError(_("A signed opinion cannot be changed; make a correction (a new version) instead."))
     _require_writer(actor, assignment, what)
     if opinion.supersedes_id is None:
         if assignment.status not in OPEN_ASSIGNMENT_STATUSES:
-            raise ConflictError(f"the assignment is {assignment.get_status_display()}: its opinion is closed")
+            raise ConflictError(_("The assignment is %(status)s: its opinion is closed.")
+                                % {"status": assignment.get_status_display()})
     else:
         notice = _joint_notice_of(assignment.round_id)
         if notice is not None and notice.state == IssuedDocument.State.ISSUED:
-            raise ConflictError("the joint notice of this round is issued: the opinion can no longer be corrected")
+            raise ConflictError(_("The joint notice of this round is issued: the opinion can no longer be corrected."))
     return assignment
 
 
 def _last_event_on(clock: Clock) -> date | None:
     last = clock.events.order_by("-seq").values_list("on", flat=True).first()
     return last
-
-
-def _header(app: Application, *, title: str, number: str, code: str, on: date) -> dict[str, Any]:
-    project = app.project
-    return {
-        "centre": settings.JR_CENTRE_NAME,
-        "title": title,
-        "number": number,
-        "date": on.isoformat(),
-        "verification_code": code,
-        "verify_url": verify_url(code),
-        "application": {"number": app.number, "workflow": app.workflow.name},
-        "project": {"name": project.name, "code": project.code, "owner": str(project.owner),
-                    "location": project.location},
-    }
 
 
 def _application_clock(actor, app: Application, status: str, on: date) -> None:
@@ -143,7 +113,7 @@ def _application_clock(actor, app: Application, status: str, on: date) -> None:
     on = max(on, _last_event_on(clock) or on)
     if status == ApplicationStatus.REVISION and clock.state == ClockState.RUNNING:
         clocks.clock_pause(clock=clock, on=on, reason=PauseReason.REVISION,
-                           reason_text="建设单位修改复审 awaiting the owner's revision", actor=actor)
+                           reason_text="建设单位修改复审", actor=actor)
     elif status in (ApplicationStatus.REJECTED, ApplicationStatus.APPROVED) and clock.state in (
         ClockState.RUNNING, ClockState.PAUSED
     ):

@@ -3,15 +3,24 @@
 Part of the review services (jointreview/review/services/__init__.py has the decisions)."""
 from __future__ import annotations
 
+import itertools
+from collections import defaultdict
 from datetime import date
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from jointreview.audit.services import audit_record
+from jointreview.audit.notifications import NotificationKind
+from jointreview.audit.services import audit_record, notify, notify_centre
 from jointreview.audit.verbs import AuditVerb
-from jointreview.documents.services import new_verification_code, render_after_commit
+from jointreview.documents.services import (
+    document_header,
+    new_verification_code,
+    official_language,
+    render_after_commit,
+)
 from jointreview.models import (
     Application,
     ApplicationStatus,
@@ -29,8 +38,6 @@ from jointreview.models import (
 from jointreview.review.services.common import (
     CONSOLIDATE_TASK,
     _application_clock,
-    _centre_org_ids,
-    _header,
     _joint_notice_of,
     latest_signed,
 )
@@ -52,63 +59,96 @@ def _finding_entry(f: Finding, no: int) -> dict[str, Any]:
 
 
 def _notice_content(rnd: ReviewRound, *, number: str, code: str, on: date) -> dict[str, Any]:
-    app = rnd.application
-    content = _header(app, title="综合审查意见书", number=number, code=code, on=on)
-    content["round"] = rnd.number
-    assignments = list(
-        Assignment.objects.filter(round=rnd).exclude(status=AssignmentStatus.CANCELLED)
-        .select_related("agency").order_by("agency__name", "pk")
-    )
+    """The joint notice's content snapshot: every agency's latest signed opinion with its findings
+    grouped by speciality and numbered through, the agencies carried over from earlier rounds, the
+    pauses, the conclusion. Official Chinese whatever the page language (docs/domain.md §8)."""
+    with official_language():
+        content = document_header(rnd.application, title="综合审查意见书", number=number, code=code, on=on)
+        assignments = list(
+            Assignment.objects.filter(round=rnd).exclude(status=AssignmentStatus.CANCELLED)
+            .select_related("agency").order_by("agency__name", "pk")
+        )
+        agencies = _agency_entries(assignments)
+        outcomes = {ag["outcome"] for ag in agencies}
+        findings = [f for ag in agencies for g in ag["groups"] for f in g["findings"]]
+        content.update({
+            "round": rnd.number,
+            "agencies": agencies,
+            "carried_over": _carried_over(rnd, {a.agency_id for a in assignments}),
+            "pauses": _pauses_of(assignments),
+            "conclusion": CONCLUSION_TEXT[_conclusion(outcomes)],
+            "counts": {"findings": len(findings),
+                       "open": sum(1 for f in findings if f["state"] == Finding.State.OPEN)},
+        })
+    return content
+
+
+# the conclusion of a round, by the worst outcome (the notice prints the Chinese; notifications
+# translate the key: jointreview/audit/notifications.py CONCLUSIONS)
+CONCLUSION_TEXT = {"reject": "不予通过", "revise": "请按审查意见修改后复审", "pass": "各单位审查通过"}
+
+
+def _conclusion(outcomes: set[str]) -> str:
+    if Outcome.REJECT in outcomes:
+        return "reject"
+    if Outcome.REVISE in outcomes:
+        return "revise"
+    return "pass"
+
+
+def _agency_entries(assignments: list[Assignment]) -> list[dict[str, Any]]:
+    """One entry per assignment with a signed opinion (the last signed version wins); findings are
+    numbered through the whole notice."""
     opinions = {
         o.assignment_id: o
         for o in Opinion.objects.filter(assignment__in=assignments, state=Opinion.State.SIGNED)
         .select_related("signed_by").order_by("assignment_id", "version")
-    }  # the last (highest) signed version wins
-    findings_by_opinion: dict[int, list[Finding]] = {}
+    }
+    findings_by_opinion: dict[int, list[Finding]] = defaultdict(list)
     for f in (
         Finding.objects.filter(opinion__in=list(opinions.values()))
         .select_related("speciality", "document_version__document").order_by("opinion_id", "number")
     ):
-        findings_by_opinion.setdefault(f.opinion_id, []).append(f)
-    attachments_by_opinion: dict[int, list[dict[str, Any]]] = {}
+        findings_by_opinion[f.opinion_id].append(f)
+    attachments_by_opinion: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for att in OpinionAttachment.objects.filter(opinion__in=list(opinions.values())).order_by("opinion_id", "pk"):
-        attachments_by_opinion.setdefault(att.opinion_id, []).append(
-            {"name": att.original_name, "size": att.size, "sha256": att.sha256}
-        )
-    no = 0
+        attachments_by_opinion[att.opinion_id].append({"name": att.original_name, "size": att.size,
+                                                       "sha256": att.sha256})
+    numbering = itertools.count(1)
     agencies = []
-    outcomes = []
     for a in assignments:
         op = opinions.get(a.pk)
         if op is None:
             continue
-        outcomes.append(op.outcome)
-        groups: dict[str, list[dict[str, Any]]] = {}
-        for f in findings_by_opinion.get(op.pk, []):
-            groups.setdefault(f.speciality.name if f.speciality else "通用 General", []).append(f)
-        group_list = []
-        for spec in sorted(groups):
-            entries = []
-            for f in groups[spec]:
-                no += 1
-                entries.append(_finding_entry(f, no))
-            group_list.append({"speciality": spec, "findings": entries})
         agencies.append({
             "agency": str(a.agency), "agency_id": a.agency_id, "assignment_id": a.pk, "opinion_id": op.pk,
             "outcome": op.outcome, "outcome_label": op.get_outcome_display(),
             "signed_by": str(op.signed_by) if op.signed_by else "",
             "signed_on": timezone.localtime(op.signed_at).date().isoformat() if op.signed_at else "",
             "version": op.version, "correction_reason": op.correction_reason, "summary": op.summary,
-            "groups": group_list, "attachments": attachments_by_opinion.get(op.pk, []),
+            "groups": _speciality_groups(findings_by_opinion[op.pk], numbering),
+            "attachments": attachments_by_opinion[op.pk],
         })
-    in_round = {a.agency_id for a in assignments}
+    return agencies
+
+
+def _speciality_groups(findings: list[Finding], numbering) -> list[dict[str, Any]]:
+    groups: dict[str, list[Finding]] = defaultdict(list)
+    for f in findings:
+        groups[f.speciality.name if f.speciality else "通用"].append(f)
+    return [{"speciality": spec, "findings": [_finding_entry(f, next(numbering)) for f in groups[spec]]}
+            for spec in sorted(groups)]
+
+
+def _carried_over(rnd: ReviewRound, in_round: set[int]) -> list[dict[str, Any]]:
+    """Agencies not in this round: their latest earlier outcome (they passed before)."""
     carried = []
+    seen: set[int] = set()
     earlier = (
-        Assignment.objects.filter(application=app, round_number__lt=rnd.number)
+        Assignment.objects.filter(application_id=rnd.application_id, round_number__lt=rnd.number)
         .exclude(agency_id__in=in_round).exclude(status=AssignmentStatus.CANCELLED)
         .select_related("agency").order_by("agency__name", "-round_number")
     )
-    seen: set[int] = set()
     for a in earlier:
         if a.agency_id in seen:
             continue
@@ -116,7 +156,11 @@ def _notice_content(rnd: ReviewRound, *, number: str, code: str, on: date) -> di
         op = latest_signed(a.pk)
         carried.append({"agency": str(a.agency), "round": a.round_number,
                         "outcome_label": op.get_outcome_display() if op else "—"})
-    pauses = [
+    return carried
+
+
+def _pauses_of(assignments: list[Assignment]) -> list[dict[str, Any]]:
+    return [
         {
             "agency": str(p.assignment.agency), "reason_label": p.get_reason_display(), "reason_text": p.reason_text,
             "expected_days": p.expected_days,
@@ -127,19 +171,6 @@ def _notice_content(rnd: ReviewRound, *, number: str, code: str, on: date) -> di
             assignment__in=assignments, status__in=[PauseRequest.Status.APPROVED, PauseRequest.Status.ENDED]
         ).select_related("assignment__agency").order_by("decided_at", "pk")
     ]
-    if Outcome.REJECT in outcomes:
-        conclusion = "不予通过 Rejected"
-    elif Outcome.REVISE in outcomes:
-        conclusion = "请按审查意见修改后复审 Revise the documents and resubmit to the agencies listed"
-    else:
-        conclusion = "各单位审查通过 Every agency has passed"
-    content.update({
-        "agencies": agencies, "carried_over": carried, "pauses": pauses, "conclusion": conclusion,
-        "counts": {"findings": no, "open": sum(
-            1 for ag in agencies for g in ag["groups"] for f in g["findings"] if f["state"] == Finding.State.OPEN
-        )},
-    })
-    return content
 
 
 def round_consolidate(*, round_id: int, actor=None, on: date | None = None) -> IssuedDocument:
@@ -152,9 +183,10 @@ def round_consolidate(*, round_id: int, actor=None, on: date | None = None) -> I
                 .select_related("application__project__owner", "application__workflow").get(pk=round_id)
             )
         except ReviewRound.DoesNotExist:
-            raise ServiceError("no such review round", code="not_found") from None
+            raise ServiceError(_("No such review round."), code="not_found") from None
         if rnd.completed_at is None:
-            raise ConflictError(f"round {rnd.number} is not complete: some agencies have not signed")
+            raise ConflictError(_("Round %(round)s is not complete: some agencies have not signed.")
+                                % {"round": rnd.number})
         notice = _joint_notice_of(rnd.pk)
         if notice is not None and notice.state == IssuedDocument.State.ISSUED:
             return notice
@@ -171,11 +203,8 @@ def round_consolidate(*, round_id: int, actor=None, on: date | None = None) -> I
             notice.save()
             audit_record(actor=actor, verb=AuditVerb.NOTICE_DRAFT, target=notice,
                          after={"number": number, "findings": content["counts"]["findings"]}, application=app)
-            for org_id in _centre_org_ids():
-                common.notify(key=f"notice-{notice.pk}-drafted-{org_id}", organization_id=org_id,
-                              kind="notice_drafted",
-                              subject=f"综合审查意见书待签发 Joint notice ready to issue: {app.number} 第{rnd.number}轮",
-                              application=app)
+            notify_centre(key=f"notice-{notice.pk}-drafted", kind=NotificationKind.NOTICE_DRAFTED,
+                          params={"number": app.number, "round": rnd.number}, application=app)
         else:
             content = _notice_content(rnd, number=notice.number, code=notice.verification_code,
                                       on=date.fromisoformat(notice.content.get("date", on.isoformat())))
@@ -203,23 +232,11 @@ def consolidation_sweep() -> int:
 def notice_issue(*, actor, notice_id: int, on: date | None = None) -> IssuedDocument:
     """The centre issues the joint notice of a round; the application moves on (see module doc)."""
     on = common.today(on)
-    common.require_centre(actor, "签发综合审查意见书 (issue joint notices)")
+    common.require_centre(actor, _("issue joint notices"))
     with transaction.atomic():
-        try:
-            notice = IssuedDocument.objects.select_for_update().get(pk=notice_id, kind=IssuedKind.JOINT_NOTICE)
-        except IssuedDocument.DoesNotExist:
-            raise ServiceError("no such joint notice", code="not_found") from None
-        app = Application.objects.select_for_update().select_related("project", "workflow").get(
-            pk=notice.application_id
-        )
-        if notice.state != IssuedDocument.State.DRAFT:
-            raise ConflictError("this joint notice is already issued")
-        if app.status not in (ApplicationStatus.ACCEPTED, ApplicationStatus.REVISION):
-            raise ConflictError(f"the application is {app.get_status_display()}")
-        pending = Opinion.objects.filter(assignment__round_id=notice.round_id, state=Opinion.State.DRAFT)
-        if pending.exists():
-            names = ", ".join(sorted({str(o.assignment.agency) for o in pending.select_related("assignment__agency")}))
-            raise ConflictError(f"a correction of an opinion is still a draft ({names}): sign it first")
+        notice = _lock_draft_notice(notice_id)
+        app = common.lock_application(notice.application_id)
+        _require_issuable(notice, app)
         # refresh the snapshot (corrections signed since the draft) and stamp the issue date
         rnd = ReviewRound.objects.get(pk=notice.round_id)
         content = _notice_content(rnd, number=notice.number, code=notice.verification_code, on=on)
@@ -227,36 +244,58 @@ def notice_issue(*, actor, notice_id: int, on: date | None = None) -> IssuedDocu
         done = IssuedDocument.objects.filter(pk=notice.pk, state=IssuedDocument.State.DRAFT).update(
             state=IssuedDocument.State.ISSUED, issued_at=now, issued_by=actor, content=content, file="", sha256=""
         )
-        if done != 1:  # pragma: no cover
-            raise ConflictError("this joint notice is already issued")
+        if done != 1:  # pragma: no cover - the row is locked
+            raise ConflictError(_("This joint notice is already issued."))
         notice.state, notice.issued_at, notice.issued_by, notice.content = (
             IssuedDocument.State.ISSUED, now, actor, content
         )
         outcomes = {ag["outcome"] for ag in content["agencies"]}
-        if Outcome.REJECT in outcomes:
-            new_status = ApplicationStatus.REJECTED
-        elif Outcome.REVISE in outcomes:
-            new_status = ApplicationStatus.REVISION
-        else:
-            new_status = ApplicationStatus.ACCEPTED
         audit_record(actor=actor, verb=AuditVerb.NOTICE_ISSUE, target=notice, before={"state": "draft"},
                      after={"state": "issued", "outcomes": sorted(outcomes)}, application=app)
-        if new_status != app.status:
-            fields: dict[str, Any] = {"status": new_status}
-            if new_status == ApplicationStatus.REJECTED:
-                fields["decided_at"] = now
-            Application.objects.filter(pk=app.pk, status=app.status).update(**fields)
-            audit_record(actor=actor, verb=AuditVerb(f"application.{new_status}"), target=app,
-                         before={"status": app.status}, after={"status": new_status})
+        new_status = NEXT_STATUS[_conclusion(outcomes)]
+        _move_application(actor, app, new_status, now)
         _application_clock(actor, app, new_status, on)
-        common.notify(key=f"notice-{notice.pk}-issued", organization_id=app.project.owner_id,
-                      kind="joint_notice",
-                      subject=f"综合审查意见书 Joint review notice {notice.number}: {content['conclusion']}",
-                      body=f"{app.project.name} 第{rnd.number}轮审查意见已出具。Round {rnd.number} notice issued.",
-                      application=app)
+        params = {"document": notice.number, "number": app.number, "project": app.project.name,
+                  "round": rnd.number, "conclusion": _conclusion(outcomes)}
+        notify(key=f"notice-{notice.pk}-issued", kind=NotificationKind.JOINT_NOTICE,
+               organization_id=app.project.owner_id, params=params, application=app)
         for ag in content["agencies"]:
-            common.notify(key=f"notice-{notice.pk}-issued-{ag['agency_id']}", organization_id=ag["agency_id"],
-                          kind="joint_notice", subject=f"综合审查意见书已签发 Joint notice issued: {notice.number}",
-                          application=app)
+            notify(key=f"notice-{notice.pk}-issued-{ag['agency_id']}", kind=NotificationKind.JOINT_NOTICE,
+                   organization_id=ag["agency_id"], params=params, application=app)
         render_after_commit(notice.pk)
     return notice
+
+
+# the application's status once the notice is issued, by the round's conclusion (see module doc)
+NEXT_STATUS = {"reject": ApplicationStatus.REJECTED, "revise": ApplicationStatus.REVISION,
+               "pass": ApplicationStatus.ACCEPTED}
+
+
+def _lock_draft_notice(notice_id: int) -> IssuedDocument:
+    try:
+        return IssuedDocument.objects.select_for_update().get(pk=notice_id, kind=IssuedKind.JOINT_NOTICE)
+    except (IssuedDocument.DoesNotExist, ValueError, TypeError):
+        raise ServiceError(_("No such joint notice."), code="not_found") from None
+
+
+def _require_issuable(notice: IssuedDocument, app: Application) -> None:
+    if notice.state != IssuedDocument.State.DRAFT:
+        raise ConflictError(_("This joint notice is already issued."))
+    if app.status not in (ApplicationStatus.ACCEPTED, ApplicationStatus.REVISION):
+        raise ConflictError(_("The application is %(status)s.") % {"status": app.get_status_display()})
+    pending = Opinion.objects.filter(assignment__round_id=notice.round_id, state=Opinion.State.DRAFT)
+    if pending.exists():
+        names = ", ".join(sorted({str(o.assignment.agency) for o in pending.select_related("assignment__agency")}))
+        raise ConflictError(_("A correction of an opinion is still a draft (%(agencies)s): sign it first.")
+                            % {"agencies": names})
+
+
+def _move_application(actor, app: Application, new_status: str, now) -> None:
+    if new_status == app.status:
+        return
+    fields: dict[str, Any] = {"status": new_status}
+    if new_status == ApplicationStatus.REJECTED:
+        fields["decided_at"] = now
+    Application.objects.filter(pk=app.pk, status=app.status).update(**fields)
+    audit_record(actor=actor, verb=AuditVerb(f"application.{new_status}"), target=app,
+                 before={"status": app.status}, after={"status": new_status})

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jointreview.audit.services import audit_record
 from jointreview.audit.verbs import AuditVerb
@@ -35,24 +36,31 @@ from jointreview.services import common
 from jointreview.services.errors import ConflictError, ServiceError
 from projects.models import Speciality
 
+# what a copy of a finding keeps (a correction keeps everything; a carried finding is OPEN, numbered anew)
+_COPIED_FIELDS = ("number", "speciality_id", "document_version_id", "sheet", "standard", "clause", "mandatory",
+                  "text", "state", "carried_from_id", "response", "response_text", "responded_by_id", "responded_at")
+
+
+def findings_copy(findings, opinion: Opinion, *, carry: bool = False) -> int:
+    """Copy ``findings`` into the draft ``opinion`` with the owner's answers. ``carry``: into the next
+    round's draft (each one OPEN, linked to the one it was carried from, numbered 1, 2, ...); otherwise
+    into a correction of the same opinion (as they were). Returns how many were copied."""
+    rows = []
+    for n, f in enumerate(findings, start=1):
+        values = {name: getattr(f, name) for name in _COPIED_FIELDS}
+        if carry:
+            values.update(number=n, state=Finding.State.OPEN, carried_from_id=f.pk)
+        rows.append(Finding(opinion=opinion, **values))
+    Finding.objects.bulk_create(rows)
+    return len(rows)
+
 
 def _carry_findings(opinion: Opinion, assignment: Assignment) -> int:
     """Copy the previous round's OPEN findings (with the owner's answers) into a new draft."""
-    if not assignment.previous_id:
-        return 0
-    prev = latest_signed(assignment.previous_id)
+    prev = latest_signed(assignment.previous_id) if assignment.previous_id else None
     if prev is None:
         return 0
-    n = 0
-    for f in prev.findings.filter(state=Finding.State.OPEN).order_by("number"):
-        n += 1
-        Finding.objects.create(
-            opinion=opinion, number=n, speciality_id=f.speciality_id, document_version_id=f.document_version_id,
-            sheet=f.sheet, standard=f.standard, clause=f.clause, mandatory=f.mandatory, text=f.text,
-            state=Finding.State.OPEN, carried_from=f, response=f.response, response_text=f.response_text,
-            responded_by_id=f.responded_by_id, responded_at=f.responded_at,
-        )
-    return n
+    return findings_copy(prev.findings.filter(state=Finding.State.OPEN).order_by("number"), opinion, carry=True)
 
 
 def _open_draft(actor, assignment: Assignment) -> Opinion:
@@ -61,7 +69,7 @@ def _open_draft(actor, assignment: Assignment) -> Opinion:
     if draft is not None:
         return draft
     if Opinion.objects.filter(assignment=assignment, state=Opinion.State.SIGNED).exists():
-        raise ConflictError("the opinion of this assignment is signed; make a correction (a new version) instead")
+        raise ConflictError(_("The opinion of this assignment is signed; make a correction (a new version) instead."))
     version = (assignment.opinions.aggregate(m=Max("version"))["m"] or 0) + 1
     draft = Opinion(assignment=assignment, version=version, author=actor)
     common.full_clean(draft)
@@ -82,29 +90,33 @@ def _clean_finding_values(assignment: Assignment, values: dict[str, Any], actor)
     out: dict[str, Any] = {}
     for key, value in values.items():
         if key not in _FINDING_FIELDS:
-            raise ServiceError(f"a finding has no field {key!r}")
+            raise ServiceError(_("A finding has no field “%(field)s”.") % {"field": key})
         if key in ("text", "standard", "clause", "sheet"):
             value = (value or "").strip()
         out[key] = value
     if "text" in out and not out["text"]:
-        raise ServiceError("a finding needs its text")
+        raise ServiceError(_("A finding needs its text."), fields={"text": [_("This field is required.")]})
     if out.get("document_version_id"):
-        # only a version the reviewer may read: the application's documents within the agency's portion
-        try:
-            version_id = int(out["document_version_id"])
-        except (TypeError, ValueError):
-            raise ServiceError("the document version must be a number", code="invalid") from None
-        if not can_cite_version(actor, assignment, version_id):
-            raise ServiceError("the document version is not one of this application's documents that you "
-                               "may read (your portion)", code="invalid")
-        out["document_version_id"] = version_id
+        out["document_version_id"] = _citable_version(actor, assignment, out["document_version_id"])
     if out.get("speciality_id") and not Speciality.objects.filter(pk=out["speciality_id"]).exists():
-        raise ServiceError("no such speciality")
+        raise ServiceError(_("No such speciality."), fields={"speciality_id": [_("No such speciality.")]})
     if "state" in out and out["state"] not in Finding.State.values:
-        raise ServiceError(f"unknown finding state {out['state']!r}")
+        raise ServiceError(_("Unknown finding state “%(state)s”.") % {"state": out["state"]})
     if "mandatory" in out:
         out["mandatory"] = bool(out["mandatory"])
     return out
+
+
+def _citable_version(actor, assignment: Assignment, value: Any) -> int:
+    """Only a version the reviewer may read: the application's documents within the agency's portion."""
+    try:
+        version_id = int(value)
+    except (TypeError, ValueError):
+        raise ServiceError(_("The document version must be a number."), code="invalid") from None
+    if not can_cite_version(actor, assignment, version_id):
+        raise ServiceError(_("The document version is not one of this application's documents that you may "
+                             "read (your portion)."), code="invalid")
+    return version_id
 
 
 def _default_speciality_id(assignment: Assignment) -> int | None:
@@ -123,25 +135,26 @@ def finding_add(
             opinion = _lock_opinion(opinion_id)
             a = _lock_assignment(opinion.assignment_id)
             opinion.assignment = a
-            _editable_draft(actor, opinion, "add findings")
+            _editable_draft(actor, opinion, _("add findings"))
         else:
             a = _lock_assignment(assignment_id)
-            _require_writer(actor, a, "add findings")
+            _require_writer(actor, a, _("add findings"))
             if a.status not in OPEN_ASSIGNMENT_STATUSES:
-                raise ConflictError(f"the assignment is {a.get_status_display()}: its opinion is closed")
+                raise ConflictError(_("The assignment is %(status)s: its opinion is closed.")
+                                    % {"status": a.get_status_display()})
             opinion = _open_draft(actor, a)
             opinion.assignment = a
         if template_id:
             tpl = FindingTemplate.objects.filter(pk=template_id).first()
             if tpl is None or (tpl.agency_id and tpl.agency_id != a.agency_id):
-                raise ServiceError("no such finding template in your library")
+                raise ServiceError(_("No such finding template in your library."))
             base = {"text": tpl.text, "standard": tpl.standard, "clause": tpl.clause, "mandatory": tpl.mandatory,
                     "speciality_id": tpl.speciality_id}
             base.update({k: v for k, v in values.items() if v not in (None, "")})
             values = base
         clean = _clean_finding_values(a, values, actor)
         if not clean.get("text"):
-            raise ServiceError("a finding needs its text")
+            raise ServiceError(_("A finding needs its text."), fields={"text": [_("This field is required.")]})
         clean.setdefault("speciality_id", _default_speciality_id(a))
         clean.pop("state", None)
         number = (opinion.findings.aggregate(m=Max("number"))["m"] or 0) + 1
@@ -157,7 +170,7 @@ def _lock_finding_for_edit(actor, finding_id: int, what: str) -> tuple[Finding, 
     try:
         finding = Finding.objects.select_for_update().get(pk=finding_id)
     except Finding.DoesNotExist:
-        raise ServiceError("no such finding", code="not_found") from None
+        raise ServiceError(_("No such finding."), code="not_found") from None
     opinion = _lock_opinion(finding.opinion_id)
     a = _lock_assignment(opinion.assignment_id)
     opinion.assignment = a
@@ -168,7 +181,7 @@ def _lock_finding_for_edit(actor, finding_id: int, what: str) -> tuple[Finding, 
 def finding_update(*, actor, finding_id: int, **values) -> Finding:
     """Change a finding of a draft; ``state="closed"`` closes a carried finding the owner has fixed."""
     with transaction.atomic():
-        finding, _opinion, a = _lock_finding_for_edit(actor, finding_id, "edit findings")
+        finding, _opinion, a = _lock_finding_for_edit(actor, finding_id, _("edit findings"))
         clean = _clean_finding_values(a, values, actor)
         before = {k: getattr(finding, k) for k in clean}
         for k, v in clean.items():
@@ -184,9 +197,9 @@ def finding_update(*, actor, finding_id: int, **values) -> Finding:
 def finding_remove(*, actor, finding_id: int) -> None:
     """Remove a finding from a draft (carried findings are closed, not removed); renumbers the rest."""
     with transaction.atomic():
-        finding, opinion, a = _lock_finding_for_edit(actor, finding_id, "remove findings")
+        finding, opinion, a = _lock_finding_for_edit(actor, finding_id, _("remove findings"))
         if finding.carried_from_id:
-            raise ConflictError("a finding carried from the previous round is closed (or kept open), not removed")
+            raise ConflictError(_("A finding carried from the previous round is closed (or kept open), not removed."))
         number = finding.number
         snapshot = {"number": number, "text": finding.text}
         finding.delete()
@@ -199,9 +212,10 @@ def finding_respond(*, actor, finding_id: int, response: str, text: str) -> Find
     """The owner answers an OPEN finding of an issued notice: fixed or disputed, with text."""
     text = (text or "").strip()
     if response not in (Finding.Response.FIXED, Finding.Response.DISPUTED):
-        raise ServiceError("answer 'fixed' (已修改) or 'disputed' (有异议)")
+        raise ServiceError(_("Answer “fixed” or “disputed”."), fields={"response": [_("Choose an answer.")]})
     if not text:
-        raise ServiceError("an answer needs text: what was changed, or why you disagree")
+        raise ServiceError(_("An answer needs text: what was changed, or why you disagree."),
+                           fields={"text": [_("This field is required.")]})
     with transaction.atomic():
         try:
             finding = (
@@ -209,20 +223,20 @@ def finding_respond(*, actor, finding_id: int, response: str, text: str) -> Find
                 .select_related("opinion__assignment__application__project").get(pk=finding_id)
             )
         except Finding.DoesNotExist:
-            raise ServiceError("no such finding", code="not_found") from None
+            raise ServiceError(_("No such finding."), code="not_found") from None
         opinion = finding.opinion
         a = opinion.assignment
         app = a.application
-        common.require_project_owner(actor, app.project, "答复审查意见 (answer findings)")
+        common.require_project_owner(actor, app.project, _("answer findings"))
         if finding.state != Finding.State.OPEN:
-            raise ConflictError("answering a closed finding is refused: this finding is already closed")
+            raise ConflictError(_("Answering a closed finding is refused: this finding is already closed."))
         if app.status != ApplicationStatus.REVISION or a.round_number != app.current_round:
-            raise ConflictError("findings are answered while the application awaits revision, before resubmitting")
+            raise ConflictError(_("Findings are answered while the application awaits revision, before resubmitting."))
         if opinion.state != Opinion.State.SIGNED or Opinion.objects.filter(supersedes=opinion).exists():
-            raise ConflictError("this finding belongs to a superseded version of the opinion")
+            raise ConflictError(_("This finding belongs to a superseded version of the opinion."))
         notice = _joint_notice_of(a.round_id)
         if notice is None or notice.state != IssuedDocument.State.ISSUED:
-            raise ConflictError("the joint notice of this round is not issued yet")
+            raise ConflictError(_("The joint notice of this round is not issued yet."))
         before = {"response": finding.response, "response_text": finding.response_text}
         finding.response, finding.response_text = response, text
         common.full_clean(finding, exclude=[f for f in _FINDING_TEXT_FIELDS if f != "response_text"])

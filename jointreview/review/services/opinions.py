@@ -8,6 +8,7 @@ from datetime import date
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jointreview.audit.services import audit_record
 from jointreview.audit.verbs import AuditVerb
@@ -38,7 +39,7 @@ from jointreview.review.services.common import (
     _opinion_snapshot,
     _require_writer,
 )
-from jointreview.review.services.findings import _open_draft
+from jointreview.review.services.findings import _open_draft, findings_copy
 from jointreview.services import common
 from jointreview.services.errors import ConflictError, ServiceError
 from jointreview.services.queue import enqueue_after_commit
@@ -47,15 +48,17 @@ from jointreview.services.queue import enqueue_after_commit
 def opinion_save_draft(*, actor, assignment_id: int, outcome: str = "", summary: str = "") -> Opinion:
     """Create or update the assignment's draft opinion (outcome and summary)."""
     if outcome and outcome not in Outcome.values:
-        raise ServiceError(f"unknown outcome {outcome!r}")
+        raise ServiceError(_("Unknown outcome “%(outcome)s”.") % {"outcome": outcome},
+                           fields={"outcome": [_("Choose an outcome.")]})
     with transaction.atomic():
         a = _lock_assignment(assignment_id)
-        _require_writer(actor, a, "write the opinion")
+        _require_writer(actor, a, _("write the opinion"))
         if a.status not in OPEN_ASSIGNMENT_STATUSES:
             draft = Opinion.objects.select_for_update().filter(assignment=a, state=Opinion.State.DRAFT).first()
             if draft is None or draft.supersedes_id is None:
-                raise ConflictError(f"the assignment is {a.get_status_display()}: its opinion is closed")
-            _editable_draft(actor, draft, "correct the opinion")
+                raise ConflictError(_("The assignment is %(status)s: its opinion is closed.")
+                                    % {"status": a.get_status_display()})
+            _editable_draft(actor, draft, _("correct the opinion"))
         else:
             draft = _open_draft(actor, a)
         before = {"outcome": draft.outcome, "summary": draft.summary}
@@ -80,28 +83,26 @@ def opinion_sign(*, actor, opinion_id: int, on: date | None = None) -> Opinion:
         a = _lock_assignment(opinion.assignment_id)
         opinion.assignment = a
         if opinion.state != Opinion.State.DRAFT:
-            raise ConflictError("this opinion is already signed")
-        _editable_draft(actor, opinion, "sign the opinion")
+            raise ConflictError(_("This opinion is already signed."))
+        _editable_draft(actor, opinion, _("sign the opinion"))
         if not opinion.outcome:
-            raise ServiceError("choose an outcome (pass / pass with conditions / revise / reject) before signing")
+            raise ServiceError(_("Choose an outcome (pass / pass with conditions / revise / reject) before signing."))
         findings = list(opinion.findings.all())
         if opinion.outcome in OUTCOMES_NEEDING_FINDINGS and not findings:
-            raise ServiceError(
-                "signing an empty return is refused: a 'revise' or 'reject' opinion needs at least one finding"
-            )
+            raise ServiceError(_("Signing an empty return is refused: a “revise” or “reject” opinion needs at least "
+                                 "one finding."), code="empty_return")
         if opinion.outcome in PASSING_OUTCOMES:
             open_mandatory = [f.number for f in findings if f.mandatory and f.state == Finding.State.OPEN]
             if open_mandatory:
-                raise ServiceError(
-                    "a passing opinion cannot leave a mandatory finding open (finding "
-                    + ", ".join(str(n) for n in open_mandatory) + "); close them or choose 'revise'"
-                )
+                raise ServiceError(_("A passing opinion cannot leave a mandatory finding open (findings %(numbers)s): "
+                                     "close them or choose “revise”.")
+                                   % {"numbers": ", ".join(str(n) for n in open_mandatory)}, code="mandatory_open")
         now = timezone.now()
         signed = Opinion.objects.filter(pk=opinion.pk, state=Opinion.State.DRAFT).update(
             state=Opinion.State.SIGNED, signed_by=actor, signed_at=now
         )
         if signed != 1:  # pragma: no cover - the row is locked
-            raise ConflictError("this opinion is already signed")
+            raise ConflictError(_("This opinion is already signed."))
         opinion.state, opinion.signed_by, opinion.signed_at = Opinion.State.SIGNED, actor, now
         audit_record(actor=actor, verb=AuditVerb.OPINION_SIGN, target=opinion,
                      before={"state": Opinion.State.DRAFT}, after=_opinion_snapshot(opinion),
@@ -111,7 +112,7 @@ def opinion_sign(*, actor, opinion_id: int, on: date | None = None) -> Opinion:
                 status=AssignmentStatus.SIGNED
             )
             if moved != 1:  # pragma: no cover
-                raise ConflictError("the assignment changed meanwhile; reload and try again")
+                raise ConflictError(_("The assignment changed meanwhile; reload and try again."))
             audit_record(actor=actor, verb=AuditVerb.ASSIGNMENT_SIGNED, target=a, before={"status": a.status},
                          after={"status": AssignmentStatus.SIGNED}, application=a.application)
             a.status = AssignmentStatus.SIGNED
@@ -138,8 +139,7 @@ def _stop_assignment_clock(actor, a: Assignment, on: date) -> None:
         return
     clock = Clock.objects.get(pk=a.clock_id)
     if clock.state in (ClockState.RUNNING, ClockState.PAUSED):
-        clock = clocks.clock_stop(clock=clock, on=max(on, _last_event_on(clock) or on), actor=actor)
-        Assignment.objects.filter(pk=a.pk).update(due_date=clock.due_date)
+        clocks.clock_stop(clock=clock, on=max(on, _last_event_on(clock) or on), actor=actor)
 
 
 def _complete_round_if_last(actor, round_id: int) -> bool:
@@ -161,20 +161,20 @@ def opinion_correct(*, actor, opinion_id: int, reason: str) -> Opinion:
     """After signing: a new draft version superseding the signed one (findings copied); needs a reason."""
     reason = (reason or "").strip()
     if not reason:
-        raise ServiceError("a correction needs a reason (更正原因)")
+        raise ServiceError(_("A correction needs a reason."))
     with transaction.atomic():
         old = _lock_opinion(opinion_id)
         a = _lock_assignment(old.assignment_id)
-        _require_writer(actor, a, "correct the opinion")
+        _require_writer(actor, a, _("correct the opinion"))
         if old.state != Opinion.State.SIGNED:
-            raise ConflictError("only a signed opinion is corrected; edit the draft instead")
+            raise ConflictError(_("Only a signed opinion is corrected; edit the draft instead."))
         if Opinion.objects.filter(supersedes=old).exists():
-            raise ConflictError("this version was already corrected; correct the latest version")
+            raise ConflictError(_("This version was already corrected; correct the latest version."))
         if Opinion.objects.filter(assignment=a, state=Opinion.State.DRAFT).exists():
-            raise ConflictError("a correction of this opinion is already in progress")
+            raise ConflictError(_("A correction of this opinion is already in progress."))
         notice = _joint_notice_of(a.round_id)
         if notice is not None and notice.state == IssuedDocument.State.ISSUED:
-            raise ConflictError("the joint notice of this round is issued: the opinion can no longer be corrected")
+            raise ConflictError(_("The joint notice of this round is issued: the opinion can no longer be corrected."))
         version = (a.opinions.aggregate(m=Max("version"))["m"] or 0) + 1
         new = Opinion(
             assignment=a, version=version, outcome=old.outcome, summary=old.summary, author=actor,
@@ -182,14 +182,7 @@ def opinion_correct(*, actor, opinion_id: int, reason: str) -> Opinion:
         )
         common.full_clean(new, exclude=["summary"])  # copied: a summary from before the limits still corrects
         new.save()
-        for f in old.findings.order_by("number"):
-            Finding.objects.create(
-                opinion=new, number=f.number, speciality_id=f.speciality_id,
-                document_version_id=f.document_version_id, sheet=f.sheet, standard=f.standard, clause=f.clause,
-                mandatory=f.mandatory, text=f.text, state=f.state, carried_from_id=f.carried_from_id,
-                response=f.response, response_text=f.response_text, responded_by_id=f.responded_by_id,
-                responded_at=f.responded_at,
-            )
+        findings_copy(old.findings.order_by("number"), new)
         copied = _copy_attachments(old, new)
         audit_record(actor=actor, verb=AuditVerb.OPINION_CORRECT, target=new, before=_opinion_snapshot(old),
                      after={"version": version, "supersedes": old.pk, "attachments": copied},

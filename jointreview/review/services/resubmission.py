@@ -4,8 +4,10 @@ Part of the review services (jointreview/review/services/__init__.py has the dec
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from jointreview.audit.services import audit_record
 from jointreview.audit.verbs import AuditVerb
@@ -13,7 +15,6 @@ from jointreview.models import (
     Application,
     ApplicationStatus,
     Assignment,
-    AssignmentStatus,
     Clock,
     Finding,
     Opinion,
@@ -25,10 +26,14 @@ from jointreview.models import (
 from jointreview.policy import (
     grant_many,
 )
+from jointreview.review.services.assignments import (
+    assignment_clock_params,
+    assignment_grants,
+    assignment_open,
+)
 from jointreview.review.services.common import (
     _application_clock,
     _joint_notice_of,
-    _lock_application,
     latest_signed,
 )
 from jointreview.services import common
@@ -46,82 +51,54 @@ def _revise_assignments(app: Application) -> list[tuple[Assignment, Opinion]]:
     return out
 
 
-def _item_policy(a: Assignment) -> tuple[str, int, str, int | None, int | None]:
-    """(policy, full limit, unit, warn_days, warn_percent) as intake chose them: the item with the
-    longest promised limit leads (services.intake.assignment_clock_params)."""
-    from jointreview.intake.services import assignment_clock_params
+def _next_clock_params(prev: Assignment) -> dict[str, Any]:
+    """The clock of the next round's assignment: the items' policy as intake chose it (the item with the
+    longest promised limit leads); under 'resume' the days the previous clock had left, under
+    'restart' the full promised limit (docs/domain.md §4.2.3)."""
+    items = [ai.item for ai in prev.items.select_related("item")]
+    prev_clock = Clock.objects.get(pk=prev.clock_id) if prev.clock_id else None
+    if items:
+        params = assignment_clock_params(items)
+    else:  # an assignment without items (none today): keep its previous clock's terms
+        params = {"limit_value": prev_clock.limit_value if prev_clock else 10,
+                  "limit_unit": prev_clock.limit_unit if prev_clock else TimeUnit.WORKING,
+                  "policy": prev_clock.policy if prev_clock else ResubmissionPolicy.RESUME}
+    if params["policy"] == ResubmissionPolicy.RESUME and prev_clock is not None:
+        from jointreview.clocks import services as clocks
 
-    items = [ai.item for ai in a.items.select_related("item")]
-    if not items:
-        clock = a.clock
-        return (clock.policy if clock else ResubmissionPolicy.RESUME, clock.limit_value if clock else 10,
-                clock.limit_unit if clock else TimeUnit.WORKING, None, None)
-    p = assignment_clock_params(items)
-    return p["policy"], p["limit_value"], p["limit_unit"], p["warn_days"], p["warn_percent"]
+        params["limit_value"] = max(1, clocks.clock_status(prev_clock).remaining)
+        params["limit_unit"] = prev_clock.limit_unit
+    return params
 
 
 def application_resubmit(*, actor, application_id: int, on: date | None = None) -> ReviewRound:
     """The owner resubmits: round n+1 goes only to the agencies that asked for revision."""
     on = common.today(on)
-    from jointreview.clocks import services as clocks
-
     with transaction.atomic():
-        app = _lock_application(application_id)
-        common.require_project_owner(actor, app.project, "重新提交 (resubmit)")
+        app = common.lock_application(application_id)
+        common.require_project_owner(actor, app.project, _("resubmit"))
         if app.status != ApplicationStatus.REVISION:
-            raise ConflictError(f"the application is {app.get_status_display()}: there is nothing to resubmit")
+            raise ConflictError(_("The application is %(status)s: there is nothing to resubmit.")
+                                % {"status": app.get_status_display()})
         revise = _revise_assignments(app)
         if not revise:  # pragma: no cover - REVISION implies a revise outcome
-            raise ConflictError("no agency asked for revision")
-        unanswered = Finding.objects.filter(
-            opinion__in=[op for _a, op in revise], state=Finding.State.OPEN, response=""
-        ).count()
-        if unanswered:
-            raise ServiceError(f"answer every open finding first ({unanswered} without an answer)")
-        notice = _joint_notice_of(revise[0][0].round_id)
-        all_disputed = not Finding.objects.filter(
-            opinion__in=[op for _a, op in revise], state=Finding.State.OPEN, response=Finding.Response.FIXED
-        ).exists()
-        if not all_disputed:
-            doc_ids = [d for d in app.materials.exclude(document=None).values_list("document_id", flat=True)]
-            revised = DocumentVersion.objects.filter(
-                document__project_id=app.project_id, uploaded_at__gt=notice.issued_at
-            )
-            if doc_ids:
-                revised = revised.filter(document_id__in=doc_ids)
-            if not revised.exists():
-                raise ServiceError("upload the revised documents (a new version) before resubmitting")
+            raise ConflictError(_("No agency asked for revision."))
+        _require_answers_and_revisions(app, revise)
         number = app.current_round + 1
         rnd = ReviewRound(application=app, number=number)
         common.full_clean(rnd)
         rnd.save()
         created = []
+        grants = []
         for prev, _op in revise:
-            resub_policy, full_limit, unit, warn_days, warn_percent = _item_policy(prev)
-            limit = full_limit
-            if resub_policy == ResubmissionPolicy.RESUME and prev.clock_id:
-                prev_clock = Clock.objects.get(pk=prev.clock_id)
-                limit = max(1, clocks.clock_status(prev_clock).remaining)
-                unit = prev_clock.limit_unit
-            clock = clocks.clock_create(kind=Clock.Kind.ASSIGNMENT, limit_value=limit, limit_unit=unit,
-                                        policy=resub_policy, warn_days=warn_days, warn_percent=warn_percent)
-            clock = clocks.clock_start(clock=clock, on=on, actor=actor)
-            a = Assignment(
-                application=app, round=rnd, round_number=number, agency=prev.agency, reviewer=prev.reviewer,
-                backup=prev.backup, clock=clock, due_date=clock.due_date, previous=prev,
-                portion=prev.portion, reads_all=prev.reads_all,
-                status=AssignmentStatus.IN_REVIEW if prev.reviewer_id else AssignmentStatus.UNASSIGNED,
-            )
-            common.full_clean(a)
-            a.save()
-            a.items.set(prev.items.all())
-            # the same agency, the same portion as recorded in round 1 (jointreview/policy/portions.py)
-            grant_many([("view_assignment", prev.agency, a), ("review_assignment", prev.agency, a),
-                        ("view_application", prev.agency, app)])
+            # the same agency, reviewers and portion as recorded in round 1 (jointreview/policy/portions.py)
+            a = assignment_open(actor=actor, application=app, round=rnd, agency=prev.agency,
+                                items=list(prev.items.select_related("item")), on=on,
+                                clock_params=_next_clock_params(prev), portion=prev.portion,
+                                reads_all=prev.reads_all, previous=prev)
+            grants += assignment_grants(a)
             created.append(a)
-            audit_record(actor=actor, verb=AuditVerb.ASSIGNMENT_CREATE, target=a,
-                         after={"round": number, "agency": prev.agency_id, "limit": limit, "policy": resub_policy,
-                                "due_date": clock.due_date}, application=app)
+        grant_many(grants)
         Application.objects.filter(pk=app.pk, status=ApplicationStatus.REVISION).update(
             status=ApplicationStatus.ACCEPTED, current_round=number
         )
@@ -135,3 +112,26 @@ def application_resubmit(*, actor, application_id: int, on: date | None = None) 
         for a in created:
             dispatch_notify(a.pk)  # on commit
     return rnd
+
+
+def _require_answers_and_revisions(app: Application, revise: list[tuple[Assignment, Opinion]]) -> None:
+    """Every open finding answered; unless every answer disputes, a revised document uploaded since
+    the joint notice."""
+    opinions = [op for _a, op in revise]
+    unanswered = Finding.objects.filter(opinion__in=opinions, state=Finding.State.OPEN, response="").count()
+    if unanswered:
+        raise ServiceError(_("Answer every open finding first (%(count)s without an answer).") % {"count": unanswered},
+                           code="unanswered")
+    all_disputed = not Finding.objects.filter(
+        opinion__in=opinions, state=Finding.State.OPEN, response=Finding.Response.FIXED
+    ).exists()
+    if all_disputed:
+        return
+    notice = _joint_notice_of(revise[0][0].round_id)
+    doc_ids = list(app.materials.exclude(document=None).values_list("document_id", flat=True))
+    revised = DocumentVersion.objects.filter(document__project_id=app.project_id, uploaded_at__gt=notice.issued_at)
+    if doc_ids:
+        revised = revised.filter(document_id__in=doc_ids)
+    if not revised.exists():
+        raise ServiceError(_("Upload the revised documents (a new version) before resubmitting."),
+                           code="not_revised")

@@ -292,24 +292,24 @@ def test_return_needs_every_material_checked(world):
     am = app.materials.first()
     intake.completeness_check(actor=world.centre, application=app,
                               results=[{"material_id": am.pk, "status": "missing"}])
-    with pytest.raises(ServiceError, match="Check every material"):
+    with pytest.raises(ServiceError, match="请先审查所有材料"):
         intake.application_return(actor=world.centre, application=app)
     assert IssuedDocument.objects.count() == 0
 
 
 def test_return_with_nothing_wrong_is_refused(world):
     app = ready_app(world)
-    with pytest.raises(ServiceError, match="accept the application instead"):
+    with pytest.raises(ServiceError, match="无需退回, 请受理"):
         intake.application_return(actor=world.centre, application=app)
 
 
 def test_check_refusals(world):
     app = submitted_app(world)
     am = app.materials.first()
-    with pytest.raises(ServiceError, match="Say what is wrong"):
+    with pytest.raises(ServiceError, match="须写明原因"):
         intake.completeness_check(actor=world.centre, application=app,
                                   results=[{"material_id": am.pk, "status": "defective"}])
-    with pytest.raises(ServiceError, match="Invalid check result"):
+    with pytest.raises(ServiceError, match="不是有效的审查结果"):
         intake.completeness_check(actor=world.centre, application=app,
                                   results=[{"material_id": am.pk, "status": "great"}])
     with pytest.raises(PermissionDeniedError):
@@ -485,7 +485,7 @@ def test_owner_or_agency_cannot_accept(world):
 def test_accept_refuses_unchecked_or_defective_materials(world):
     app = submitted_app(world)
     before = counts()
-    with pytest.raises(ServiceError, match="Cannot accept"):
+    with pytest.raises(ServiceError, match="不能受理"):
         intake.application_accept(actor=world.centre, application=app)
     assert counts() == before
 
@@ -549,12 +549,12 @@ def test_accept_with_gaps_records_deferral_and_fulfilment():
 @pytest.mark.parametrize(
     "change, message",
     [
-        ({"promised_date": "2026-06-30"}, "promised limit"),
-        ({"promised_date": "2026-02-01"}, "promised limit"),
-        ({"promised_date": "soon"}, "Invalid promised date"),
-        ({"commitment": ""}, "written commitment"),
-        ({"essential": True}, "essential material"),
-        ({"no_deferral": True}, "does not allow"),
+        ({"promised_date": "2026-06-30"}, "事项承诺时限"),
+        ({"promised_date": "2026-02-01"}, "事项承诺时限"),
+        ({"promised_date": "soon"}, "不是有效日期"),
+        ({"commitment": ""}, "书面容缺承诺"),
+        ({"essential": True}, "是主要材料, 不能容缺"),
+        ({"no_deferral": True}, "不允许容缺受理"),
     ],
 )
 def test_invalid_deferrals_are_400_without_rows(change, message):

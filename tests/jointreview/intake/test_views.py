@@ -253,7 +253,7 @@ def test_api_accept_and_errors(client, world):
 def test_api_return_needs_defects(client, world):
     app = ready_app(world)
     resp = login(client, world.centre).post(f"/api/intake/applications/{app.pk}/return/")
-    assert resp.status_code == 400 and "accept the application instead" in resp.json()["message"]
+    assert resp.status_code == 400 and "无需退回, 请受理" in resp.json()["message"]
     draft = make_world(n_agencies=1)
     d = intake.application_open(actor=draft.owner, project=draft.project, workflow=draft.workflow)
     resp = client.post(f"/api/intake/applications/{d.pk}/accept/", {}, content_type="application/json")

@@ -178,10 +178,10 @@ def test_calendar_day_change_recomputes_deadlines_with_deadline_changes(django_c
 def test_a_finding_cannot_point_at_a_version_outside_the_portion(w):
     reviewer = w["users"]["reviewer_a"]
     a = w["own"]["assignment"]
-    with pytest.raises(ServiceError, match="document version"):  # agency Y's material, same application
+    with pytest.raises(ServiceError, match="该文件版本不属于您可查阅"):  # agency Y's material, same application
         review.finding_add(actor=reviewer, assignment_id=a.pk, text="x",
                            document_version_id=w["own"]["other_version"].pk)
-    with pytest.raises(ServiceError, match="document version"):  # another application's document
+    with pytest.raises(ServiceError, match="该文件版本不属于您可查阅"):  # another application's document
         review.finding_add(actor=reviewer, assignment_id=a.pk, text="x",
                            document_version_id=w["foreign"]["version"].pk)
     f = review.finding_add(actor=reviewer, assignment_id=a.pk, text="ok", document_version_id=w["own"]["version"].pk)

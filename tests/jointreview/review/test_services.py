@@ -65,7 +65,7 @@ def test_only_the_lead_assigns_and_only_members_of_the_agency():
         review.assignment_assign(actor=one.reviewer, assignment_id=one.assignment.pk, reviewer_id=one.reviewer.pk)
     with pytest.raises(PermissionDeniedError):
         review.assignment_assign(actor=two.lead, assignment_id=one.assignment.pk, reviewer_id=two.reviewer.pk)
-    with pytest.raises(ServiceError, match="member of this agency"):
+    with pytest.raises(ServiceError, match="须为本机构的在职人员"):
         review.assignment_assign(actor=one.lead, assignment_id=one.assignment.pk, reviewer_id=two.reviewer.pk)
     with pytest.raises(PermissionDeniedError):
         review.user_mark_absent(actor=two.lead, user_id=one.reviewer.pk, absent=True)
@@ -89,7 +89,7 @@ def test_signing_an_empty_return_is_refused_and_nothing_changes():
     review.opinion_save_draft(actor=side.reviewer, assignment_id=side.assignment.pk, outcome="revise")
     op = Opinion.objects.get(assignment=side.assignment)
     events = ClockEvent.objects.count()
-    with pytest.raises(ServiceError, match="signing an empty return"):
+    with pytest.raises(ServiceError, match="不能签署空的退回意见"):
         review.opinion_sign(actor=side.reviewer, opinion_id=op.pk)
     op.refresh_from_db()
     side.assignment.refresh_from_db()
@@ -104,11 +104,11 @@ def test_reject_needs_a_finding_too_and_pass_cannot_leave_mandatory_open():
     side = s.agencies[0]
     review.opinion_save_draft(actor=side.reviewer, assignment_id=side.assignment.pk, outcome="reject")
     op = Opinion.objects.get(assignment=side.assignment)
-    with pytest.raises(ServiceError, match="empty return"):
+    with pytest.raises(ServiceError, match="不能签署空的退回意见"):
         review.opinion_sign(actor=side.reviewer, opinion_id=op.pk)
     review.finding_add(actor=side.reviewer, assignment_id=side.assignment.pk, text="疏散宽度不足", mandatory=True)
     review.opinion_save_draft(actor=side.reviewer, assignment_id=side.assignment.pk, outcome="pass")
-    with pytest.raises(ServiceError, match="mandatory finding open"):
+    with pytest.raises(ServiceError, match="强制性条目"):
         review.opinion_sign(actor=side.reviewer, opinion_id=op.pk)
 
 
@@ -175,7 +175,7 @@ def test_consolidation_groups_numbers_and_is_idempotent(run_tasks, django_captur
 def test_consolidating_an_incomplete_round_is_refused():
     s = make_round(2)
     sign(s.agencies[0], "pass")
-    with pytest.raises(ConflictError, match="not complete"):
+    with pytest.raises(ConflictError, match="尚未完成"):
         review.round_consolidate(round_id=s.round.pk)
     assert not IssuedDocument.objects.exists()
 
@@ -234,7 +234,7 @@ def test_approving_with_an_agency_outstanding_is_refused_and_nothing_changes(no_
     sign(s.agencies[0], "pass")
     sign(s.agencies[1], "pass")
     before = (IssuedDocument.objects.count(), AuditEvent.objects.count())
-    with pytest.raises(ServiceError, match="approving with an agency outstanding") as exc:
+    with pytest.raises(ServiceError, match="尚有审查机构未通过") as exc:
         review.certificate_issue(actor=s.coordinator, application_id=s.app.pk)
     assert str(s.agencies[2].agency) in exc.value.message
     s.app.refresh_from_db()
@@ -294,13 +294,13 @@ def test_pausing_a_stopped_clock_is_refused_and_nothing_changes(no_tasks):
     pr.refresh_from_db()
     assert pr.status == PauseRequest.Status.REFUSED
     events = ClockEvent.objects.filter(clock_id=side.assignment.clock_id).count()
-    with pytest.raises(ConflictError, match="clock"):
+    with pytest.raises(ConflictError, match="计时"):
         review.pause_request(actor=side.reviewer, assignment_id=side.assignment.pk, reason="testing",
                              reason_text="材料检测", expected_days=3)
     # a request decided after the clock stopped (e.g. stopped by another path) is refused as well
     pr2 = PauseRequest.objects.create(assignment=side.assignment, reason="testing", reason_text="检测",
                                       expected_days=2, requested_by=side.reviewer)
-    with pytest.raises(ConflictError, match="pausing a stopped clock"):
+    with pytest.raises(ConflictError, match="计时已停止, 不能暂停"):
         review.pause_decide(actor=s.coordinator, pause_id=pr2.pk, approve=True)
     pr2.refresh_from_db()
     assert pr2.status == PauseRequest.Status.REQUESTED
@@ -314,13 +314,13 @@ def test_correction_is_a_new_version_and_the_old_stays_readable(run_tasks, djang
     notice = _complete_round(s, ["pass", "revise"], django_capture_on_commit_callbacks)
     side = s.agencies[1]
     old = Opinion.objects.get(assignment=side.assignment)
-    with pytest.raises(ServiceError, match="reason"):
+    with pytest.raises(ServiceError, match="更正须写明原因"):
         review.opinion_correct(actor=side.reviewer, opinion_id=old.pk, reason=" ")
     new = review.opinion_correct(actor=side.reviewer, opinion_id=old.pk, reason="条款号写错")
     assert new.version == 2 and new.supersedes == old and new.findings.count() == 1
     f = new.findings.get()
     review.finding_update(actor=side.reviewer, finding_id=f.pk, clause="5.5.17")
-    with pytest.raises(ConflictError, match="correction"):
+    with pytest.raises(ConflictError, match="仍有意见更正为草稿"):
         review.notice_issue(actor=s.coordinator, notice_id=notice.pk)
     with django_capture_on_commit_callbacks(execute=True):
         review.opinion_sign(actor=side.reviewer, opinion_id=new.pk)
@@ -330,7 +330,7 @@ def test_correction_is_a_new_version_and_the_old_stays_readable(run_tasks, djang
     clauses = [f["clause"] for ag in notice.content["agencies"] for g in ag["groups"] for f in g["findings"]]
     assert clauses == ["5.5.17"]
     review.notice_issue(actor=s.coordinator, notice_id=notice.pk, on=D(2026, 3, 10))
-    with pytest.raises(ConflictError, match="issued"):
+    with pytest.raises(ConflictError, match="已签发"):
         review.opinion_correct(actor=side.reviewer, opinion_id=new.pk, reason="again")
 
 
@@ -344,16 +344,16 @@ def test_answering_a_closed_finding_is_refused_and_nothing_changes(run_tasks, dj
         review.finding_update(actor=side.reviewer, finding_id=closed_f.pk, state="closed")
         review.opinion_sign(actor=side.reviewer, opinion_id=open_f.opinion_id, on=D(2026, 3, 9))
     notice = IssuedDocument.objects.get(kind=IssuedKind.JOINT_NOTICE)
-    with pytest.raises(ConflictError, match="awaits revision"):
+    with pytest.raises(ConflictError, match="待修改、重新提交之前答复"):
         review.finding_respond(actor=s.owner, finding_id=open_f.pk, response="fixed", text="已改")
     review.notice_issue(actor=s.coordinator, notice_id=notice.pk, on=D(2026, 3, 10))
-    with pytest.raises(ConflictError, match="answering a closed finding"):
+    with pytest.raises(ConflictError, match="该条目已关闭"):
         review.finding_respond(actor=s.owner, finding_id=closed_f.pk, response="fixed", text="已改")
     closed_f.refresh_from_db()
     assert closed_f.response == "" and closed_f.response_text == "" and closed_f.responded_at is None
     with pytest.raises(PermissionDeniedError):
         review.finding_respond(actor=side.reviewer, finding_id=open_f.pk, response="fixed", text="已改")
-    with pytest.raises(ServiceError, match="text"):
+    with pytest.raises(ServiceError, match="答复须写明内容"):
         review.finding_respond(actor=s.owner, finding_id=open_f.pk, response="fixed", text="")
     review.finding_respond(actor=s.owner, finding_id=open_f.pk, response="disputed", text="规范不适用")
     open_f.refresh_from_db()
@@ -365,11 +365,11 @@ def test_resubmission_goes_only_to_revising_agencies_with_carried_findings(
     s = make_round(3)
     notice = _complete_round(s, ["pass", "revise", "conditional"], django_capture_on_commit_callbacks)
     review.notice_issue(actor=s.coordinator, notice_id=notice.pk, on=D(2026, 3, 10))
-    with pytest.raises(ServiceError, match="answer every open finding"):
+    with pytest.raises(ServiceError, match="请先答复全部未关闭的审查意见"):
         review.application_resubmit(actor=s.owner, application_id=s.app.pk, on=D(2026, 3, 16))
     f = Finding.objects.get(opinion__assignment=s.agencies[1].assignment)
     review.finding_respond(actor=s.owner, finding_id=f.pk, response="fixed", text="已调整防火分区")
-    with pytest.raises(ServiceError, match="upload the revised"):
+    with pytest.raises(ServiceError, match="请上传修改后的文件"):
         review.application_resubmit(actor=s.owner, application_id=s.app.pk, on=D(2026, 3, 16))
     DocumentVersionFactory(document=s.version.document, number=2, uploaded_by=s.owner)
     with django_capture_on_commit_callbacks(execute=True):
@@ -390,7 +390,7 @@ def test_resubmission_goes_only_to_revising_agencies_with_carried_findings(
     op = review.opinion_save_draft(actor=s.agencies[1].reviewer, assignment_id=new.pk, outcome="pass")
     carried = op.findings.get()
     assert carried.carried_from == f and carried.response_text == "已调整防火分区"
-    with pytest.raises(ConflictError, match="carried"):
+    with pytest.raises(ConflictError, match="上一轮延续的条目"):
         review.finding_remove(actor=s.agencies[1].reviewer, finding_id=carried.pk)
     review.finding_update(actor=s.agencies[1].reviewer, finding_id=carried.pk, state="closed")
     with django_capture_on_commit_callbacks(execute=True):
@@ -424,10 +424,10 @@ def test_findings_only_from_the_library_of_the_agency_or_shared():
     f = review.finding_add(actor=one.reviewer, assignment_id=one.assignment.pk, template_id=shared.pk,
                            sheet="建施-03", document_version_id=s.version.pk)
     assert (f.text, f.clause, f.mandatory, f.sheet) == ("疏散距离超过规定", "5.5.17", True, "建施-03")
-    with pytest.raises(ServiceError, match="library"):
+    with pytest.raises(ServiceError, match="意见库"):
         review.finding_add(actor=one.reviewer, assignment_id=one.assignment.pk, template_id=foreign.pk)
     other_version = DocumentVersionFactory()
-    with pytest.raises(ServiceError, match="document version"):
+    with pytest.raises(ServiceError, match="该文件版本不属于您可查阅"):
         review.finding_add(actor=one.reviewer, assignment_id=one.assignment.pk, text="x",
                            document_version_id=other_version.pk)
 

@@ -103,7 +103,7 @@ def test_api_sign_refuses_an_empty_return_with_a_clear_message(client):
     op = Opinion.objects.get(assignment=side.assignment)
     client.force_login(side.reviewer)
     response = client.post(f"/api/review/opinions/{op.pk}/sign/")
-    assert response.status_code == 400 and "signing an empty return" in response.json()["message"]
+    assert response.status_code == 400 and "不能签署空的退回意见" in response.json()["message"]
     op.refresh_from_db()
     assert op.state == Opinion.State.DRAFT
 
@@ -177,7 +177,7 @@ def test_owner_answers_and_resubmits_through_the_views(client, run_tasks, django
     client.force_login(s.owner)
     r = client.post(reverse("review:finding_respond", args=[s.app.pk, f.pk]), {"response": "disputed", "text": ""},
                     follow=True)
-    assert "needs text" in r.content.decode()
+    assert "答复须写明内容" in r.content.decode()
     client.post(reverse("review:finding_respond", args=[s.app.pk, f.pk]), {"response": "disputed", "text": "不适用"})
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("review:application_resubmit", args=[s.app.pk]))
