@@ -4,7 +4,7 @@
   fonts-wqy-zenhei, else fonts-arphic), else the non-embedded CID font STSong-Light (logged);
 - paragraph styles with ``wordWrap='CJK'``;
 - ``esc()``: every user string goes through it before it enters a ``Paragraph``;
-- a page template with the document number and date in the header, "第 x 页 / 共 y 页 page x of y"
+- a page template with the document number and date in the header, "第 x 页 / 共 y 页"
   in the footer (``NumberedCanvas``: totals are written when the document is saved), and the
   verification code + URL line.
 
@@ -169,24 +169,24 @@ class NumberedCanvas(rl_canvas.Canvas):
         self.setFillColor(colors.HexColor("#333333"))
         if info is not None:
             self.drawString(20 * mm, height - 12 * mm, f"{info.centre}  {info.title}")
-            self.drawRightString(width - 20 * mm, height - 12 * mm, f"文号 No. {info.number}   日期 {info.date}")
+            self.drawRightString(width - 20 * mm, height - 12 * mm, f"文号 {info.number}   日期 {info.date}")
             self.setStrokeColor(colors.HexColor("#999999"))
             self.line(20 * mm, height - 14 * mm, width - 20 * mm, height - 14 * mm)
             self.drawString(
-                20 * mm, 10 * mm, f"验证码 Verification code: {info.verification_code}   {info.verify_url}"
+                20 * mm, 10 * mm, f"验证码 {info.verification_code}   {info.verify_url}"
             )
             if info.draft:
                 self.setFont(font, 60)
                 self.setFillColor(colors.Color(0.85, 0.1, 0.1, alpha=0.15))
                 self.translate(width / 2, height / 2)
                 self.rotate(40)
-                self.drawCentredString(0, 0, "草稿 DRAFT")
+                self.drawCentredString(0, 0, "草稿")
                 self.rotate(-40)
                 self.translate(-width / 2, -height / 2)
                 self.setFont(font, 8.5)
                 self.setFillColor(colors.HexColor("#333333"))
         page = self._pageNumber
-        self.drawRightString(width - 20 * mm, 10 * mm, f"第 {page} 页 / 共 {total} 页  page {page} of {total}")
+        self.drawRightString(width - 20 * mm, 10 * mm, f"第 {page} 页 / 共 {total} 页")
         self.restoreState()
 
 

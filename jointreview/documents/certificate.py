@@ -20,29 +20,28 @@ def story(data: dict) -> list[Flowable]:
     application = data.get("application", {})
     out: list[Flowable] = [
         para(esc(data.get("title") or "审查合格书"), "title"),
-        para("Approval certificate", "subtitle"),
         Spacer(1, 10),
-        para(f"项目名称 Project: {esc(project.get('name'))}"),
-        para(f"投资项目代码 Project code: {esc(project.get('code'))}"),
-        para(f"建设单位 Owner: {esc(project.get('owner'))}"),
-        para(f"建设地点 Location: {esc(project.get('location'))}"),
-        para(f"申请编号 Application: {esc(application.get('number'))}  {esc(application.get('workflow'))}"),
+        para(f"项目名称: {esc(project.get('name'))}"),
+        para(f"投资项目代码: {esc(project.get('code'))}"),
+        para(f"建设单位: {esc(project.get('owner'))}"),
+        para(f"建设地点: {esc(project.get('location'))}"),
+        para(f"申请编号: {esc(application.get('number'))}  {esc(application.get('workflow'))}"),
         Spacer(1, 6),
         para(esc(data.get("statement", ""), TEXT_CAP)),
-        para("各审查单位意见 Opinions of the reviewing agencies", "h1"),
+        para("各审查单位意见", "h1"),
     ]
     for a in data.get("agencies", []):
         out.append(
             para(
-                f"{esc(a.get('agency'))}: {esc(a.get('outcome_label'))} · 第 {esc(a.get('round'))} 轮 round ·"
+                f"{esc(a.get('agency'))}: {esc(a.get('outcome_label'))} · 第 {esc(a.get('round'))} 轮 ·"
                 f" {esc(a.get('signed_by'))} {esc(a.get('signed_on'))}"
             )
         )
         for c in a.get("conditions", []):
-            out.append(para(f"条件 Condition: {esc(c, SUMMARY_CAP)}", "meta"))
+            out.append(para(f"条件: {esc(c, SUMMARY_CAP)}", "meta"))
     history = data.get("history", [])
     if history:
-        out.append(para("附: 审查意见处理情况 Annex: findings and how they were resolved", "h1"))
+        out.append(para("附: 审查意见处理情况", "h1"))
         for h in history:
             line = (
                 f"第 {esc(h.get('round'))} 轮 · {esc(h.get('agency'))} · {esc(h.get('no'))}. {esc(h.get('text'), TEXT_CAP)}"

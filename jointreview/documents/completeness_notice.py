@@ -16,9 +16,7 @@ from .base import CELL_CAP, cjk_font, esc, page_info, para, render
 
 LEGAL_NOTE = (
     "依据《中华人民共和国行政许可法》第三十二条, 申请材料不齐全或者不符合法定形式的, 一次告知申请人需要补正的全部内容。"
-    "本告知书所列为全部需补正事项; 补正齐全后重新提交, 受理后方开始计算办理时限。 "
-    "Under Art. 32 of the Administrative Licensing Law, every item to supplement is listed here at once; "
-    "the time limit starts only when the application is accepted after the supplement."
+    "本告知书所列为全部需补正事项; 补正齐全后重新提交, 受理后方开始计算办理时限。"
 )
 
 
@@ -31,18 +29,16 @@ def story(data: dict) -> list[Flowable]:
         number, workflow = application, data.get("workflow")
     out: list[Flowable] = [
         para(esc(data.get("title_cn") or "一次性告知书"), "title"),
-        para("One-time notice of missing or defective materials (一次告知)", "subtitle"),
         Spacer(1, 8),
-        para(f"建设单位 Owner: {esc(project.get('owner'))}"),
-        para(f"项目名称 Project: {esc(project.get('name'))}  ({esc(project.get('code'))})"),
-        para(f"申请编号 Application: {esc(number)}  {esc(workflow)}"),
-        para(f"收件日期 Received: {esc(data.get('submitted_at'))}   告知日期 Notice date: {esc(data.get('date'))}"),
+        para(f"建设单位: {esc(project.get('owner'))}"),
+        para(f"项目名称: {esc(project.get('name'))}  ({esc(project.get('code'))})"),
+        para(f"申请编号: {esc(number)}  {esc(workflow)}"),
+        para(f"收件日期: {esc(data.get('submitted_at'))}   告知日期: {esc(data.get('date'))}"),
         Spacer(1, 6),
-        para(f"经审查, 您提交的申请材料有以下 {len(data.get('defects', []))} 项需要补正 "
-             f"(The following {len(data.get('defects', []))} items must be supplemented or corrected):", "h2"),
+        para(f"经审查, 您提交的申请材料有以下 {len(data.get('defects', []))} 项需要补正:", "h2"),
     ]
-    rows = [[para("序号 No.", "small"), para("事项 Item", "small"), para("材料 Material", "small"),
-             para("问题 Problem", "small"), para("说明 Note", "small")]]
+    rows = [[para("序号", "small"), para("事项", "small"), para("材料", "small"),
+             para("问题", "small"), para("说明", "small")]]
     for i, d in enumerate(data.get("defects", []), start=1):
         rows.append([
             para(str(i), "small"), para(esc(d.get("item"), CELL_CAP), "small"),
@@ -59,7 +55,7 @@ def story(data: dict) -> list[Flowable]:
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
     ]))
     out += [table, Spacer(1, 10), para(esc(LEGAL_NOTE), "small"), Spacer(1, 14),
-            para(f"{esc(data.get('centre'))} 综合受理窗口 · 经办人 Officer: {esc(data.get('officer'))}")]
+            para(f"{esc(data.get('centre'))} 综合受理窗口 · 经办人: {esc(data.get('officer'))}")]
     return out
 
 

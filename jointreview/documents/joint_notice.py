@@ -35,22 +35,22 @@ def _heading(data: dict) -> list[Flowable]:
     application = data.get("application", {})
     out: list[Flowable] = [
         para(esc(data.get("title") or "综合审查意见书"), "title"),
-        para(f"Joint review notice · 第 {esc(data.get('round'))} 轮 round {esc(data.get('round'))}", "subtitle"),
+        para(f"第 {esc(data.get('round'))} 轮", "subtitle"),
         Spacer(1, 8),
-        para(f"项目名称 Project: {esc(project.get('name'))}"),
-        para(f"投资项目代码 Project code: {esc(project.get('code'))}"),
-        para(f"建设单位 Owner: {esc(project.get('owner'))}"),
-        para(f"申请编号 Application: {esc(application.get('number'))}  {esc(application.get('workflow'))}"),
+        para(f"项目名称: {esc(project.get('name'))}"),
+        para(f"投资项目代码: {esc(project.get('code'))}"),
+        para(f"建设单位: {esc(project.get('owner'))}"),
+        para(f"申请编号: {esc(application.get('number'))}  {esc(application.get('workflow'))}"),
     ]
     if data.get("conclusion"):
-        out.append(para(f"结论 Conclusion: {esc(data['conclusion'])}", "h2"))
+        out.append(para(f"结论: {esc(data['conclusion'])}", "h2"))
     return out
 
 
 def _agency(agency: dict) -> list[Flowable]:
     """One agency's signed opinion: outcome, signature (and correction), summary, attachments, findings."""
     out = [para(f"{esc(agency.get('agency'))} · {esc(agency.get('outcome_label'))}", "h1")]
-    signed = f"签发 Signed by {esc(agency.get('signed_by'))} {esc(agency.get('signed_on'))}"
+    signed = f"签发人 {esc(agency.get('signed_by'))} {esc(agency.get('signed_on'))}"
     if agency.get("version", 1) and int(agency.get("version", 1)) > 1:
         signed += f" · 更正版本 v{esc(agency.get('version'))}: {esc(agency.get('correction_reason'))}"
     out.append(para(signed, "small"))
@@ -59,12 +59,12 @@ def _agency(agency: dict) -> list[Flowable]:
     attachments = agency.get("attachments") or []
     if attachments:
         names = "; ".join(esc(att.get("name")) for att in attachments)
-        out.append(para(f"附件 Attachments ({len(attachments)}): {names}", "small"))
+        out.append(para(f"附件 ({len(attachments)}): {names}", "small"))
     groups = agency.get("groups", [])
     if not groups:
-        out.append(para("无审查意见条目 No findings.", "small"))
+        out.append(para("无审查意见条目。", "small"))
     for group in groups:
-        out.append(para(f"专业 Speciality: {esc(group.get('speciality') or '—')}", "h2"))
+        out.append(para(f"专业: {esc(group.get('speciality') or '—')}", "h2"))
         for f in group.get("findings", []):
             out.extend(_finding(f))
     return out
@@ -73,7 +73,7 @@ def _agency(agency: dict) -> list[Flowable]:
 def _carried_over(carried: list[dict]) -> list[Flowable]:
     if not carried:
         return []
-    out = [para("上轮已通过 Passed in an earlier round", "h1")]
+    out = [para("以前轮次已通过", "h1")]
     for c in carried:
         out.append(para(f"{esc(c.get('agency'))}: {esc(c.get('outcome_label'))} (第 {esc(c.get('round'))} 轮)"))
     return out
@@ -82,13 +82,13 @@ def _carried_over(carried: list[dict]) -> list[Flowable]:
 def _pauses(pauses: list[dict]) -> list[Flowable]:
     if not pauses:
         return []
-    out = [para("特别程序(暂停计时)告知 Clock pauses told to the owner", "h1")]
+    out = [para("特别程序 (暂停计时) 告知", "h1")]
     for p in pauses:
         out.append(
             para(
                 f"{esc(p.get('agency'))}: {esc(p.get('reason_label'))} — {esc(p.get('reason_text'))};"
-                f" 预计 {esc(p.get('expected_days'))} 个工作日 expected working days;"
-                f" 批准 approved {esc(p.get('decided_on'))}; {esc(p.get('status_label'))}"
+                f" 预计 {esc(p.get('expected_days'))} 个工作日;"
+                f" 批准 {esc(p.get('decided_on'))}; {esc(p.get('status_label'))}"
             )
         )
     return out
@@ -106,7 +106,7 @@ def _finding(f: dict) -> list[Flowable]:
     if f.get("sheet"):
         ref.append(f"图号 {esc(f.get('sheet'))}")
     if f.get("carried"):
-        ref.append("上轮遗留 carried forward")
+        ref.append("上轮遗留")
     if f.get("response_label"):
         ref.append(f"答复 {esc(f.get('response_label'))}: {esc(f.get('response_text'), TEXT_CAP)}")
     out: list[Flowable] = [para(text, "finding")]

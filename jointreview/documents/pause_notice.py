@@ -11,7 +11,6 @@ def story(data: dict) -> list[Flowable]:
     application = data.get("application", {})
     return [
         para(esc(data.get("title") or "特别程序告知书"), "title"),
-        para("Notice of a clock pause (special procedure)", "subtitle"),
         Spacer(1, 8),
         para(f"{esc(project.get('owner'))}:"),
         para(
@@ -20,12 +19,6 @@ def story(data: dict) -> list[Flowable]:
             f" {esc(data.get('agency'))} 因{esc(data.get('reason_label'))}({esc(data.get('reason_text'))})"
             f"自 {esc(data.get('decided_on'))} 起暂停计时, 预计 {esc(data.get('expected_days'))} 个工作日。"
             "根据《中华人民共和国行政许可法》第四十五条, 所需时间不计入审查期限。"
-        ),
-        para(
-            f"{esc(data.get('agency'))} paused its review clock from {esc(data.get('decided_on'))} for"
-            f" {esc(data.get('reason_label'))}; expected {esc(data.get('expected_days'))} working days."
-            " This time is not counted in the time limit.",
-            "small",
         ),
     ]
 

@@ -228,3 +228,35 @@ def test_every_builder_caps_every_field(tmp_path):
         text = re.sub(r"\s+", "", "".join(page.extract_text() for page in reader.pages))
         assert TRUNCATION_NOTE in text, name
         assert len(reader.pages) < 40, name
+
+
+def test_documents_issued_from_an_english_page_are_official_chinese(queued):
+    """Whatever the issuer's page language, an issued document is Chinese: its content snapshot (labels,
+    conclusion) and the printed PDF carry no English words (docs/architecture.md §6.2)."""
+    from django.utils import translation
+
+    from jointreview.models import Opinion
+    from jointreview.review import services as review
+    from tests.jointreview.review.conftest import make_round
+
+    s = make_round(1)
+    side = s.agencies[0]
+    with translation.override("en"):
+        review.opinion_save_draft(actor=side.reviewer, assignment_id=side.assignment.pk, outcome="conditional",
+                                  summary="同意")
+        review.finding_add(actor=side.reviewer, assignment_id=side.assignment.pk, text="补充消防车道图")
+        review.opinion_sign(actor=side.reviewer, opinion_id=Opinion.objects.get().pk)
+        joint = review.round_consolidate(round_id=s.round.pk)
+        review.notice_issue(actor=s.coordinator, notice_id=joint.pk)
+        certificate = review.certificate_issue(actor=s.coordinator, application_id=s.app.pk)
+    joint.refresh_from_db()
+    agency = joint.content["agencies"][0]
+    assert agency["outcome_label"] == "有条件通过"
+    assert joint.content["conclusion"] == "各单位审查通过"
+    assert not re.search(r"[A-Za-z]{3,}", agency["groups"][0]["findings"][0]["state_label"])
+    for doc in (joint, certificate):
+        documents.issued_document_render(document_id=doc.pk)
+        text, _pages = _pdf_text(doc)
+        words = set(re.findall(r"[A-Za-z]{3,}", text)) - {"http", "https", "verify", "testserver", "localhost"}
+        # what may be Latin: numbers and codes (JR-..., HG-...), the verification URL, names typed by people
+        assert not words - set(re.findall(r"[A-Za-z]{3,}", s.project.name + s.app.number)), words
