@@ -40,7 +40,7 @@ def test_reviewer_writes_a_finding_and_signs_a_revise_opinion(new_page, shot):
 
     # signing a return without any finding is refused, on the page (not a server error)
     page.get_by_role("button", name="签发意见 (不可再修改)").click()
-    expect(page.locator(".messages .error")).to_contain_text("signing an empty return is refused")
+    expect(page.locator(".messages .error")).to_contain_text("不能签署空的退回意见")
     expect(page.locator("h1")).to_contain_text(w.project.name)
     expect(page.locator(".opinion h3")).to_contain_text("草稿 draft")
 
