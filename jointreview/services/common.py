@@ -1,9 +1,11 @@
 """Small helpers every service area shares: today's date, who may act, idempotent notifications."""
 from __future__ import annotations
 
+import functools
 from datetime import date
 
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from jointreview.models import Notification
 from jointreview.policy.core import is_centre, is_owner_of
@@ -15,16 +17,43 @@ def today(on: date | None = None) -> date:
     return on or timezone.localdate()
 
 
+# Issued documents (notices, certificates: docs/architecture.md §6) are official Chinese texts whatever
+# the language of the person whose action issues them.
+OFFICIAL_LANGUAGE = "zh-hans"
+
+
+def official_language(func):
+    """Run ``func`` with the official language active: the labels a document's content snapshot takes
+    from choices (outcomes, finding states, pause reasons ...) are then Chinese, not the language of the
+    request that issues it. A new ``translation.override`` per call (the decorator form of one shared
+    instance is not thread-safe)."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with translation.override(OFFICIAL_LANGUAGE):
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+def official_label(choice) -> str:
+    """A choice's label in the official language, for an issued document's content."""
+    with translation.override(OFFICIAL_LANGUAGE):
+        return str(choice.label)
+
+
 def require_centre(actor, what: str) -> None:
-    """Only centre users (window staff, coordinator, admin) may do ``what`` (Chinese, for the message)."""
+    """Only centre users (window staff, coordinator, admin) may do ``what``: a translated verb phrase
+    ("accept applications"), completing the message "Only the centre's staff may ..."."""
     if not is_centre(actor):
-        raise PermissionDeniedError(f"只有政务服务中心人员可以{what}。 Only the centre's staff may do this.")
+        raise PermissionDeniedError(_("Only the centre's staff may %(action)s.") % {"action": what})
 
 
 def require_project_owner(actor, project, what: str) -> None:
-    """Only the staff of the project's owner organization may do ``what`` (Chinese, for the message)."""
+    """Only the staff of the project's owner organization may do ``what``: a translated verb phrase
+    ("submit the application"), completing the message "Only the project's owner may ..."."""
     if not is_owner_of(actor, project.owner_id):
-        raise PermissionDeniedError(f"只有该项目的建设单位可以{what}。 Only the project's owner may do this.")
+        raise PermissionDeniedError(_("Only the project's owner may %(action)s.") % {"action": what})
 
 
 def notify(*, key: str, organization_id: int, kind: str, subject: str, body: str = "", **links) -> bool:

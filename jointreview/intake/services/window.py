@@ -103,7 +103,7 @@ def application_return(*, actor, application: Application) -> IssuedDocument:
         "submitted_at": timezone.localtime(app.submitted_at).date().isoformat() if app.submitted_at else "",
         "defects": [
             {"item": am.material.item.name, "material": am.material.name, "problem": am.check_status,
-             "problem_label": CheckStatus(am.check_status).label, "note": am.check_note}
+             "problem_label": common.official_label(CheckStatus(am.check_status)), "note": am.check_note}
             for am in defects
         ],
         "officer": str(actor),

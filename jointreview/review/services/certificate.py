@@ -97,6 +97,7 @@ def certificate_issue(*, actor, application_id: int, on: date | None = None) -> 
     return doc
 
 
+@common.official_language  # an issued document: Chinese labels whoever issues it
 def _certificate_body(app: Application, title: str) -> dict[str, Any]:
     agencies = []
     history = []

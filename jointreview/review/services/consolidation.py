@@ -51,6 +51,7 @@ def _finding_entry(f: Finding, no: int) -> dict[str, Any]:
     }
 
 
+@common.official_language  # an issued document: Chinese labels whoever issues it
 def _notice_content(rnd: ReviewRound, *, number: str, code: str, on: date) -> dict[str, Any]:
     app = rnd.application
     content = _header(app, title="综合审查意见书", number=number, code=code, on=on)

@@ -137,6 +137,7 @@ def pause_decide(*, actor, pause_id: int, approve: bool, on: date | None = None,
     return pr
 
 
+@common.official_language  # an issued document: Chinese labels whoever issues it
 def _issue_pause_notice(actor, pr: PauseRequest, a: Assignment, on: date) -> IssuedDocument:
     app = a.application
     code = new_verification_code()
