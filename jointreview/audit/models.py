@@ -22,7 +22,7 @@ class AuditEvent(models.Model):
     actor_organization = models.CharField(_("actor's organization"), max_length=200, blank=True, default="",
                                           db_default="")
     actor_role = models.CharField(_("role"), max_length=30, blank=True, default="", db_default="")
-    verb = models.CharField(verbose_name=_("action"), max_length=60, db_index=True, choices=AuditVerb.choices)
+    verb = models.CharField(max_length=60, db_index=True, choices=AuditVerb.choices)
     target_type = models.CharField(verbose_name=_("target type"), max_length=60)
     target_id = models.CharField(verbose_name=_("target ID"), max_length=40)
     application = models.ForeignKey(
@@ -47,29 +47,23 @@ class AuditEvent(models.Model):
 class Notification(models.Model):
     """An in-app message to an organization (and optionally one person). `key` makes sending idempotent."""
 
-    key = models.CharField(verbose_name=_("key"), max_length=120, unique=True)
-    organization = models.ForeignKey(
-        "projects.Organization", verbose_name=_("organization"), on_delete=models.CASCADE,
-        related_name="notifications",
-    )
+    key = models.CharField(max_length=120, unique=True)
+    organization = models.ForeignKey("projects.Organization", on_delete=models.CASCADE, related_name="notifications")
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, null=True, blank=True,
-        related_name="notifications"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
     )
-    kind = models.CharField(verbose_name=_("kind"), max_length=40)
-    subject = models.CharField(verbose_name=_("subject"), max_length=200)
-    body = models.TextField(verbose_name=_("body"), blank=True)
+    kind = models.CharField(max_length=40)
+    subject = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
     application = models.ForeignKey(
-        "jointreview.Application", verbose_name=_("application"), on_delete=models.CASCADE, null=True,
-        blank=True, related_name="notifications"
+        "jointreview.Application", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
     )
     assignment = models.ForeignKey(
-        "jointreview.Assignment", verbose_name=_("assignment"), on_delete=models.CASCADE, null=True,
-        blank=True, related_name="notifications"
+        "jointreview.Assignment", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
     )
-    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
-    read_at = models.DateTimeField(verbose_name=_("read at"), null=True, blank=True)
-    emailed_at = models.DateTimeField(verbose_name=_("e-mailed at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

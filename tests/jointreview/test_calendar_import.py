@@ -212,7 +212,7 @@ def test_import_command(tmp_path, capsys):
     path = tmp_path / "2027.csv"
     path.write_text(GOOD_2027, encoding="utf-8")
     call_command("workdays", "import", str(path), "--source", SOURCE)
-    assert "imported 2027: 6 holidays, 2 working days" in capsys.readouterr().out
+    assert "已导入 2027 年: 6 个节假日, 2 个调休工作日" in capsys.readouterr().out
     assert CalendarYear.objects.get().source == SOURCE
 
 
@@ -235,7 +235,7 @@ def test_import_command_recompute_now(tmp_path, capsys):
     path = tmp_path / "2027.json"
     path.write_text(json.dumps([{"date": "2027-01-01", "is_workday": False, "name": "元旦", "source": ""}]))
     call_command("workdays", "import", str(path), "--recompute-now")
-    assert "1 deadlines moved" in capsys.readouterr().out
+    assert "1 个到期日变动" in capsys.readouterr().out
     clock.refresh_from_db()
     assert clock.due_date == date(2027, 1, 5) and not clock.provisional
 

@@ -25,7 +25,9 @@ class Command(BaseCommand):
         try:
             redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3).ping()
         except redis.RedisError as exc:
-            self.stderr.write(_("error: REDIS_URL: no broker answers at %(url)s: %(error)s") % {"url": url, "error": exc})
+            # "error: <SETTING>: " is fixed, as in every startup error (jointreview/settings/env.py)
+            self.stderr.write("error: REDIS_URL: " + _("no broker answers at %(url)s: %(error)s") % {
+                "url": url, "error": exc})
             sys.exit(2)
         started = time.perf_counter()
         result = ping.apply_async(args=[time.time()], expires=timeout, retry=False)
@@ -34,8 +36,8 @@ class Command(BaseCommand):
         except CeleryTimeout:
             result.forget()
             self.stderr.write(
-                _("error: no Celery worker answered within %(timeout)ss through %(url)s (start one with: celery -A "
-                  "tasks worker)") % {"timeout": f"{timeout:g}", "url": url}
+                "error: " + _("no Celery worker answered within %(timeout)s s through %(url)s (start one with: "
+                              "celery -A tasks worker)") % {"timeout": f"{timeout:g}", "url": url}
             )
             sys.exit(1)
         elapsed_ms = (time.perf_counter() - started) * 1000
