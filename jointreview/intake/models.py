@@ -119,7 +119,8 @@ class ApplicationItem(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.item} ({_('required') if self.required else _('not required')})"
+        required = _("required") if self.required else _("not required")
+        return f"{self.item} ({required})"
 
 
 class CheckStatus(models.TextChoices):

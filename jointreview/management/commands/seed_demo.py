@@ -14,7 +14,8 @@ class Command(BaseCommand):
         if result.new_logins:
             self.stdout.write("")
             self.stdout.write(_("Demo logins (shown once; change them after first use):"))
-            self.stdout.write(f"  {_('username'):<16} {_('password'):<14} {_('role / organization')}")
+            heads = _("username"), _("password"), _("role / organization")
+            self.stdout.write("  {:<16} {:<14} {}".format(*heads))
             for username, password, role, org in result.new_logins:
                 self.stdout.write(f"  {username:<16} {password:<14} {role} / {org}")
             self.stdout.write("")
