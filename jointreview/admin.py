@@ -131,7 +131,7 @@ class CalendarDayAdmin(admin.ModelAdmin):
         actions.pop("delete_selected", None)
         return actions
 
-    @admin.action(description="删除所选日历调整 Delete the selected days (deadlines are recomputed)",
+    @admin.action(description=gettext_lazy("Delete the selected days (deadlines are recomputed)"),
                   permissions=["delete"])
     def delete_days(self, request, queryset):
         try:

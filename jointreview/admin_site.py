@@ -1,12 +1,13 @@
 """The admin site: only centre admins (and superusers) get in."""
 from django.contrib.admin.apps import AdminConfig
 from django.contrib.admin.sites import AdminSite
+from django.utils.translation import gettext_lazy as _
 
 
 class CentreAdminSite(AdminSite):
-    site_header = "联合审查 jointreview — 管理 administration"
-    site_title = "jointreview admin"
-    index_title = "目录与基础数据 Catalogue and reference data"
+    site_header = _("Joint review administration")
+    site_title = _("Joint review admin")
+    index_title = _("Catalogue and reference data")
 
     def has_permission(self, request):
         user = request.user

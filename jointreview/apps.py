@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class JointReviewConfig(AppConfig):
     name = "jointreview"
-    verbose_name = "联合审查 Joint review"
+    verbose_name = _("Joint review")
 
     def ready(self) -> None:
         from axes.signals import user_locked_out

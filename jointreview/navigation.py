@@ -2,19 +2,21 @@
 from __future__ import annotations
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
-# (audience, url name, label, one-line help)
-ENTRIES: list[tuple[str, str, str, str]] = [
-    ("owner", "intake:project_list", "我的项目 My projects", "登记项目、发起联合审批、上传材料 Register projects, apply, upload."),
-    ("centre", "intake:window", "受理窗口 Intake window", "完整性审查、一次告知、受理 Check completeness, notify once, accept."),
-    ("centre", "review:coordination", "审查协调 Coordination", "暂停申请、意见汇总、发证 Pauses, joint notices, certificates."),
-    ("centre", "clocks:dashboard", "时限监察 Deadlines", "全部计时与40个工作日 Every clock and the 40-day timelines."),
-    ("agency", "review:inbox", "审查任务 Inbox", "本机构的审查任务 This agency's assignments."),
+# (audience, url name, label, one-line help): English message ids, translated when a page shows them
+ENTRIES: list[tuple[str, str, Promise, Promise]] = [
+    ("owner", "intake:project_list", _("My projects"), _("Register projects, apply, upload.")),
+    ("centre", "intake:window", _("Intake window"), _("Check completeness, notify once, accept.")),
+    ("centre", "review:coordination", _("Coordination"), _("Pauses, joint notices, certificates.")),
+    ("centre", "clocks:dashboard", _("Deadlines"), _("Every clock and the 40-day timelines.")),
+    ("agency", "review:inbox", _("Inbox"), _("This agency's assignments.")),
 ]
 
 
-def links_for(user) -> dict[str, list[dict[str, str]]]:
-    out: dict[str, list[dict[str, str]]] = {"owner": [], "centre": [], "agency": []}
+def links_for(user) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {"owner": [], "centre": [], "agency": []}
     for audience, name, label, help_text in ENTRIES:
         try:
             url = reverse(name)
@@ -24,7 +26,7 @@ def links_for(user) -> dict[str, list[dict[str, str]]]:
     return out
 
 
-def home_links(user) -> list[dict[str, str]]:
+def home_links(user) -> list[dict]:
     from jointreview import policy
 
     links = links_for(user)

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ProjectsConfig(AppConfig):
     name = "projects"
-    verbose_name = "项目与机构 Projects and organizations"
+    verbose_name = _("Projects and organizations")
 
     def ready(self) -> None:
         from . import signals  # noqa: F401  (group membership follows the organization)

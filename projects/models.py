@@ -15,57 +15,60 @@ from .validators import DESCRIPTION_MAX, no_nul, text_limit
 
 
 class OrganizationKind(models.TextChoices):
-    OWNER = "owner", "建设单位 Project owner"
-    AGENCY = "agency", "审查机构 Review agency"
-    CENTRE = "centre", "政务服务中心 Service centre"
+    OWNER = "owner", _("Project owner")
+    AGENCY = "agency", _("Review agency")
+    CENTRE = "centre", _("Service centre")
 
 
 class AgencyType(models.TextChoices):
-    DEPARTMENT = "department", "职能部门 Government department"
-    REVIEW_BODY = "review_body", "审查机构 Review body"
-    INTERMEDIARY = "intermediary", "中介机构 Intermediary firm"
+    DEPARTMENT = "department", _("Government department")
+    REVIEW_BODY = "review_body", _("Review body")
+    INTERMEDIARY = "intermediary", _("Intermediary firm")
 
 
 class Speciality(models.Model):
     """A review speciality (专业): 消防, 人防, 结构, 建筑节能, 规划 ..."""
 
-    code = models.SlugField(max_length=40, unique=True)
-    name = models.CharField("名称 name", max_length=80, validators=no_nul())
+    code = models.SlugField(verbose_name=_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=80, validators=no_nul())
 
     class Meta:
         ordering = ["code"]
-        verbose_name = "审查专业 speciality"
-        verbose_name_plural = "审查专业 specialities"
+        verbose_name = _("speciality")
+        verbose_name_plural = _("specialities")
 
     def __str__(self) -> str:
         return self.name
 
 
 class Organization(models.Model):
-    name = models.CharField("名称 name", max_length=200, unique=True, validators=no_nul())
-    short_name = models.CharField("简称 short name", max_length=60, blank=True, validators=no_nul())
-    kind = models.CharField("类型 kind", max_length=10, choices=OrganizationKind.choices)
+    name = models.CharField(_("name"), max_length=200, unique=True, validators=no_nul())
+    short_name = models.CharField(_("short name"), max_length=60, blank=True, validators=no_nul())
+    kind = models.CharField(_("kind"), max_length=10, choices=OrganizationKind.choices)
     agency_type = models.CharField(
-        "机构类别 agency type", max_length=20, choices=AgencyType.choices, blank=True
+        _("agency type"), max_length=20, choices=AgencyType.choices, blank=True
     )
-    credit_code = models.CharField("统一社会信用代码 credit code", max_length=18, blank=True)
-    specialities = models.ManyToManyField(Speciality, blank=True, related_name="organizations")
+    credit_code = models.CharField(_("credit code"), max_length=18, blank=True)
+    specialities = models.ManyToManyField(
+        Speciality, verbose_name=_("specialities"), blank=True, related_name="organizations",
+    )
     # Intermediary registry (中介超市): shown to owners choosing a firm.
-    credit_rating = models.CharField("信用等级 credit rating", max_length=10, blank=True)
+    credit_rating = models.CharField(_("credit rating"), max_length=10, blank=True)
     credit_notes = models.TextField(
-        "信用记录 credit record", blank=True, max_length=DESCRIPTION_MAX, validators=text_limit(DESCRIPTION_MAX)
+        _("credit record"), blank=True, max_length=DESCRIPTION_MAX, validators=text_limit(DESCRIPTION_MAX)
     )
-    contact_phone = models.CharField("联系电话 phone", max_length=40, blank=True)
-    email = models.EmailField("邮箱 email", blank=True)
-    is_active = models.BooleanField("启用 active", default=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
     group = models.OneToOneField(
-        Group, on_delete=models.PROTECT, null=True, blank=True, editable=False, related_name="organization"
+        Group, verbose_name=_("user group"), on_delete=models.PROTECT, null=True, blank=True, editable=False,
+        related_name="organization"
     )
 
     class Meta:
         ordering = ["kind", "name"]
-        verbose_name = "机构 organization"
-        verbose_name_plural = "机构 organizations"
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(kind="agency") | models.Q(agency_type=""),
@@ -90,11 +93,11 @@ class Organization(models.Model):
 
 
 class Role(models.TextChoices):
-    OWNER_STAFF = "owner_staff", "建设单位经办人 Owner staff"
-    AGENCY_REVIEWER = "agency_reviewer", "审查人员 Agency reviewer"
-    AGENCY_LEAD = "agency_lead", "机构负责人 Agency lead"
-    CENTRE_COORDINATOR = "centre_coordinator", "中心协调员 Centre coordinator"
-    CENTRE_ADMIN = "centre_admin", "中心管理员 Centre admin"
+    OWNER_STAFF = "owner_staff", _("Owner staff")
+    AGENCY_REVIEWER = "agency_reviewer", _("Agency reviewer")
+    AGENCY_LEAD = "agency_lead", _("Agency lead")
+    CENTRE_COORDINATOR = "centre_coordinator", _("Centre coordinator")
+    CENTRE_ADMIN = "centre_admin", _("Centre admin")
 
 
 ROLE_ORG_KIND = {
@@ -112,20 +115,21 @@ class User(AbstractUser):
     """A person; belongs to one organization with one role (superusers may have none)."""
 
     organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="members"
+        Organization, verbose_name=_("organization"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="members"
     )
-    role = models.CharField("角色 role", max_length=30, choices=Role.choices, blank=True)
-    display_name = models.CharField("姓名 name", max_length=60, blank=True, validators=no_nul())
-    phone = models.CharField("电话 phone", max_length=40, blank=True, validators=no_nul())
-    is_absent = models.BooleanField("不在岗 absent (AB角: B acts)", default=False)
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices, blank=True)
+    display_name = models.CharField(_("full name"), max_length=60, blank=True, validators=no_nul())
+    phone = models.CharField(_("phone"), max_length=40, blank=True, validators=no_nul())
+    is_absent = models.BooleanField(_("absent (the backup reviewer acts)"), default=False)
     # the pages' language, chosen with the header's switch (jointreview/middleware_language.py);
     # empty: the language cookie, then the browser's Accept-Language, then Simplified Chinese
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, blank=True,
                                 help_text=_("The language of the pages; empty: the browser's language."))
 
     class Meta(AbstractUser.Meta):
-        verbose_name = "用户 user"
-        verbose_name_plural = "用户 users"
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
 
     def __str__(self) -> str:
         return self.display_name or self.username
@@ -133,11 +137,11 @@ class User(AbstractUser):
     def clean(self) -> None:
         super().clean()
         if bool(self.organization_id) != bool(self.role):
-            raise ValidationError("A user needs both an organization and a role, or neither.")
+            raise ValidationError(_("A user needs both an organization and a role, or neither."))
         if self.organization_id and ROLE_ORG_KIND[self.role] != self.organization.kind:
-            raise ValidationError(
-                {"role": f"Role {self.get_role_display()} does not fit a {self.organization.get_kind_display()}."}
-            )
+            message = _("The role %(role)s does not fit an organization of the kind %(kind)s.") % {
+                "role": self.get_role_display(), "kind": self.organization.get_kind_display()}
+            raise ValidationError({"role": message})
 
     @property
     def is_centre(self) -> bool:
@@ -163,33 +167,33 @@ class User(AbstractUser):
 class Zone(models.Model):
     """A zone (e.g. a high-tech park) whose evaluations were done in advance (区域评估)."""
 
-    code = models.SlugField(max_length=40, unique=True)
-    name = models.CharField("名称 name", max_length=200, validators=no_nul())
+    code = models.SlugField(verbose_name=_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=200, validators=no_nul())
     description = models.TextField(
-        "说明 description", blank=True, max_length=DESCRIPTION_MAX, validators=text_limit(DESCRIPTION_MAX)
+        _("description"), blank=True, max_length=DESCRIPTION_MAX, validators=text_limit(DESCRIPTION_MAX)
     )
 
     class Meta:
         ordering = ["name"]
-        verbose_name = "区域 zone"
-        verbose_name_plural = "区域 zones"
+        verbose_name = _("zone")
+        verbose_name_plural = _("zones")
 
     def __str__(self) -> str:
         return self.name
 
 
 class FlowType(models.TextChoices):
-    GOV_BUILDING = "gov_building", "政府投资房屋建筑 Government-funded building"
-    GOV_INFRA = "gov_infra", "政府投资城市基础设施 Government-funded infrastructure"
-    SOCIAL = "social", "社会投资 Social investment"
-    SMALL = "small", "小型社会投资 Small social investment"
-    LAND_WITH_SCHEME = "land_with_scheme", "带方案出让 Land sold with design scheme"
+    GOV_BUILDING = "gov_building", _("Government-funded building")
+    GOV_INFRA = "gov_infra", _("Government-funded infrastructure")
+    SOCIAL = "social", _("Social investment")
+    SMALL = "small", _("Small social investment")
+    LAND_WITH_SCHEME = "land_with_scheme", _("Land sold with design scheme")
 
 
 class LandAcquisition(models.TextChoices):
-    TRANSFER = "transfer", "出让 Transfer"
-    ALLOCATION = "allocation", "划拨 Allocation"
-    OWN = "own", "自有用地 Own land"
+    TRANSFER = "transfer", _("Transfer")
+    ALLOCATION = "allocation", _("Allocation")
+    OWN = "own", _("Own land")
 
 
 PROJECT_CODE_RE = re.compile(r"^\d{4}-\d{6}-\d{2}-\d{2}-\d{6}$")
@@ -198,55 +202,55 @@ PROJECT_CODE_RE = re.compile(r"^\d{4}-\d{6}-\d{2}-\d{2}-\d{6}$")
 def validate_project_code(value: str) -> None:
     if not PROJECT_CODE_RE.match(value):
         raise ValidationError(
-            "投资项目代码 must look like 2025-320500-47-01-123456 (year-region-industry-type-serial)."
+            _("The project code must look like 2025-320500-47-01-123456 (year-region-industry-type-serial).")
         )
 
 
 class Project(models.Model):
     code = models.CharField(
-        "投资项目代码 project code", max_length=24, unique=True, validators=[validate_project_code]
+        _("project code"), max_length=24, unique=True, validators=[validate_project_code]
     )
-    name = models.CharField("项目名称 name", max_length=200, validators=no_nul())
+    name = models.CharField(_("project name"), max_length=200, validators=no_nul())
     owner = models.ForeignKey(
         Organization,
         on_delete=models.PROTECT,
         related_name="projects",
         limit_choices_to={"kind": OrganizationKind.OWNER},
-        verbose_name="建设单位 owner",
+        verbose_name=_("owner"),
     )
-    location = models.CharField("建设地点 location", max_length=300, validators=no_nul())
-    flow_type = models.CharField("审批流程类型 flow type", max_length=20, choices=FlowType.choices)
+    location = models.CharField(_("location"), max_length=300, validators=no_nul())
+    flow_type = models.CharField(_("flow type"), max_length=20, choices=FlowType.choices)
     land_acquisition = models.CharField(
-        "土地获取方式 land acquisition", max_length=20, choices=LandAcquisition.choices,
+        _("land acquisition"), max_length=20, choices=LandAcquisition.choices,
         default=LandAcquisition.TRANSFER,
     )
-    land_with_scheme = models.BooleanField("土地带设计方案 land with scheme", default=False)
+    land_with_scheme = models.BooleanField(_("land sold with design scheme"), default=False)
     floor_area = models.DecimalField(
-        "总建筑面积(㎡) floor area", max_digits=12, decimal_places=2, validators=[MinValueValidator(0)]
+        _("floor area (m²)"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)]
     )
     underground_area = models.DecimalField(
-        "地下建筑面积(㎡) underground area", max_digits=12, decimal_places=2, default=0,
+        _("underground area (m²)"), max_digits=12, decimal_places=2, default=0,
         validators=[MinValueValidator(0)],
     )
     height_m = models.DecimalField(
-        "建筑高度(m) height", max_digits=7, decimal_places=2, default=0, validators=[MinValueValidator(0)]
+        _("height (m)"), max_digits=7, decimal_places=2, default=0, validators=[MinValueValidator(0)]
     )
     investment = models.DecimalField(
-        "总投资(万元) investment", max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
+        _("investment (10,000 yuan)"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
     )
     special_construction = models.BooleanField(
-        "特殊建设工程(消防) special construction (fire review)", default=False
+        _("special construction (fire review)"), default=False
     )
-    filing_date = models.DateField("核准/备案日期 filing date", null=True, blank=True)
+    filing_date = models.DateField(_("filing date"), null=True, blank=True)
     zone = models.ForeignKey(
-        Zone, on_delete=models.SET_NULL, null=True, blank=True, related_name="projects", verbose_name="区域 zone"
+        Zone, on_delete=models.SET_NULL, null=True, blank=True, related_name="projects", verbose_name=_("zone")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name = "项目 project"
-        verbose_name_plural = "项目 projects"
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
         constraints = [
             models.CheckConstraint(condition=models.Q(floor_area__gte=0), name="project_floor_area_nonneg"),
             models.CheckConstraint(
@@ -267,15 +271,17 @@ def _version_path(instance: DocumentVersion, filename: str) -> str:
 class Document(models.Model):
     """A named document of a project (one required material), with immutable versions."""
 
-    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="documents")
-    material_code = models.SlugField("材料编码 material code", max_length=60)
-    title = models.CharField("名称 title", max_length=200)
-    created_at = models.DateTimeField(auto_now_add=True)
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.PROTECT, related_name="documents",
+    )
+    material_code = models.SlugField(_("material code"), max_length=60)
+    title = models.CharField(_("title"), max_length=200)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["project", "material_code"]
-        verbose_name = "文件 document"
-        verbose_name_plural = "文件 documents"
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
         constraints = [
             models.UniqueConstraint(fields=["project", "material_code"], name="document_unique_per_project"),
         ]
@@ -291,21 +297,25 @@ class Document(models.Model):
 class DocumentVersion(models.Model):
     """One uploaded file. Never changed after creation; a replacement is a new version."""
 
-    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="versions")
-    number = models.PositiveIntegerField("版本 version")
-    file = models.FileField(upload_to=_version_path, max_length=300)
-    original_name = models.CharField("原文件名 original name", max_length=200)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveBigIntegerField()
-    sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(auto_now_add=True)
-    note = models.CharField("说明 note", max_length=300, blank=True, validators=no_nul())
+    document = models.ForeignKey(
+        Document, verbose_name=_("document"), on_delete=models.PROTECT, related_name="versions",
+    )
+    number = models.PositiveIntegerField(_("version"))
+    file = models.FileField(verbose_name=_("file"), upload_to=_version_path, max_length=300)
+    original_name = models.CharField(_("original name"), max_length=200)
+    content_type = models.CharField(verbose_name=_("content type"), max_length=100)
+    size = models.PositiveBigIntegerField(verbose_name=_("size (bytes)"))
+    sha256 = models.CharField(verbose_name=_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        User, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+",
+    )
+    uploaded_at = models.DateTimeField(verbose_name=_("uploaded at"), auto_now_add=True)
+    note = models.CharField(_("upload note"), max_length=300, blank=True, validators=no_nul())
 
     class Meta:
         ordering = ["document", "number"]
-        verbose_name = "文件版本 document version"
-        verbose_name_plural = "文件版本 document versions"
+        verbose_name = _("document version")
+        verbose_name_plural = _("document versions")
         constraints = [
             models.UniqueConstraint(fields=["document", "number"], name="docversion_unique_number"),
             models.CheckConstraint(condition=models.Q(number__gte=1), name="docversion_number_positive"),

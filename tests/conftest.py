@@ -8,6 +8,18 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the site's default language (Simplified Chinese): a request's language
+    (LocaleMiddleware activates it for the thread) does not leak into the next test. Within a test, a
+    service called after a request runs in that request's language, as it would in the view."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """The API throttles count in Django's (per-process) cache: every test starts with no requests counted."""
     from django.core.cache import cache

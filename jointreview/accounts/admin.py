@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpResponseRedirect
+from django.utils.translation import gettext_lazy as _
 
 from jointreview.accounts import services as accounts
 from jointreview.admin_audit import AuditedAdmin
@@ -65,13 +66,13 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ["username", "display_name", "email"]
     fieldsets = (
         (None, {"fields": ("username", "password")}),
-        ("个人信息 Personal info", {"fields": ("first_name", "last_name", "email")}),
-        ("机构与角色 Organization and role", {"fields": ("organization", "role", "display_name", "phone", "is_absent")}),
-        ("状态 Status", {"fields": ("is_active", "is_staff", "is_superuser")}),
-        ("日期 Dates", {"fields": ("last_login", "date_joined")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
+        (_("Organization and role"), {"fields": ("organization", "role", "display_name", "phone", "is_absent")}),
+        (_("Status"), {"fields": ("is_active", "is_staff", "is_superuser")}),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = DjangoUserAdmin.add_fieldsets + (
-        ("机构与角色 Organization and role", {"fields": ("organization", "role", "display_name")}),
+        (_("Organization and role"), {"fields": ("organization", "role", "display_name")}),
     )
     readonly_fields = ["last_login", "date_joined"]
 
@@ -115,7 +116,7 @@ class UserAdmin(DjangoUserAdmin):
             target = User.objects.filter(pk=id).first()
             if target is not None:
                 audit_record(actor=request.user, verb=AuditVerb.USER_PASSWORD_SET, target=target)
-                messages.info(request, "已记录审计 Audited.")
+                messages.info(request, _("The password change was recorded in the audit log."))
         return response
 
 

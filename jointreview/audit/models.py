@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from jointreview.audit.notifications import NotificationKind, render
 from jointreview.audit.verbs import AuditVerb
@@ -11,30 +12,32 @@ from jointreview.audit.verbs import AuditVerb
 class AuditEvent(models.Model):
     """Who did what, when, to which object, with the state before and after. Append-only."""
 
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    at = models.DateTimeField(verbose_name=_("time"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("actor"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+"
     )
     # who it was at the time (a snapshot): renaming a user or moving them rewrites no audit row
     # (db_default: the fan-out's one-statement notify inserts audit rows in SQL, without an actor)
-    actor_name = models.CharField("操作人 actor", max_length=150, blank=True, default="", db_default="")
-    actor_organization = models.CharField("所属机构 organization", max_length=200, blank=True, default="",
+    actor_name = models.CharField(_("actor"), max_length=150, blank=True, default="", db_default="")
+    actor_organization = models.CharField(_("actor's organization"), max_length=200, blank=True, default="",
                                           db_default="")
-    actor_role = models.CharField("角色 role", max_length=30, blank=True, default="", db_default="")
+    actor_role = models.CharField(_("role"), max_length=30, blank=True, default="", db_default="")
     verb = models.CharField(max_length=60, db_index=True, choices=AuditVerb.choices)
-    target_type = models.CharField(max_length=60)
-    target_id = models.CharField(max_length=40)
+    target_type = models.CharField(verbose_name=_("target type"), max_length=60)
+    target_id = models.CharField(verbose_name=_("target ID"), max_length=40)
     application = models.ForeignKey(
-        "jointreview.Application", on_delete=models.PROTECT, null=True, blank=True, related_name="audit_events"
+        "jointreview.Application", verbose_name=_("application"), on_delete=models.PROTECT, null=True,
+        blank=True, related_name="audit_events"
     )
-    before = models.JSONField(default=dict, blank=True)
-    after = models.JSONField(default=dict, blank=True)
-    note = models.CharField(max_length=300, blank=True)
+    before = models.JSONField(verbose_name=_("before"), default=dict, blank=True)
+    after = models.JSONField(verbose_name=_("after"), default=dict, blank=True)
+    note = models.CharField(verbose_name=_("remarks"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["-at", "-id"]
-        verbose_name = "审计记录 audit event"
-        verbose_name_plural = "审计记录 audit events"
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
         indexes = [models.Index(fields=["target_type", "target_id"])]
 
     def __str__(self) -> str:
@@ -66,8 +69,8 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name = "通知 notification"
-        verbose_name_plural = "通知 notifications"
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
         indexes = [models.Index(fields=["organization", "read_at"])]
 
     def __str__(self) -> str:

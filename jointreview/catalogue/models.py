@@ -3,138 +3,154 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from jointreview.limits import DESCRIPTION_MAX, text_limit
 
 
 class TimeUnit(models.TextChoices):
-    WORKING = "working", "工作日 working days"
-    NATURAL = "natural", "自然日 natural days"
+    WORKING = "working", _("working days")
+    NATURAL = "natural", _("natural days")
 
 
 class ResubmissionPolicy(models.TextChoices):
-    RESUME = "resume", "续算剩余时限 resume with the remaining days"
-    RESTART = "restart", "重新计算全部时限 restart the full limit"
+    RESUME = "resume", _("resume with the remaining days")
+    RESTART = "restart", _("restart the full limit")
 
 
 class Stage(models.Model):
     """审批阶段: 1 立项用地规划许可 ... 4 竣工验收, 5 并行推进."""
 
-    code = models.PositiveSmallIntegerField("阶段代码 code", unique=True)
-    name = models.CharField("名称 name", max_length=80)
+    code = models.PositiveSmallIntegerField(_("stage code"), unique=True)
+    name = models.CharField(_("name"), max_length=80)
     lead_agency = models.ForeignKey(
         "projects.Organization", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-        verbose_name="牵头部门 lead department",
+        verbose_name=_("lead department"),
     )
-    cap_days = models.PositiveIntegerField("阶段时限(工作日) stage cap", null=True, blank=True)
+    cap_days = models.PositiveIntegerField(_("stage cap (working days)"), null=True, blank=True)
     counts_to_timeline = models.BooleanField(
-        "计入40个工作日 counts toward the filing-to-permit target", default=False
+        _("counts toward the filing-to-permit target"), default=False
     )
 
     class Meta:
         ordering = ["code"]
-        verbose_name = "审批阶段 stage"
-        verbose_name_plural = "审批阶段 stages"
+        verbose_name = _("stage")
+        verbose_name_plural = _("stages")
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
 
 class WorkflowKind(models.TextChoices):
-    JOINT_EVALUATION = "joint_evaluation", "多评合一 Joint evaluation"
-    JOINT_DRAWING_REVIEW = "joint_drawing_review", "多图联审 Joint drawing review"
-    JOINT_SURVEY = "joint_survey", "多测合一 Joint survey"
-    JOINT_ACCEPTANCE = "joint_acceptance", "联合验收 Joint acceptance"
-    OTHER = "other", "其他并联审批 Other parallel approval"
+    JOINT_EVALUATION = "joint_evaluation", _("Joint evaluation")
+    JOINT_DRAWING_REVIEW = "joint_drawing_review", _("Joint drawing review")
+    JOINT_SURVEY = "joint_survey", _("Joint survey")
+    JOINT_ACCEPTANCE = "joint_acceptance", _("Joint acceptance")
+    OTHER = "other", _("Other parallel approval")
 
 
 class Workflow(models.Model):
     """A joint workflow (辅线 51/53/54C/54Y ...) run at one stage through one window."""
 
-    code = models.CharField("辅线代码 code", max_length=10, unique=True)
-    kind = models.CharField("类型 kind", max_length=30, choices=WorkflowKind.choices)
-    name = models.CharField("名称 name", max_length=80)
-    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="workflows")
+    code = models.CharField(_("workflow code"), max_length=10, unique=True)
+    kind = models.CharField(_("kind"), max_length=30, choices=WorkflowKind.choices)
+    name = models.CharField(_("name"), max_length=80)
+    stage = models.ForeignKey(
+        Stage, verbose_name=_("stage"), on_delete=models.PROTECT, related_name="workflows"
+    )
     lead_agency = models.ForeignKey(
         "projects.Organization", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-        verbose_name="牵头单位 lead",
+        verbose_name=_("lead agency"),
     )
-    limit_value = models.PositiveIntegerField("整体时限 overall limit", default=15)
-    limit_unit = models.CharField(max_length=10, choices=TimeUnit.choices, default=TimeUnit.WORKING)
-    check_limit_days = models.PositiveIntegerField("完整性审查时限 completeness check (WD)", default=5)
-    single_fee = models.BooleanField("一次收费 one fee split among recipients", default=False)
+    limit_value = models.PositiveIntegerField(_("overall limit"), default=15)
+    limit_unit = models.CharField(
+        verbose_name=_("limit unit"), max_length=10, choices=TimeUnit.choices, default=TimeUnit.WORKING,
+    )
+    check_limit_days = models.PositiveIntegerField(_("completeness check limit (working days)"), default=5)
+    single_fee = models.BooleanField(_("single fee split among the recipients"), default=False)
     lead_reads_all = models.BooleanField(
-        "牵头单位可阅全部材料 the lead reads every material", default=False,
-        help_text="When set, the lead agency (牵头单位) of this workflow reads every material of an application, "
-                  "not only its own portion. Takes effect for applications accepted afterwards.",
+        _("the lead reads every material"), default=False,
+        help_text=_("When set, the lead agency of this workflow reads every material of an application, "
+                    "not only its own portion. Takes effect for applications accepted afterwards."),
     )
     certificate_title = models.CharField(
-        "合格文书名称 certificate title", max_length=60, default="审查合格书"
+        _("certificate title"), max_length=60, default="审查合格书"
     )
-    description = models.TextField(blank=True, max_length=DESCRIPTION_MAX, validators=text_limit(DESCRIPTION_MAX))
-    is_active = models.BooleanField(default=True)
+    description = models.TextField(
+        verbose_name=_("description"), blank=True, max_length=DESCRIPTION_MAX,
+        validators=text_limit(DESCRIPTION_MAX),
+    )
+    is_active = models.BooleanField(verbose_name=_("active"), default=True)
 
     class Meta:
         ordering = ["stage__code", "code"]
-        verbose_name = "联合审批流程 joint workflow"
-        verbose_name_plural = "联合审批流程 joint workflows"
+        verbose_name = _("joint workflow")
+        verbose_name_plural = _("joint workflows")
 
     def __str__(self) -> str:
         return self.name
 
 
 class ItemKind(models.TextChoices):
-    LICENCE = "licence", "行政许可 Administrative licence"
-    TECHNICAL = "technical", "技术审查 Technical review"
-    INTERMEDIARY = "intermediary", "中介服务 Intermediary service"
-    UTILITY = "utility", "市政公用 Utility service"
-    FILING = "filing", "备案 Filing"
+    LICENCE = "licence", _("Administrative licence")
+    TECHNICAL = "technical", _("Technical review")
+    INTERMEDIARY = "intermediary", _("Intermediary service")
+    UTILITY = "utility", _("Utility service")
+    FILING = "filing", _("Filing")
 
 
 class Item(models.Model):
     """审批事项: one review item of a workflow, done by one agency (fixed or chosen by the owner)."""
 
-    code = models.SlugField("事项编码 code", max_length=60, unique=True)
-    name = models.CharField("事项名称 name", max_length=120)
-    workflow = models.ForeignKey(Workflow, on_delete=models.PROTECT, related_name="items")
-    kind = models.CharField("事项类型 kind", max_length=20, choices=ItemKind.choices)
+    code = models.SlugField(_("item code"), max_length=60, unique=True)
+    name = models.CharField(_("item name"), max_length=120)
+    workflow = models.ForeignKey(
+        Workflow, verbose_name=_("workflow"), on_delete=models.PROTECT, related_name="items",
+    )
+    kind = models.CharField(_("item kind"), max_length=20, choices=ItemKind.choices)
     speciality = models.ForeignKey(
-        "projects.Speciality", on_delete=models.PROTECT, null=True, blank=True, related_name="items"
+        "projects.Speciality", verbose_name=_("speciality"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="items"
     )
     agency = models.ForeignKey(
         "projects.Organization", on_delete=models.PROTECT, null=True, blank=True, related_name="items",
-        verbose_name="办理机构 agency (fixed)",
-        help_text="Empty for competitive items: the owner picks a firm from the intermediary registry.",
+        verbose_name=_("agency (fixed)"),
+        help_text=_("Empty for competitive items: the owner picks a firm from the intermediary registry."),
     )
-    competitive = models.BooleanField("竞争性中介 owner picks the firm", default=False)
-    legal_limit_value = models.PositiveIntegerField("法定时限 legal limit")
-    legal_limit_unit = models.CharField(max_length=10, choices=TimeUnit.choices, default=TimeUnit.WORKING)
-    promised_limit_value = models.PositiveIntegerField("承诺时限 promised limit")
-    promised_limit_unit = models.CharField(max_length=10, choices=TimeUnit.choices, default=TimeUnit.WORKING)
+    competitive = models.BooleanField(_("competitive (the owner picks the firm)"), default=False)
+    legal_limit_value = models.PositiveIntegerField(_("legal limit"))
+    legal_limit_unit = models.CharField(
+        verbose_name=_("legal limit unit"), max_length=10, choices=TimeUnit.choices, default=TimeUnit.WORKING,
+    )
+    promised_limit_value = models.PositiveIntegerField(_("promised limit"))
+    promised_limit_unit = models.CharField(
+        verbose_name=_("promised limit unit"), max_length=10, choices=TimeUnit.choices,
+        default=TimeUnit.WORKING,
+    )
     resubmission_policy = models.CharField(
-        "补正后计时 resubmission policy", max_length=10, choices=ResubmissionPolicy.choices,
+        _("resubmission policy"), max_length=10, choices=ResubmissionPolicy.choices,
         default=ResubmissionPolicy.RESUME,
     )
-    allows_deferral = models.BooleanField("可容缺受理 allows 容缺", default=False)
-    allows_commitment = models.BooleanField("可告知承诺 allows 告知承诺", default=False)
-    milestone = models.BooleanField("里程碑事项 milestone", default=False)
-    fee = models.DecimalField("收费(元) fee", max_digits=12, decimal_places=2, default=0)
-    fee_basis = models.CharField("收费依据 fee basis", max_length=200, blank=True)
+    allows_deferral = models.BooleanField(_("allows acceptance with gaps"), default=False)
+    allows_commitment = models.BooleanField(_("allows approval by commitment"), default=False)
+    milestone = models.BooleanField(_("milestone"), default=False)
+    fee = models.DecimalField(_("fee (yuan)"), max_digits=12, decimal_places=2, default=0)
+    fee_basis = models.CharField(_("fee basis"), max_length=200, blank=True)
     applicability = models.JSONField(
-        "适用条件 applicability rule", default=dict, blank=True,
-        help_text='Empty = always. E.g. {"all": [{"field": "underground_area", "op": ">", "value": 0}]}',
+        _("applicability rule"), default=dict, blank=True,
+        help_text=_('Empty = always. E.g. {"all": [{"field": "underground_area", "op": ">", "value": 0}]}'),
     )
-    applicability_text = models.CharField("适用条件说明 rule in words", max_length=200, blank=True)
-    warn_days = models.PositiveSmallIntegerField("黄灯(剩余工作日) yellow at N days", null=True, blank=True)
-    warn_percent = models.PositiveSmallIntegerField("黄灯(剩余%) yellow at X%", null=True, blank=True)
-    legal_basis = models.CharField("法律依据 legal basis", max_length=200, blank=True)
-    order = models.PositiveSmallIntegerField(default=0)
-    is_active = models.BooleanField(default=True)
+    applicability_text = models.CharField(_("rule in words"), max_length=200, blank=True)
+    warn_days = models.PositiveSmallIntegerField(_("yellow at N working days left"), null=True, blank=True)
+    warn_percent = models.PositiveSmallIntegerField(_("yellow at X percent left"), null=True, blank=True)
+    legal_basis = models.CharField(_("legal basis"), max_length=200, blank=True)
+    order = models.PositiveSmallIntegerField(verbose_name=_("order"), default=0)
+    is_active = models.BooleanField(verbose_name=_("active"), default=True)
 
     class Meta:
         ordering = ["workflow", "order", "code"]
-        verbose_name = "审批事项 review item"
-        verbose_name_plural = "审批事项 review items"
+        verbose_name = _("review item")
+        verbose_name_plural = _("review items")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(promised_limit_value__gte=1), name="item_promised_limit_positive"
@@ -153,7 +169,9 @@ class Item(models.Model):
             self.legal_limit_unit == self.promised_limit_unit
             and self.promised_limit_value > self.legal_limit_value
         ):
-            raise ValidationError({"promised_limit_value": "The promised limit cannot exceed the legal limit."})
+            raise ValidationError(
+                {"promised_limit_value": _("The promised limit cannot exceed the legal limit.")}
+            )
         from django.utils.translation import gettext
 
         from jointreview.rules import RuleError, validate_rule  # no import cycle at load time
@@ -169,29 +187,29 @@ class Item(models.Model):
 class Material(models.Model):
     """A required document (申请材料) of an item."""
 
-    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="materials")
-    code = models.SlugField("材料编码 code", max_length=60)
-    name = models.CharField("材料名称 name", max_length=200)
+    item = models.ForeignKey(Item, verbose_name=_("item"), on_delete=models.CASCADE, related_name="materials")
+    code = models.SlugField(_("material code"), max_length=60)
+    name = models.CharField(_("material name"), max_length=200)
     essential = models.BooleanField(
-        "主要材料 essential (never 容缺)", default=True,
-        help_text="Non-essential materials may be accepted with gaps (容缺) when the item allows it.",
+        _("essential (never deferred)"), default=True,
+        help_text=_("Non-essential materials may be accepted with gaps when the item allows it."),
     )
     accepted_types = models.CharField(
-        "允许格式 accepted types", max_length=100, default="pdf",
-        help_text="Comma list of: pdf, dwg, dxf, jpg, png, zip, ofd",
+        _("accepted types"), max_length=100, default="pdf",
+        help_text=_("Comma list of: pdf, dwg, dxf, jpg, png, zip, ofd"),
     )
     shared = models.BooleanField(
-        "各部门共享 shared by every agency", default=False,
-        help_text="Every agency of the application reads it (site plan, project basics). Otherwise only the "
-                  "agency of this material's item reviews it (its portion). Takes effect for applications "
-                  "accepted afterwards.",
+        _("shared by every agency"), default=False,
+        help_text=_("Every agency of the application reads it (site plan, project basics). Otherwise only the "
+                    "agency of this material's item reviews it (its portion). Takes effect for applications "
+                    "accepted afterwards."),
     )
-    order = models.PositiveSmallIntegerField(default=0)
+    order = models.PositiveSmallIntegerField(verbose_name=_("order"), default=0)
 
     class Meta:
         ordering = ["item", "order", "code"]
-        verbose_name = "申请材料 required material"
-        verbose_name_plural = "申请材料 required materials"
+        verbose_name = _("required material")
+        verbose_name_plural = _("required materials")
         constraints = [models.UniqueConstraint(fields=["item", "code"], name="material_unique_per_item")]
 
     def __str__(self) -> str:
@@ -199,36 +217,41 @@ class Material(models.Model):
 
 
 class EvaluationMode(models.TextChoices):
-    EXEMPT = "exempt", "免于评估 exempt"
-    SIMPLIFIED = "simplified", "简化评估 simplified"
-    COMMITMENT = "commitment", "告知承诺 by commitment"
+    EXEMPT = "exempt", _("exempt")
+    SIMPLIFIED = "simplified", _("simplified")
+    COMMITMENT = "commitment", _("by commitment")
 
 
 class RegionalEvaluation(models.Model):
     """A zone-wide evaluation done in advance (区域评估); projects in the zone reuse it."""
 
-    zone = models.ForeignKey("projects.Zone", on_delete=models.CASCADE, related_name="evaluations")
-    title = models.CharField("评估名称 title", max_length=200)
-    items = models.ManyToManyField(Item, related_name="regional_evaluations", verbose_name="覆盖事项 items")
-    mode = models.CharField(max_length=20, choices=EvaluationMode.choices, default=EvaluationMode.EXEMPT)
-    valid_from = models.DateField("有效期自 valid from")
-    valid_to = models.DateField("有效期至 valid to")
+    zone = models.ForeignKey(
+        "projects.Zone", verbose_name=_("zone"), on_delete=models.CASCADE, related_name="evaluations",
+    )
+    title = models.CharField(_("evaluation title"), max_length=200)
+    items = models.ManyToManyField(Item, related_name="regional_evaluations", verbose_name=_("covered items"))
+    mode = models.CharField(
+        verbose_name=_("evaluation mode"), max_length=20, choices=EvaluationMode.choices,
+        default=EvaluationMode.EXEMPT,
+    )
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"))
     max_floor_area = models.DecimalField(
-        "适用面积上限(㎡) floor-area limit", max_digits=12, decimal_places=2, null=True, blank=True
+        _("floor-area limit (m²)"), max_digits=12, decimal_places=2, null=True, blank=True
     )
     max_investment = models.DecimalField(
-        "适用投资上限(万元) investment limit", max_digits=14, decimal_places=2, null=True, blank=True
+        _("investment limit (10,000 yuan)"), max_digits=14, decimal_places=2, null=True, blank=True
     )
     negative_list = models.JSONField(
-        "负面清单(流程类型) negative list", default=list, blank=True,
-        help_text="Project flow types that must follow the normal route.",
+        _("negative list (flow types)"), default=list, blank=True,
+        help_text=_("Project flow types that must follow the normal route."),
     )
-    report_reference = models.CharField("评估报告 report reference", max_length=200, blank=True)
+    report_reference = models.CharField(_("report reference"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["zone", "title"]
-        verbose_name = "区域评估 regional evaluation"
-        verbose_name_plural = "区域评估 regional evaluations"
+        verbose_name = _("regional evaluation")
+        verbose_name_plural = _("regional evaluations")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(valid_to__gte=models.F("valid_from")), name="regeval_valid_range"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django.urls import path
+from django.utils.translation import gettext_lazy as _
 from rest_framework import generics, permissions, serializers
 
 from jointreview import policy
@@ -12,7 +13,7 @@ from jointreview.models import Clock
 
 
 class IsCentre(permissions.BasePermission):
-    message = "时限监察仅限中心人员 Clocks are visible to centre staff only."
+    message = _("Clocks are visible to centre staff only.")
 
     def has_permission(self, request, view):
         return policy.can_watch_clocks(request.user)

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jointreview import policy
 from jointreview.clocks.selectors import (
@@ -26,7 +27,7 @@ PAGE_SIZE = 100
 
 def _require_centre(user) -> None:
     if not policy.can_watch_clocks(user):
-        raise PermissionDenied("时限监察仅限中心人员 The clocks dashboard is for centre staff only.")
+        raise PermissionDenied(_("The clocks dashboard is for centre staff only."))
 
 
 @login_required
@@ -34,7 +35,7 @@ def dashboard(request):
     _require_centre(request.user)
     light = request.GET.get("light", "")
     if light and light not in Light.values:
-        messages.error(request, f"未知的灯色 unknown light {light!r}: showing every clock.")
+        messages.error(request, _("Unknown light “%(light)s”: showing every clock.") % {"light": light})
         light = ""
     form = ClockFilterForm(request.GET)
     values, errors = form.values_and_errors()

@@ -70,7 +70,7 @@ class DeferralSerializer(serializers.Serializer):
 
 
 class AcceptSerializer(serializers.Serializer):
-    deferrals = DeferralSerializer(many=True, required=False, help_text="容缺: non-essential materials accepted later")
+    deferrals = DeferralSerializer(many=True, required=False, help_text="acceptance with gaps (容缺): non-essential materials delivered later")
 
 
 class NoticeDefectSerializer(serializers.Serializer):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from jointreview.models import CheckStatus, Workflow
 from projects.models import Project, Zone
@@ -26,14 +27,14 @@ class ProjectForm(forms.ModelForm):
 
 class OpenApplicationForm(forms.Form):
     workflow = forms.ModelChoiceField(
-        queryset=Workflow.objects.filter(is_active=True).select_related("stage"), label="联合审批流程 Workflow",
+        queryset=Workflow.objects.filter(is_active=True).select_related("stage"), label=_("Workflow"),
         empty_label=None,
     )
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label="文件 File")
-    note = forms.CharField(label="说明 Note", max_length=300, required=False)
+    file = forms.FileField(label=_("File"))
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
 
 class CheckForm(forms.Form):
@@ -42,19 +43,19 @@ class CheckForm(forms.Form):
     status = forms.ChoiceField(
         choices=[(CheckStatus.OK, CheckStatus.OK.label), (CheckStatus.MISSING, CheckStatus.MISSING.label),
                  (CheckStatus.DEFECTIVE, CheckStatus.DEFECTIVE.label)],
-        label="审查结果 Result",
+        label=_("Result"),
     )
-    note = forms.CharField(label="说明 Note", max_length=300, required=False)
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
 
 class DeferralForm(forms.Form):
     """One row per deferrable material at acceptance (容缺)."""
 
-    defer = forms.BooleanField(label="容缺 defer", required=False)
-    promised_date = forms.DateField(label="承诺补交日期 Promised date", required=False,
+    defer = forms.BooleanField(label=_("Defer"), required=False)
+    promised_date = forms.DateField(label=_("Promised date"), required=False,
                                     widget=forms.DateInput(attrs={"type": "date"}))
-    commitment = forms.CharField(label="容缺承诺 Commitment", max_length=500, required=False)
+    commitment = forms.CharField(label=_("Commitment"), max_length=500, required=False)
 
 
 class WithdrawForm(forms.Form):
-    reason = forms.CharField(label="撤回原因 Reason", max_length=300, required=False)
+    reason = forms.CharField(label=_("Reason for withdrawing"), max_length=300, required=False)

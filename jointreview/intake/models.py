@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from jointreview.catalogue.models import EvaluationMode, Item, Material, RegionalEvaluation, Workflow
@@ -11,14 +13,14 @@ from jointreview.limits import COMMITMENT_MAX, NOTE_MAX, no_nul, text_limit
 
 
 class ApplicationStatus(models.TextChoices):
-    DRAFT = "draft", "草稿 draft"
-    SUBMITTED = "submitted", "已提交待受理 submitted"
-    RETURNED = "returned", "一次告知补正 returned for supplement"
-    ACCEPTED = "accepted", "已受理审查中 accepted, in review"
-    REVISION = "revision", "待修改复审 awaiting revision"
-    APPROVED = "approved", "审查通过 approved"
-    REJECTED = "rejected", "不予通过 rejected"
-    WITHDRAWN = "withdrawn", "已撤回 withdrawn"
+    DRAFT = "draft", _("draft")
+    SUBMITTED = "submitted", _("submitted")
+    RETURNED = "returned", _("returned for supplement")
+    ACCEPTED = "accepted", _("accepted, in review")
+    REVISION = "revision", _("awaiting revision")
+    APPROVED = "approved", pgettext_lazy("application status", "approved")
+    REJECTED = "rejected", _("rejected")
+    WITHDRAWN = "withdrawn", _("withdrawn")
 
 
 # State sets live beside the states (docs/architecture.md §3.5).
@@ -34,40 +36,49 @@ WITHDRAWABLE_STATUSES = frozenset(
 
 class AcceptanceMode(models.TextChoices):
     NONE = "", "—"
-    FULL = "full", "受理 accepted"
-    WITH_GAPS = "with_gaps", "容缺受理 accepted with gaps"
+    FULL = "full", _("accepted")
+    WITH_GAPS = "with_gaps", _("accepted with gaps")
 
 
 class Application(models.Model):
     """One owner application for one joint workflow (并联申报), e.g. 多图联审 of a project."""
 
-    number = models.CharField("申请编号 number", max_length=30, unique=True)
-    project = models.ForeignKey("projects.Project", on_delete=models.PROTECT, related_name="applications")
-    workflow = models.ForeignKey(Workflow, on_delete=models.PROTECT, related_name="applications")
+    number = models.CharField(_("application number"), max_length=30, unique=True)
+    project = models.ForeignKey(
+        "projects.Project", verbose_name=_("project"), on_delete=models.PROTECT, related_name="applications",
+    )
+    workflow = models.ForeignKey(
+        Workflow, verbose_name=_("workflow"), on_delete=models.PROTECT, related_name="applications",
+    )
     status = models.CharField(
-        "状态 status", max_length=20, choices=ApplicationStatus.choices, default=ApplicationStatus.DRAFT
+        _("status"), max_length=20, choices=ApplicationStatus.choices, default=ApplicationStatus.DRAFT
     )
     acceptance_mode = models.CharField(
-        max_length=20, choices=AcceptanceMode.choices, default=AcceptanceMode.NONE, blank=True
+        verbose_name=_("acceptance mode"), max_length=20, choices=AcceptanceMode.choices,
+        default=AcceptanceMode.NONE, blank=True
     )
-    current_round = models.PositiveSmallIntegerField("当前轮次 round", default=0)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    accepted_at = models.DateTimeField(null=True, blank=True)
+    current_round = models.PositiveSmallIntegerField(_("current round"), default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+",
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
+    submitted_at = models.DateTimeField(verbose_name=_("submitted at"), null=True, blank=True)
+    accepted_at = models.DateTimeField(verbose_name=_("accepted at"), null=True, blank=True)
     accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("accepted by"), on_delete=models.PROTECT, null=True,
+        blank=True, related_name="+"
     )
-    accepted_on = models.DateField("受理日 acceptance date", null=True, blank=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
+    accepted_on = models.DateField(_("acceptance date"), null=True, blank=True)
+    decided_at = models.DateTimeField(verbose_name=_("decided at"), null=True, blank=True)
     clock = models.OneToOneField(
-        Clock, on_delete=models.PROTECT, null=True, blank=True, related_name="application"
+        Clock, verbose_name=_("clock"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="application",
     )
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name = "联合审批申请 application"
-        verbose_name_plural = "联合审批申请 applications"
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
         indexes = [models.Index(fields=["status"])]
 
     def __str__(self) -> str:
@@ -77,60 +88,74 @@ class Application(models.Model):
 class ApplicationItem(models.Model):
     """An item of the catalogue considered for this application: required or not, and why."""
 
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="items")
-    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
-    required = models.BooleanField("需办理 required")
-    reason = models.CharField("原因 why", max_length=300)
+    application = models.ForeignKey(
+        Application, verbose_name=_("application"), on_delete=models.CASCADE, related_name="items",
+    )
+    item = models.ForeignKey(Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="+")
+    required = models.BooleanField(_("required"))
+    reason = models.CharField(_("reason"), max_length=300)
     evaluation_mode = models.CharField(
-        max_length=20, choices=EvaluationMode.choices, blank=True, help_text="Set when a regional evaluation applies."
+        verbose_name=_("evaluation mode"), max_length=20, choices=EvaluationMode.choices, blank=True,
+        help_text=_("Set when a regional evaluation applies.")
     )
     regional_evaluation = models.ForeignKey(
-        RegionalEvaluation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        RegionalEvaluation, verbose_name=_("regional evaluation"), on_delete=models.PROTECT, null=True,
+        blank=True, related_name="+"
     )
     agency = models.ForeignKey(
         "projects.Organization", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name="办理机构 agency",
+        verbose_name=_("agency"),
     )
 
     class Meta:
         ordering = ["application", "item__order", "item__code"]
-        verbose_name = "申请事项 application item"
-        verbose_name_plural = "申请事项 application items"
+        verbose_name = _("application item")
+        verbose_name_plural = _("application items")
         constraints = [
             models.UniqueConstraint(fields=["application", "item"], name="appitem_unique"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.item} ({'required' if self.required else 'not required'})"
+        required = _("required") if self.required else _("not required")
+        return f"{self.item} ({required})"
 
 
 class CheckStatus(models.TextChoices):
-    UNCHECKED = "unchecked", "未审核 unchecked"
-    OK = "ok", "齐全 complete"
-    MISSING = "missing", "缺失 missing"
-    DEFECTIVE = "defective", "不符合要求 defective"
-    DEFERRED = "deferred", "容缺 deferred"
+    UNCHECKED = "unchecked", _("unchecked")
+    OK = "ok", _("complete")
+    MISSING = "missing", _("missing")
+    DEFECTIVE = "defective", _("defective")
+    DEFERRED = "deferred", _("deferred")
 
 
 class ApplicationMaterial(models.Model):
     """A required material of the application, the document that answers it, and the window's check."""
 
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="materials")
-    material = models.ForeignKey(Material, on_delete=models.PROTECT, related_name="+")
+    application = models.ForeignKey(
+        Application, verbose_name=_("application"), on_delete=models.CASCADE, related_name="materials",
+    )
+    material = models.ForeignKey(
+        Material, verbose_name=_("material"), on_delete=models.PROTECT, related_name="+"
+    )
     document = models.ForeignKey(
-        "projects.Document", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "projects.Document", verbose_name=_("document"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+"
     )
-    check_status = models.CharField(max_length=20, choices=CheckStatus.choices, default=CheckStatus.UNCHECKED)
-    check_note = models.CharField("审核意见 note", max_length=NOTE_MAX, blank=True, validators=no_nul())
+    check_status = models.CharField(
+        verbose_name=_("check result"), max_length=20, choices=CheckStatus.choices,
+        default=CheckStatus.UNCHECKED,
+    )
+    check_note = models.CharField(_("check note"), max_length=NOTE_MAX, blank=True, validators=no_nul())
     checked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("checked by"), on_delete=models.PROTECT, null=True,
+        blank=True, related_name="+"
     )
-    checked_at = models.DateTimeField(null=True, blank=True)
+    checked_at = models.DateTimeField(verbose_name=_("checked at"), null=True, blank=True)
 
     class Meta:
         ordering = ["application", "material__item__order", "material__order"]
-        verbose_name = "申请材料 application material"
-        verbose_name_plural = "申请材料 application materials"
+        verbose_name = _("application material")
+        verbose_name_plural = _("application materials")
         constraints = [
             models.UniqueConstraint(fields=["application", "material"], name="appmaterial_unique"),
         ]
@@ -142,23 +167,30 @@ class ApplicationMaterial(models.Model):
 class Deferral(models.Model):
     """容缺: a non-essential material accepted as missing, with the owner's promised date."""
 
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="deferrals")
-    material = models.ForeignKey(Material, on_delete=models.PROTECT, related_name="+")
-    promised_date = models.DateField("承诺补交日期 promised date")
-    commitment = models.TextField(
-        "容缺承诺 commitment text", max_length=COMMITMENT_MAX, validators=text_limit(COMMITMENT_MAX)
+    application = models.ForeignKey(
+        Application, verbose_name=_("application"), on_delete=models.CASCADE, related_name="deferrals",
     )
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField(auto_now_add=True)
-    fulfilled_at = models.DateTimeField(null=True, blank=True)
+    material = models.ForeignKey(
+        Material, verbose_name=_("material"), on_delete=models.PROTECT, related_name="+"
+    )
+    promised_date = models.DateField(_("promised date"))
+    commitment = models.TextField(
+        _("commitment text"), max_length=COMMITMENT_MAX, validators=text_limit(COMMITMENT_MAX)
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+",
+    )
+    recorded_at = models.DateTimeField(verbose_name=_("recorded at"), auto_now_add=True)
+    fulfilled_at = models.DateTimeField(verbose_name=_("fulfilled at"), null=True, blank=True)
     fulfilled_version = models.ForeignKey(
-        "projects.DocumentVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "projects.DocumentVersion", verbose_name=_("fulfilling version"), on_delete=models.PROTECT, null=True,
+        blank=True, related_name="+"
     )
 
     class Meta:
         ordering = ["application", "promised_date"]
-        verbose_name = "容缺材料 deferred material"
-        verbose_name_plural = "容缺材料 deferred materials"
+        verbose_name = _("deferred material")
+        verbose_name_plural = _("deferred materials")
         constraints = [models.UniqueConstraint(fields=["application", "material"], name="deferral_unique")]
 
     def __str__(self) -> str:
@@ -168,14 +200,16 @@ class Deferral(models.Model):
 class FeeOrder(models.Model):
     """One fee for one joint service (一次收费), split among the recipients."""
 
-    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="fee_order")
-    total = models.DecimalField(max_digits=12, decimal_places=2)
-    paid_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    application = models.OneToOneField(
+        Application, verbose_name=_("application"), on_delete=models.PROTECT, related_name="fee_order",
+    )
+    total = models.DecimalField(verbose_name=_("total"), max_digits=12, decimal_places=2)
+    paid_at = models.DateTimeField(verbose_name=_("paid at"), null=True, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
 
     class Meta:
-        verbose_name = "收费单 fee order"
-        verbose_name_plural = "收费单 fee orders"
+        verbose_name = _("fee order")
+        verbose_name_plural = _("fee orders")
         constraints = [models.CheckConstraint(condition=models.Q(total__gte=0), name="fee_total_nonneg")]
 
     def __str__(self) -> str:
@@ -183,13 +217,17 @@ class FeeOrder(models.Model):
 
 
 class FeeSplit(models.Model):
-    order = models.ForeignKey(FeeOrder, on_delete=models.CASCADE, related_name="splits")
-    recipient = models.ForeignKey("projects.Organization", on_delete=models.PROTECT, related_name="+")
-    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    order = models.ForeignKey(
+        FeeOrder, verbose_name=_("fee order"), on_delete=models.CASCADE, related_name="splits",
+    )
+    recipient = models.ForeignKey(
+        "projects.Organization", verbose_name=_("recipient"), on_delete=models.PROTECT, related_name="+",
+    )
+    amount = models.DecimalField(verbose_name=_("amount"), max_digits=12, decimal_places=2)
 
     class Meta:
-        verbose_name = "收费分配 fee split"
-        verbose_name_plural = "收费分配 fee splits"
+        verbose_name = _("fee split")
+        verbose_name_plural = _("fee splits")
         constraints = [
             models.UniqueConstraint(fields=["order", "recipient"], name="feesplit_unique"),
             models.CheckConstraint(condition=models.Q(amount__gte=0), name="feesplit_amount_nonneg"),

@@ -13,6 +13,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from jointreview import policy
@@ -61,7 +63,7 @@ def _fail(request, exc: ServiceError) -> None:
 def project_list(request):
     user = request.user
     if not policy.can_list_projects(user):
-        raise PermissionDenied("项目列表仅限建设单位和中心 Projects are for owners and the centre.")
+        raise PermissionDenied(_("Projects are for owners and the centre."))
     projects = list(projects_for(user).order_by("-created_at")[:200])
     return render(request, "intake/project_list.html", {"projects": projects,
                                                         "can_register": policy.can_register_project(user)})
@@ -70,7 +72,7 @@ def project_list(request):
 @login_required
 def project_register(request):
     if not policy.can_register_project(request.user):
-        raise PermissionDenied("只有建设单位可以登记项目 Only owners register projects.")
+        raise PermissionDenied(_("Only project owners register projects."))
     form = ProjectForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -79,7 +81,7 @@ def project_register(request):
         except ServiceError as exc:
             _fail(request, exc)
         else:
-            messages.success(request, f"已登记项目 Registered: {project.name}")
+            messages.success(request, _("Registered: %(project)s") % {"project": project.name})
             return redirect("intake:project_detail", project_id=project.pk)
     return render(request, "intake/project_form.html", {"form": form})
 
@@ -100,14 +102,14 @@ def application_open(request, project_id):
     project = access_project(request.user, project_id, "apply")
     form = OpenApplicationForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "请选择联合审批流程 Choose a workflow.")
+        messages.error(request, _("Choose a workflow."))
         return redirect("intake:project_detail", project_id=project.pk)
     try:
         app = intake.application_open(actor=request.user, project=project, workflow=form.cleaned_data["workflow"])
     except ServiceError as exc:
         _fail(request, exc)
         return redirect("intake:project_detail", project_id=project.pk)
-    messages.success(request, f"已创建申请 {app.number}: 请上传所需材料 Upload the required materials.")
+    messages.success(request, _("Application %(number)s created: upload the required materials.") % {"number": app.number})
     return redirect("intake:application_detail", application_id=app.pk)
 
 
@@ -157,7 +159,7 @@ def application_choose(request, application_id, item_id):
     if request.method == "POST":
         agency = next((f for f in firms if str(f.pk) == request.POST.get("agency")), None)
         if agency is None:
-            messages.error(request, "请从名录中选择一家中介机构 Choose a firm of the registry.")
+            messages.error(request, _("Choose a firm of the registry."))
         else:
             try:
                 intake.application_choose_intermediary(actor=request.user, application=app, item=item,
@@ -165,7 +167,7 @@ def application_choose(request, application_id, item_id):
             except ServiceError as exc:
                 _fail(request, exc)
             else:
-                messages.success(request, f"已选择 {agency} 承担「{item.name}」")
+                messages.success(request, _("%(firm)s chosen for “%(item)s”.") % {"firm": agency, "item": item.name})
                 return redirect("intake:application_detail", application_id=app.pk)
     rows = [{"firm": f, "rate": on_time_rate(f)} for f in firms]
     return render(request, "intake/choose_intermediary.html", {"app": app, "item": item, "rows": rows})
@@ -178,7 +180,7 @@ def material_upload(request, application_id, material_id):
     am = get_object_or_404(app.materials.select_related("material"), pk=material_id)
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, "请选择要上传的文件 Choose a file to upload." if "file" in form.errors
+        messages.error(request, _("Choose a file to upload.") if "file" in form.errors
                        else refusal_text(form))
     else:
         try:
@@ -187,7 +189,8 @@ def material_upload(request, application_id, material_id):
         except ServiceError as exc:
             _fail(request, exc)
         else:
-            messages.success(request, f"「{am.material.name}」已上传第 {v.number} 版 (sha256 {v.sha256[:12]}…)")
+            messages.success(request, _("“%(material)s”: version %(version)s uploaded (sha256 %(sha)s…).") % {
+                "material": am.material.name, "version": v.number, "sha": v.sha256[:12]})
     return redirect("intake:application_detail", application_id=app.pk)
 
 
@@ -200,7 +203,7 @@ def application_submit(request, application_id):
     except ServiceError as exc:
         _fail(request, exc)
     else:
-        messages.success(request, "已提交, 等待窗口审查 Submitted to the window.")
+        messages.success(request, _("Submitted to the window."))
     return redirect("intake:application_detail", application_id=app.pk)
 
 
@@ -220,7 +223,7 @@ def application_withdraw(request, application_id):
     except ServiceError as exc:
         _fail(request, exc)
     else:
-        messages.success(request, "申请已撤回 Withdrawn.")
+        messages.success(request, _("Application withdrawn."))
     return redirect("intake:application_detail", application_id=app.pk)
 
 
@@ -230,7 +233,7 @@ def application_withdraw(request, application_id):
 @login_required
 def window(request):
     if not policy.can_use_window(request.user):
-        raise PermissionDenied("受理窗口仅限中心人员 The window is for centre staff.")
+        raise PermissionDenied(_("The window is for centre staff."))
     queue = list(window_queue(request.user)[:500])
     recent = list(
         applications_for(request.user).exclude(status__in=[ApplicationStatus.SUBMITTED, ApplicationStatus.DRAFT])
@@ -261,13 +264,14 @@ def application_check(request, application_id):
             except ServiceError as exc:
                 _fail(request, exc)
             else:
-                messages.success(request, "审查结果已保存 Check saved.")
+                messages.success(request, _("Check saved."))
                 return redirect("intake:application_check", application_id=app.pk)
         else:
-            messages.error(request, "请为每份材料选择审查结果 Choose a result for every material.")
+            messages.error(request, _("Choose a result for every material."))
             for am, f in check_forms:
                 if f.errors:
-                    messages.error(request, f"「{am.material.name}」 {refusal_text(f)}")
+                    messages.error(request, _("“%(material)s”: %(problems)s") % {"material": am.material.name,
+                                                                                "problems": refusal_text(f)})
     deferral_forms = [(am, DeferralForm(prefix=f"d{am.pk}")) for am in materials if _deferrable(am)]
     invalid = request.method == "POST" and any(f.errors for _am, f in check_forms)
     return render(request, "intake/check.html", {
@@ -286,7 +290,10 @@ def application_return(request, application_id):
     except ServiceError as exc:
         _fail(request, exc)
         return redirect("intake:application_check", application_id=app.pk)
-    messages.success(request, f"已一次告知 {notice.defects.count()} 项并退回 Returned with one notice {notice.number}.")
+    count = notice.defects.count()
+    messages.success(request, ngettext("Returned with one notice %(number)s (%(count)d item).",
+                                       "Returned with one notice %(number)s (%(count)d items).", count)
+                     % {"number": notice.number, "count": count})
     return redirect("intake:window")
 
 
@@ -300,7 +307,8 @@ def application_accept(request, application_id):
             continue
         form = DeferralForm(request.POST, prefix=f"d{am.pk}")
         if not form.is_valid():
-            messages.error(request, f"「{am.material.name}」容缺信息无效 invalid deferral: {form.errors.as_text()}")
+            messages.error(request, _("“%(material)s”: invalid deferral: %(problems)s") % {
+                "material": am.material.name, "problems": refusal_text(form)})
             return redirect("intake:application_check", application_id=app.pk)
         if form.cleaned_data["defer"]:
             deferrals.append({"material_id": am.pk, "promised_date": form.cleaned_data["promised_date"],
@@ -310,8 +318,11 @@ def application_accept(request, application_id):
     except ServiceError as exc:
         _fail(request, exc)
         return redirect("intake:application_check", application_id=app.pk)
-    mode = "容缺受理 accepted with gaps" if deferrals else "已受理 accepted"
-    messages.success(request, f"{app.number} {mode}: 已分派各审查部门 sent to the agencies.")
+    if deferrals:
+        text = _("%(number)s accepted with gaps: sent to the agencies.")
+    else:
+        text = _("%(number)s accepted: sent to the agencies.")
+    messages.success(request, text % {"number": app.number})
     return redirect("intake:application_detail", application_id=app.pk)
 
 
@@ -347,7 +358,7 @@ def survey_report_deliver(request, report_id):
     report = access_survey_report(request.user, report_id, "deliver")
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, "请选择要上传的报告 Choose the report file." if "file" in form.errors
+        messages.error(request, _("Choose the report file.") if "file" in form.errors
                        else refusal_text(form))
     else:
         try:
@@ -356,6 +367,6 @@ def survey_report_deliver(request, report_id):
         except ServiceError as exc:
             _fail(request, exc)
         else:
-            messages.success(request, f"已提交「{report.title}」 Report delivered.")
+            messages.success(request, _("Report “%(title)s” delivered.") % {"title": report.title})
     return redirect("intake:application_detail", application_id=report.application_id)
 

@@ -16,14 +16,31 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from guardian.shortcuts import assign_perm
 
 from projects.models import Organization
 
+# what a 404 names, by the English word the access functions pass (the message is shown in the reader's
+# language; an unlisted word is shown as it is)
+_NOUNS = {
+    "object": gettext_lazy("object"),
+    "application": gettext_lazy("application"),
+    "assignment": gettext_lazy("assignment"),
+    "attachment": gettext_lazy("attachment"),
+    "document": gettext_lazy("document"),
+    "document version": gettext_lazy("document version"),
+    "finding": gettext_lazy("finding"),
+    "opinion": gettext_lazy("opinion"),
+    "pause request": gettext_lazy("pause request"),
+    "project": gettext_lazy("project"),
+    "report": gettext_lazy("report"),
+}
+
 
 def not_found(what: str = "object") -> Http404:
     """The one answer for 'missing' and 'not yours' (no difference a prober could read)."""
-    return Http404(_("No such %(what)s, or you may not see it.") % {"what": what})
+    return Http404(_("No such %(what)s, or you may not see it.") % {"what": _NOUNS.get(what, what)})
 
 
 def fetch_visible(queryset, pk, what: str, visible):

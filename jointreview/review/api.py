@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.urls import path
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
@@ -76,7 +77,7 @@ class InboxView(generics.ListAPIView):
 
     def get_queryset(self):
         if not policy.can_use_inbox(self.request.user):
-            raise PermissionDenied("the inbox is for review agencies")
+            raise PermissionDenied(_("The inbox is for review agencies."))
         filters, errors = InboxFilterForm(self.request.query_params).values_and_errors()
         if errors:
             raise InvalidInput(errors)

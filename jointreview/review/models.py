@@ -4,6 +4,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from jointreview.clocks.models import Clock, PauseReason
@@ -21,17 +23,20 @@ from jointreview.limits import (
 class ReviewRound(models.Model):
     """审查轮次: round 1 goes to every agency; later rounds only to those that asked for revision."""
 
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="rounds")
-    number = models.PositiveSmallIntegerField("轮次 round")
-    opened_at = models.DateTimeField(auto_now_add=True)
+    application = models.ForeignKey(
+        Application, verbose_name=_("application"), on_delete=models.CASCADE, related_name="rounds",
+    )
+    number = models.PositiveSmallIntegerField(_("round"))
+    opened_at = models.DateTimeField(verbose_name=_("opened at"), auto_now_add=True)
     completed_at = models.DateTimeField(
-        null=True, blank=True, help_text="Set, under a lock, when the last assignment's opinion is signed."
+        verbose_name=_("completed at"), null=True, blank=True,
+        help_text=_("Set, under a lock, when the last assignment's opinion is signed.")
     )
 
     class Meta:
         ordering = ["application", "number"]
-        verbose_name = "审查轮次 review round"
-        verbose_name_plural = "审查轮次 review rounds"
+        verbose_name = _("review round")
+        verbose_name_plural = _("review rounds")
         constraints = [
             models.UniqueConstraint(fields=["application", "number"], name="round_unique_number"),
             models.CheckConstraint(condition=models.Q(number__gte=1), name="round_number_positive"),
@@ -42,58 +47,75 @@ class ReviewRound(models.Model):
 
 
 class AssignmentStatus(models.TextChoices):
-    UNASSIGNED = "unassigned", "待分派 unassigned"
-    IN_REVIEW = "in_review", "审查中 in review"
-    SIGNED = "signed", "已出具意见 opinion signed"
-    CANCELLED = "cancelled", "已撤销 cancelled"
+    UNASSIGNED = "unassigned", _("unassigned")
+    IN_REVIEW = "in_review", _("in review")
+    SIGNED = "signed", _("opinion signed")
+    CANCELLED = "cancelled", _("cancelled")
 
 
 OPEN_ASSIGNMENT_STATUSES = frozenset({AssignmentStatus.UNASSIGNED, AssignmentStatus.IN_REVIEW})
 
 
 class NotifyStatus(models.TextChoices):
-    PENDING = "pending", "待通知 pending"
-    SENT = "sent", "已通知 sent"
-    FAILED = "failed", "通知失败 failed"
+    PENDING = "pending", _("pending")
+    SENT = "sent", _("sent")
+    FAILED = "failed", _("failed")
 
 
 class Assignment(models.Model):
     """One agency's portion of one application in one round (unique per application+agency+round)."""
 
-    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="assignments")
-    round = models.ForeignKey(ReviewRound, on_delete=models.PROTECT, related_name="assignments")
-    round_number = models.PositiveSmallIntegerField("轮次 round")
-    agency = models.ForeignKey("projects.Organization", on_delete=models.PROTECT, related_name="assignments")
-    items = models.ManyToManyField(ApplicationItem, related_name="assignments")
-    status = models.CharField(max_length=20, choices=AssignmentStatus.choices, default=AssignmentStatus.UNASSIGNED)
+    application = models.ForeignKey(
+        Application, verbose_name=_("application"), on_delete=models.PROTECT, related_name="assignments",
+    )
+    round = models.ForeignKey(
+        ReviewRound, verbose_name=_("round"), on_delete=models.PROTECT, related_name="assignments",
+    )
+    round_number = models.PositiveSmallIntegerField(_("round"))
+    agency = models.ForeignKey(
+        "projects.Organization", verbose_name=_("agency"), on_delete=models.PROTECT,
+        related_name="assignments",
+    )
+    items = models.ManyToManyField(ApplicationItem, verbose_name=_("items"), related_name="assignments")
+    status = models.CharField(
+        verbose_name=_("status"), max_length=20, choices=AssignmentStatus.choices,
+        default=AssignmentStatus.UNASSIGNED,
+    )
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name="A角 reviewer",
+        verbose_name=_("reviewer (A)"),
     )
     backup = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name="B角 backup",
+        verbose_name=_("backup (B)"),
     )
-    clock = models.OneToOneField(Clock, on_delete=models.PROTECT, null=True, blank=True, related_name="assignment")
-    due_date = models.DateField("到期日 due date", null=True, blank=True)
+    clock = models.OneToOneField(
+        Clock, verbose_name=_("clock"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="assignment",
+    )
+    due_date = models.DateField(_("due date"), null=True, blank=True)
     previous = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="next_rounds",
-        help_text="The same agency's assignment in the previous round.",
+        "self", verbose_name=_("previous round's assignment"), on_delete=models.PROTECT, null=True,
+        blank=True, related_name="next_rounds",
+        help_text=_("The same agency's assignment in the previous round."),
     )
     # The agency's portion (its materials), fixed from the catalogue when the assignment is made:
     # the material codes it reads, or every material (reads_all: the workflow's lead when the
     # catalogue says so). Document grants follow it (jointreview/policy/portions.py).
-    portion = models.JSONField("审查范围(材料编码) portion (material codes)", default=list, blank=True)
-    reads_all = models.BooleanField("可阅全部材料 reads every material", default=False)
-    notify_status = models.CharField(max_length=10, choices=NotifyStatus.choices, default=NotifyStatus.PENDING)
-    notify_attempts = models.PositiveSmallIntegerField(default=0)
-    notified_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    portion = models.JSONField(_("portion (material codes)"), default=list, blank=True)
+    reads_all = models.BooleanField(_("reads every material"), default=False)
+    notify_status = models.CharField(
+        verbose_name=_("notification status"), max_length=10, choices=NotifyStatus.choices,
+        default=NotifyStatus.PENDING,
+    )
+    notify_attempts = models.PositiveSmallIntegerField(verbose_name=_("notification attempts"), default=0)
+    notified_at = models.DateTimeField(verbose_name=_("notified at"), null=True, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["application", "round_number", "agency__name"]
-        verbose_name = "部门审查任务 assignment"
-        verbose_name_plural = "部门审查任务 assignments"
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
         permissions = [
             ("review_assignment", "Can review the assignment and write its opinion"),
         ]
@@ -119,33 +141,41 @@ class PauseRequest(models.Model):
     """A reviewer asks to stop the clock (特别程序); the coordinator approves; the owner is told in writing."""
 
     class Status(models.TextChoices):
-        REQUESTED = "requested", "待批准 requested"
-        APPROVED = "approved", "已批准 approved"
-        REFUSED = "refused", "不批准 refused"
-        ENDED = "ended", "已结束 ended"
+        REQUESTED = "requested", _("requested")
+        APPROVED = "approved", _("approved")
+        REFUSED = "refused", _("refused")
+        ENDED = "ended", _("ended")
 
-    assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="pause_requests")
-    reason = models.CharField(max_length=20, choices=PauseReason.choices)
-    reason_text = models.CharField("说明 reason", max_length=NOTE_MAX, validators=no_nul())
+    assignment = models.ForeignKey(
+        Assignment, verbose_name=_("assignment"), on_delete=models.PROTECT, related_name="pause_requests",
+    )
+    reason = models.CharField(verbose_name=_("reason"), max_length=20, choices=PauseReason.choices)
+    reason_text = models.CharField(_("reason details"), max_length=NOTE_MAX, validators=no_nul())
     expected_days = models.PositiveSmallIntegerField(
-        "预计时长(工作日) expected length", validators=[MinValueValidator(1), MaxValueValidator(pause_max_days)]
+        _("expected length (working days)"),
+        validators=[MinValueValidator(1), MaxValueValidator(pause_max_days)],
     )
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    requested_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(
+        verbose_name=_("status"), max_length=10, choices=Status.choices, default=Status.REQUESTED,
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+",
+    )
+    requested_at = models.DateTimeField(verbose_name=_("requested at"), auto_now_add=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), on_delete=models.PROTECT, null=True,
+        blank=True, related_name="+"
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    owner_told_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(verbose_name=_("decided at"), null=True, blank=True)
+    owner_told_at = models.DateTimeField(verbose_name=_("owner told at"), null=True, blank=True)
 
     # requested or running: a second request waits until this one is decided or ended
     ACTIVE_STATUSES = frozenset({Status.REQUESTED, Status.APPROVED})
 
     class Meta:
         ordering = ["-requested_at"]
-        verbose_name = "暂停计时申请 pause request"
-        verbose_name_plural = "暂停计时申请 pause requests"
+        verbose_name = _("pause request")
+        verbose_name_plural = _("pause requests")
         constraints = [
             models.CheckConstraint(condition=models.Q(expected_days__gte=1), name="pause_expected_positive"),
         ]
@@ -155,10 +185,10 @@ class PauseRequest(models.Model):
 
 
 class Outcome(models.TextChoices):
-    PASS = "pass", "通过 pass"
-    PASS_WITH_CONDITIONS = "conditional", "有条件通过 pass with conditions"
-    REVISE = "revise", "修改后复审 revise and resubmit"
-    REJECT = "reject", "不予通过 reject"
+    PASS = "pass", _("pass")
+    PASS_WITH_CONDITIONS = "conditional", _("pass with conditions")
+    REVISE = "revise", _("revise and resubmit")
+    REJECT = "reject", _("reject")
 
 
 PASSING_OUTCOMES = frozenset({Outcome.PASS, Outcome.PASS_WITH_CONDITIONS})
@@ -169,33 +199,39 @@ class Opinion(models.Model):
     """审查意见. Signing makes it immutable; a correction is a new version with a reason."""
 
     class State(models.TextChoices):
-        DRAFT = "draft", "草稿 draft"
-        SIGNED = "signed", "已签发 signed"
+        DRAFT = "draft", _("draft")
+        SIGNED = "signed", _("signed")
 
-    assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="opinions")
-    version = models.PositiveSmallIntegerField(default=1)
-    state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
-    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
+    assignment = models.ForeignKey(
+        Assignment, verbose_name=_("assignment"), on_delete=models.PROTECT, related_name="opinions",
+    )
+    version = models.PositiveSmallIntegerField(verbose_name=_("version"), default=1)
+    state = models.CharField(verbose_name=_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
+    outcome = models.CharField(verbose_name=_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
     summary = models.TextField(
-        "审查意见摘要 summary", blank=True, max_length=OPINION_SUMMARY_MAX, validators=text_limit(OPINION_SUMMARY_MAX)
+        _("summary"), blank=True, max_length=OPINION_SUMMARY_MAX, validators=text_limit(OPINION_SUMMARY_MAX)
     )
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="+",
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
     signed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("signed by"), on_delete=models.PROTECT, null=True,
+        blank=True, related_name="+"
     )
-    signed_at = models.DateTimeField(null=True, blank=True)
+    signed_at = models.DateTimeField(verbose_name=_("signed at"), null=True, blank=True)
     supersedes = models.OneToOneField(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
+        "self", verbose_name=_("corrects"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="superseded_by"
     )
     correction_reason = models.CharField(
-        "更正原因 correction reason", max_length=NOTE_MAX, blank=True, validators=no_nul()
+        _("correction reason"), max_length=NOTE_MAX, blank=True, validators=no_nul()
     )
 
     class Meta:
         ordering = ["assignment", "version"]
-        verbose_name = "审查意见 opinion"
-        verbose_name_plural = "审查意见 opinions"
+        verbose_name = _("opinion")
+        verbose_name_plural = _("opinions")
         constraints = [
             models.UniqueConstraint(fields=["assignment", "version"], name="opinion_unique_version"),
             models.UniqueConstraint(
@@ -215,46 +251,58 @@ class Finding(models.Model):
     """One numbered finding of an opinion, tied to a document version and a standard's clause."""
 
     class State(models.TextChoices):
-        OPEN = "open", "未关闭 open"
-        CLOSED = "closed", "已关闭 closed"
+        OPEN = "open", pgettext_lazy("finding state", "open")
+        CLOSED = "closed", _("closed")
 
     class Response(models.TextChoices):
         NONE = "", "—"
-        FIXED = "fixed", "已修改 fixed"
-        DISPUTED = "disputed", "有异议 disputed"
+        FIXED = "fixed", _("fixed")
+        DISPUTED = "disputed", _("disputed")
 
-    opinion = models.ForeignKey(Opinion, on_delete=models.CASCADE, related_name="findings")
-    number = models.PositiveSmallIntegerField("序号 number")
+    opinion = models.ForeignKey(
+        Opinion, verbose_name=_("opinion"), on_delete=models.CASCADE, related_name="findings",
+    )
+    number = models.PositiveSmallIntegerField(_("number"))
     speciality = models.ForeignKey(
-        "projects.Speciality", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "projects.Speciality", verbose_name=_("speciality"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+"
     )
     document_version = models.ForeignKey(
-        "projects.DocumentVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="findings"
+        "projects.DocumentVersion", verbose_name=_("document version"), on_delete=models.PROTECT, null=True,
+        blank=True, related_name="findings"
     )
-    sheet = models.CharField("图号 sheet", max_length=60, blank=True, validators=no_nul())
+    sheet = models.CharField(_("sheet"), max_length=60, blank=True, validators=no_nul())
     standard = models.CharField(
-        "标准 standard", max_length=80, blank=True, help_text="e.g. GB 50016-2014", validators=no_nul()
+        _("standard"), max_length=80, blank=True, help_text=_("e.g. GB 50016-2014"), validators=no_nul()
     )
-    clause = models.CharField("条款 clause", max_length=30, blank=True, help_text="e.g. 5.3.1", validators=no_nul())
-    mandatory = models.BooleanField("强制性条文 mandatory", default=False)
-    text = models.TextField("意见内容 text", max_length=FINDING_TEXT_MAX, validators=text_limit(FINDING_TEXT_MAX))
-    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    clause = models.CharField(
+        _("clause"), max_length=30, blank=True, help_text=_("e.g. 5.3.1"), validators=no_nul(),
+    )
+    mandatory = models.BooleanField(_("mandatory"), default=False)
+    text = models.TextField(
+        _("finding text"), max_length=FINDING_TEXT_MAX, validators=text_limit(FINDING_TEXT_MAX),
+    )
+    state = models.CharField(verbose_name=_("state"), max_length=10, choices=State.choices, default=State.OPEN)
     carried_from = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="carried_to"
+        "self", verbose_name=_("carried from"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="carried_to"
     )
-    response = models.CharField(max_length=10, choices=Response.choices, blank=True, default="")
+    response = models.CharField(
+        verbose_name=_("response"), max_length=10, choices=Response.choices, blank=True, default="",
+    )
     response_text = models.TextField(
-        "答复 response", blank=True, max_length=FINDING_TEXT_MAX, validators=text_limit(FINDING_TEXT_MAX)
+        _("response"), blank=True, max_length=FINDING_TEXT_MAX, validators=text_limit(FINDING_TEXT_MAX)
     )
     responded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("answered by"), on_delete=models.PROTECT, null=True,
+        blank=True, related_name="+"
     )
-    responded_at = models.DateTimeField(null=True, blank=True)
+    responded_at = models.DateTimeField(verbose_name=_("answered at"), null=True, blank=True)
 
     class Meta:
         ordering = ["opinion", "number"]
-        verbose_name = "审查意见条目 finding"
-        verbose_name_plural = "审查意见条目 findings"
+        verbose_name = _("finding")
+        verbose_name_plural = _("findings")
         constraints = [models.UniqueConstraint(fields=["opinion", "number"], name="finding_unique_number")]
 
     def __str__(self) -> str:
@@ -270,18 +318,22 @@ class OpinionAttachment(models.Model):
     """意见附件: a file of an opinion (photos, marked-up drawings ...). Changed only on a draft; a
     correction copies the rows (pointing at the same stored file) into the new version."""
 
-    opinion = models.ForeignKey(Opinion, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to=_attachment_path, max_length=300)
-    original_name = models.CharField(max_length=200)
-    sha256 = models.CharField(max_length=64)
-    size = models.PositiveBigIntegerField()
-    content_type = models.CharField(max_length=100, blank=True, help_text="Decided from the content.")
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    opinion = models.ForeignKey(
+        Opinion, verbose_name=_("opinion"), on_delete=models.CASCADE, related_name="attachments",
+    )
+    file = models.FileField(verbose_name=_("file"), upload_to=_attachment_path, max_length=300)
+    original_name = models.CharField(verbose_name=_("original name"), max_length=200)
+    sha256 = models.CharField(verbose_name=_("SHA-256"), max_length=64)
+    size = models.PositiveBigIntegerField(verbose_name=_("size (bytes)"))
+    content_type = models.CharField(
+        verbose_name=_("content type"), max_length=100, blank=True, help_text=_("Decided from the content."),
+    )
+    uploaded_at = models.DateTimeField(verbose_name=_("uploaded at"), auto_now_add=True)
 
     class Meta:
         ordering = ["opinion", "pk"]
-        verbose_name = "意见附件 opinion attachment"
-        verbose_name_plural = "意见附件 opinion attachments"
+        verbose_name = _("opinion attachment")
+        verbose_name_plural = _("opinion attachments")
 
     def __str__(self) -> str:
         return self.original_name
@@ -290,20 +342,26 @@ class OpinionAttachment(models.Model):
 class FindingTemplate(models.Model):
     """A reusable finding from the library of a speciality."""
 
-    speciality = models.ForeignKey("projects.Speciality", on_delete=models.CASCADE, related_name="finding_templates")
-    agency = models.ForeignKey(
-        "projects.Organization", on_delete=models.CASCADE, null=True, blank=True, related_name="+",
-        help_text="Empty = shared by every agency.",
+    speciality = models.ForeignKey(
+        "projects.Speciality", verbose_name=_("speciality"), on_delete=models.CASCADE,
+        related_name="finding_templates",
     )
-    standard = models.CharField(max_length=80, blank=True, validators=no_nul())
-    clause = models.CharField(max_length=30, blank=True, validators=no_nul())
-    mandatory = models.BooleanField(default=False)
-    text = models.TextField(max_length=FINDING_TEXT_MAX, validators=text_limit(FINDING_TEXT_MAX))
+    agency = models.ForeignKey(
+        "projects.Organization", verbose_name=_("review agency"), on_delete=models.CASCADE, null=True,
+        blank=True, related_name="+",
+        help_text=_("Empty = shared by every agency."),
+    )
+    standard = models.CharField(verbose_name=_("standard"), max_length=80, blank=True, validators=no_nul())
+    clause = models.CharField(verbose_name=_("clause"), max_length=30, blank=True, validators=no_nul())
+    mandatory = models.BooleanField(verbose_name=_("mandatory"), default=False)
+    text = models.TextField(
+        verbose_name=_("finding text"), max_length=FINDING_TEXT_MAX, validators=text_limit(FINDING_TEXT_MAX),
+    )
 
     class Meta:
         ordering = ["speciality", "standard", "clause"]
-        verbose_name = "常用意见 finding template"
-        verbose_name_plural = "常用意见 finding templates"
+        verbose_name = _("finding template")
+        verbose_name_plural = _("finding templates")
 
     def __str__(self) -> str:
         return f"{self.standard} {self.clause} {self.text[:30]}"

@@ -20,15 +20,17 @@ def today(on: date | None = None) -> date:
 
 
 def require_centre(actor, what: str) -> None:
-    """Only centre users (window staff, coordinator, admin) may do ``what`` (Chinese, for the message)."""
+    """Only centre users (window staff, coordinator, admin) may do ``what``: a translated verb phrase
+    ("accept applications"), completing the message "Only the centre's staff may ..."."""
     if not is_centre(actor):
-        raise PermissionDeniedError(f"只有政务服务中心人员可以{what}。 Only the centre's staff may do this.")
+        raise PermissionDeniedError(_("Only the centre's staff may %(action)s.") % {"action": what})
 
 
 def require_project_owner(actor, project, what: str) -> None:
-    """Only the staff of the project's owner organization may do ``what`` (Chinese, for the message)."""
+    """Only the staff of the project's owner organization may do ``what``: a translated verb phrase
+    ("submit the application"), completing the message "Only the project's owner may ..."."""
     if not is_owner_of(actor, project.owner_id):
-        raise PermissionDeniedError(f"只有该项目的建设单位可以{what}。 Only the project's owner may do this.")
+        raise PermissionDeniedError(_("Only the project's owner may %(action)s.") % {"action": what})
 
 
 def lock_application(application: Application | int) -> Application:

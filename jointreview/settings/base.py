@@ -140,6 +140,9 @@ LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]  # each in its own 
 LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
+# dates on the pages: templates use SHORT_DATE_FORMAT / SHORT_DATETIME_FORMAT, defined per language here
+# (jointreview/formats/<locale>/formats.py), everything else from Django's locale formats
+FORMAT_MODULE_PATH = ["jointreview.formats"]
 USE_TZ = True
 
 STATIC_URL = "static/"

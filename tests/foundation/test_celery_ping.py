@@ -24,11 +24,11 @@ def test_celery_ping_round_trip_through_a_real_worker(tmp_path):
     with private_redis() as url, running_worker(redis_url=url, concurrency=1, log_path=tmp_path / "worker.log"):
         out = ping(url, "20")
     assert out.returncode == 0, out.stderr + (tmp_path / "worker.log").read_text()
-    assert out.stdout.startswith(f"pong from a worker via {url}: round trip ")
+    assert out.stdout.startswith(f"worker 经 {url} 应答 pong: 往返 ")  # the default language
 
 
 def test_celery_ping_fails_clearly_without_a_worker():
     with private_redis() as url:  # no worker of another test run answers on it
         out = ping(url, "2")
     assert out.returncode == 1
-    assert "no Celery worker answered within 2s" in out.stderr
+    assert out.stderr.startswith("error: ") and "2 秒内没有 Celery worker" in out.stderr

@@ -25,9 +25,9 @@ def test_seed_demo_twice_leaves_the_same_rows():
     call_command("seed_demo", stdout=second_out)
     assert counts() == after_first
     assert sorted(User.objects.values_list("username", "password")) == snapshot
-    assert "Demo logins" in first_out.getvalue()
-    assert "Demo logins" not in second_out.getvalue()
-    assert "nothing new" in second_out.getvalue()
+    assert "演示账号" in first_out.getvalue()  # the default language (Simplified Chinese)
+    assert "演示账号" not in second_out.getvalue()
+    assert "没有新建" in second_out.getvalue()
 
 
 def test_seed_demo_covers_every_role_workflow_and_prints_working_passwords(client):

@@ -220,7 +220,7 @@ def test_import_command(tmp_path, capsys):
     path = tmp_path / "2027.csv"
     path.write_text(GOOD_2027, encoding="utf-8")
     call_command("workdays", "import", str(path), "--source", SOURCE)
-    assert "imported 2027: 6 holidays, 2 working days" in capsys.readouterr().out
+    assert "Imported 2027: 6 holidays, 2 working days" in capsys.readouterr().out
     assert CalendarYear.objects.get().source == SOURCE
 
 

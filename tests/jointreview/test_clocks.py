@@ -119,12 +119,12 @@ def test_stop_freezes_the_clock():
 @pytest.mark.parametrize(
     "steps, message",
     [
-        ([("resume", date(2025, 9, 29))], "cannot resume a clock that is not paused"),
-        ([("pause", date(2025, 9, 29)), ("pause", date(2025, 9, 30))], "already paused"),
-        ([("stop", date(2025, 9, 29)), ("pause", date(2025, 9, 30))], "cannot pause a stopped clock"),
-        ([("stop", date(2025, 9, 29)), ("resume", date(2025, 9, 30))], "cannot resume a stopped clock"),
-        ([("pause", date(2025, 9, 20))], "dated before the clock's previous event"),
-        ([("start", date(2025, 9, 29))], "already started"),
+        ([("resume", date(2025, 9, 29))], "计时未暂停, 不能恢复"),
+        ([("pause", date(2025, 9, 29)), ("pause", date(2025, 9, 30))], "计时已暂停"),
+        ([("stop", date(2025, 9, 29)), ("pause", date(2025, 9, 30))], "停止, 不能暂停"),
+        ([("stop", date(2025, 9, 29)), ("resume", date(2025, 9, 30))], "停止, 不能恢复"),
+        ([("pause", date(2025, 9, 20))], "早于该计时的上一事件"),
+        ([("start", date(2025, 9, 29))], "计时已于 2025-09-26 开始"),
     ],
 )
 def test_invalid_sequences_are_refused(steps, message):
@@ -151,9 +151,9 @@ def test_refusals_leave_no_event_behind():
 
 def test_event_before_start_is_refused():
     clock = svc.clock_create(kind=Clock.Kind.ASSIGNMENT, limit_value=5)
-    with pytest.raises(ServiceError, match="has not been started"):
+    with pytest.raises(ServiceError, match="计时尚未开始, 不能暂停"):
         svc.clock_pause(clock=clock, on=START, reason=PauseReason.SUPPLEMENT, actor=None)
-    with pytest.raises(ServiceError, match="has not been started"):
+    with pytest.raises(ServiceError, match="计时尚未开始, 不能停止"):
         svc.clock_stop(clock=clock, on=START, actor=None)
     assert not ClockEvent.objects.filter(clock=clock).exists()
 
@@ -161,30 +161,30 @@ def test_event_before_start_is_refused():
 def test_extension_needs_approver_reason_and_days():
     clock = started(limit=5)
     approver = CentreAdminFactory()
-    with pytest.raises(ServiceError, match="approver"):
+    with pytest.raises(ServiceError, match="批准人"):
         svc.clock_extend(clock=clock, on=START, days=3, approver=None, reason_text="x", actor=None)
-    with pytest.raises(ServiceError, match="reason"):
+    with pytest.raises(ServiceError, match="告知申请人的理由"):
         svc.clock_extend(clock=clock, on=START, days=3, approver=approver, reason_text="  ", actor=None)
-    with pytest.raises(ServiceError, match=">= 1"):
+    with pytest.raises(ServiceError, match="不小于1的整数"):
         svc.clock_extend(clock=clock, on=START, days=0, approver=approver, reason_text="x", actor=None)
 
 
 def test_pause_reason_must_be_legal_and_other_needs_text():
     clock = started(limit=5)
-    with pytest.raises(ServiceError, match="unknown pause reason"):
+    with pytest.raises(ServiceError, match="未知的暂停原因「lunch」"):
         svc.clock_pause(clock=clock, on=START, reason="lunch", actor=None)
-    with pytest.raises(ServiceError, match="written reason"):
+    with pytest.raises(ServiceError, match="须填写书面说明"):
         svc.clock_pause(clock=clock, on=START, reason=PauseReason.OTHER, actor=None)
     svc.clock_pause(clock=clock, on=START, reason=PauseReason.OTHER, reason_text="业主申请暂停", actor=None)
     assert clock.state == "paused"
 
 
 def test_clock_create_validates():
-    with pytest.raises(ServiceError, match="limit"):
+    with pytest.raises(ServiceError, match="时限必须是不小于1的整数天数"):
         svc.clock_create(kind=Clock.Kind.APPLICATION, limit_value=0)
-    with pytest.raises(ServiceError, match="kind"):
+    with pytest.raises(ServiceError, match="未知的计时类型「nope」"):
         svc.clock_create(kind="nope", limit_value=5)
-    with pytest.raises(ServiceError, match="unit"):
+    with pytest.raises(ServiceError, match="未知的时间单位「hours」"):
         svc.clock_create(kind=Clock.Kind.APPLICATION, limit_value=5, limit_unit="hours")
 
 
@@ -285,7 +285,7 @@ def test_dashboard_filters_by_light_and_shows_provisional(client):
     html = client.get(reverse("clocks:dashboard")).content.decode()
     assert '<span class="provisional">暂定</span>' in html  # zh-Hans, the default language
     response = client.get(reverse("clocks:dashboard"), {"light": "purple"}, follow=True)
-    assert response.status_code == 200 and "unknown light" in response.content.decode()
+    assert response.status_code == 200 and "未知的灯色" in response.content.decode()
 
 
 def test_dashboard_query_count_is_constant(client, django_assert_num_queries):

@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.utils import translation
 
 from jointreview.clocks import services as svc
 from jointreview.clocks.calendar import invalidate_calendar
@@ -59,18 +60,22 @@ def test_between():
 def test_is_workday_and_holiday():
     assert run("is", "2025-10-11") == "workday\n"  # Saturday worked (调休)
     assert run("is", "2025-09-28") == "workday\n"
-    assert run("is", "2025-10-01").startswith("holiday ") and "National Day" in run("is", "2025-10-01")
-    assert run("is", "2025-10-18") == "holiday 周末 weekend\n"
+    # the fixed words for scripts, the holiday's name in the active language (the default: Chinese)
+    assert run("is", "2025-10-01").startswith("holiday ") and "国庆节" in run("is", "2025-10-01")
+    assert run("is", "2025-10-18") == "holiday 周末\n"
+    with translation.override("en"):
+        assert run("is", "2025-10-18") == "holiday weekend\n"
+        assert "National Day" in run("is", "2025-10-01")
 
 
 @pytest.mark.parametrize(
     "args, message",
     [
-        (("due", "2025-02-30", "5"), "'2025-02-30' is not a valid date"),
-        (("due", "2025-09-26", "-1"), "must be >= 0"),
-        (("due", "2025-09-26", "five"), "not a whole number"),
-        (("between", "yesterday", "2025-10-10"), "not a valid date"),
-        (("is", "2025/10/11"), "not a valid date"),
+        (("due", "2025-02-30", "5"), "「2025-02-30」不是有效的日期"),
+        (("due", "2025-09-26", "-1"), "不能小于0"),
+        (("due", "2025-09-26", "five"), "不是整数个工作日"),
+        (("between", "yesterday", "2025-10-10"), "不是有效的日期"),
+        (("is", "2025/10/11"), "不是有效的日期"),
     ],
 )
 def test_bad_input_raises_with_exit_status_2(args, message):
@@ -102,9 +107,9 @@ def test_real_process_prints_one_line_and_exits_2_on_bad_input():
     assert bad.returncode == 2
     assert bad.stdout == ""
     assert len(bad.stderr.strip().splitlines()) == 1
-    assert "must be >= 0" in bad.stderr
+    assert "不能小于0" in bad.stderr  # the default language
     bad_date = _manage("is", "2025-13-01")
-    assert bad_date.returncode == 2 and "not a valid date" in bad_date.stderr
+    assert bad_date.returncode == 2 and "不是有效的日期" in bad_date.stderr
 
 
 def test_start_day_not_counted_and_result_is_a_workday():

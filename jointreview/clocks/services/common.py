@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jointreview import workdays
 from jointreview.models import Assignment, Clock, ClockEvent
@@ -77,9 +78,9 @@ def _evaluate(
             warn_percent=warn_percent,
         )
     except workdays.ClockError as exc:  # stored events are validated on the way in
-        raise ServiceError(f"clock #{clock.pk}: {exc}") from None
+        raise ServiceError(_("Clock #%(id)s: %(error)s") % {"id": clock.pk, "error": exc}) from None
     except NotImplementedError:  # never let the package's gap reach a user (workdays guards it too)
-        raise ServiceError("the working-day calendar has no data for this date") from None
+        raise ServiceError(_("The working-day calendar has no data for this date.")) from None
 
 
 def _as_of(events: list[workdays.ClockEvent], today: date | None) -> date:
@@ -123,5 +124,5 @@ def mirror_due_date(clock_id: int, due_date: date | None) -> None:
 
 def _check_date(on: object) -> date:
     if isinstance(on, datetime) or not isinstance(on, date):
-        raise ServiceError(f"a clock event needs a date, got {on!r}")
+        raise ServiceError(_("A clock event needs a date, got %(value)s.") % {"value": repr(on)})
     return on

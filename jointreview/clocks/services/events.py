@@ -8,6 +8,7 @@ from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jointreview import workdays
 from jointreview.audit.services import audit_record
@@ -64,18 +65,22 @@ def clock_create(
     warn_percent: int | None = None,
 ) -> Clock:
     if kind not in Clock.Kind.values:
-        raise ServiceError(f"unknown clock kind {kind!r} (expected one of {', '.join(Clock.Kind.values)})")
+        raise ServiceError(_("Unknown clock kind “%(kind)s” (expected one of %(kinds)s).") % {
+            "kind": kind, "kinds": ", ".join(Clock.Kind.values)})
     if isinstance(limit_value, bool) or not isinstance(limit_value, int) or limit_value < 1:
-        raise ServiceError(f"a clock's limit must be a whole number of days >= 1, got {limit_value!r}")
+        raise ServiceError(_("A clock's limit must be a whole number of days of at least 1, got %(value)s.")
+                           % {"value": repr(limit_value)})
     if limit_unit not in TimeUnit.values:
-        raise ServiceError(f"unknown time unit {limit_unit!r} (expected working or natural)")
+        raise ServiceError(_("Unknown time unit “%(unit)s” (expected working or natural).") % {"unit": limit_unit})
     if policy not in ResubmissionPolicy.values:
-        raise ServiceError(f"unknown resubmission policy {policy!r} (expected resume or restart)")
+        raise ServiceError(_("Unknown resubmission policy “%(policy)s” (expected resume or restart).")
+                           % {"policy": policy})
     for name, value in (("warn_days", warn_days), ("warn_percent", warn_percent)):
         if value is not None and (not isinstance(value, int) or value < 0):
-            raise ServiceError(f"{name} must be a whole number >= 0, got {value!r}")
+            raise ServiceError(_("%(name)s must be a whole number of at least 0, got %(value)s.")
+                               % {"name": name, "value": repr(value)})
     if warn_percent is not None and warn_percent > 100:
-        raise ServiceError(f"warn_percent must be at most 100, got {warn_percent}")
+        raise ServiceError(_("warn_percent must be at most 100, got %(value)s.") % {"value": warn_percent})
     clock = Clock(
         kind=kind,
         limit_value=limit_value,
@@ -164,20 +169,26 @@ def _check_sequence(kind: str, on: date, events: list[workdays.ClockEvent]) -> N
             paused = True
         elif e.kind in ("resume", "stop"):
             paused = False
-    verb = {"start": "start", "pause": "pause", "resume": "resume", "extend": "extend", "stop": "stop"}[kind]
+    verbs = {"start": _("start"), "pause": _("pause"), "resume": _("resume"), "extend": _("extend"),
+             "stop": _("stop")}
+    verb = verbs[kind]
     if kind == "start" and started:
-        raise ConflictError(f"the clock was already started on {events[0].on}")
+        raise ConflictError(_("The clock was already started on %(date)s.") % {"date": events[0].on})
     if kind != "start" and not started:
-        raise ServiceError(f"cannot {verb} a clock that has not been started")
+        raise ServiceError(_("Cannot %(action)s a clock that has not been started.") % {"action": verb})
     if stopped:
-        raise ConflictError(f"cannot {verb} a stopped clock (stopped on {events[-1].on})")
+        raise ConflictError(_("Cannot %(action)s a stopped clock (stopped on %(date)s).") % {
+            "action": verb, "date": events[-1].on})
     if kind == "pause" and paused:
-        raise ConflictError(f"the clock is already paused (since {events[-1].on})")
+        raise ConflictError(_("The clock is already paused (since %(date)s).") % {"date": events[-1].on})
     if kind == "resume" and not paused:
-        raise ConflictError("cannot resume a clock that is not paused")
+        raise ConflictError(_("Cannot resume a clock that is not paused."))
     if events and on < events[-1].on:
         raise ServiceError(
-            f"{verb} on {on} is dated before the clock's previous event ({events[-1].kind} on {events[-1].on})"
+            _("The %(action)s on %(date)s is dated before the clock's previous event (%(previous)s on "
+              "%(previous_date)s).") % {"action": verb, "date": on,
+                                         "previous": verbs.get(events[-1].kind, events[-1].kind),
+                                         "previous_date": events[-1].on}
         )
 
 
@@ -189,14 +200,14 @@ def clock_pause(
     *, clock: Clock, on: date, reason: str, reason_text: str = "", expected_days: int = 0, actor
 ) -> Clock:
     if reason not in PauseReason.values:
-        raise ServiceError(
-            f"unknown pause reason {reason!r} (expected one of {', '.join(PauseReason.values)})"
-        )
+        raise ServiceError(_("Unknown pause reason “%(reason)s” (expected one of %(reasons)s).") % {
+            "reason": reason, "reasons": ", ".join(PauseReason.values)})
     reason_text = (reason_text or "").strip()
     if reason == PauseReason.OTHER and not reason_text:
-        raise ServiceError("a pause for another reason (其他) needs a written reason")
+        raise ServiceError(_("A pause for another reason needs a written reason."))
     if isinstance(expected_days, bool) or not isinstance(expected_days, int) or expected_days < 0:
-        raise ServiceError(f"expected days must be a whole number >= 0, got {expected_days!r}")
+        raise ServiceError(_("The expected days must be a whole number of at least 0, got %(value)s.")
+                           % {"value": repr(expected_days)})
     return _append(
         clock=clock, kind="pause", on=on, actor=actor, days=expected_days, reason=reason, reason_text=reason_text
     )
@@ -211,12 +222,13 @@ def clock_resume(*, clock: Clock, on: date, actor) -> Clock:
 # carries it (ClockEvent.Kind.EXTEND, the approver constraint, the clock.extend audit verb).
 def clock_extend(*, clock: Clock, on: date, days: int, approver, reason_text: str, actor) -> Clock:
     if isinstance(days, bool) or not isinstance(days, int) or days < 1:
-        raise ServiceError(f"an extension must add a whole number of days >= 1, got {days!r}")
+        raise ServiceError(_("An extension must add a whole number of days of at least 1, got %(value)s.")
+                           % {"value": repr(days)})
     if approver is None or not getattr(approver, "pk", None):
-        raise ServiceError("an extension (延长审批) needs the approver who authorised it")
+        raise ServiceError(_("An extension needs the approver who authorised it."))
     reason_text = (reason_text or "").strip()
     if not reason_text:
-        raise ServiceError("an extension (延长审批) needs a reason to tell the applicant")
+        raise ServiceError(_("An extension needs a reason to tell the applicant."))
     return _append(
         clock=clock, kind="extend", on=on, actor=actor, days=days, approver=approver, reason_text=reason_text
     )

@@ -8,9 +8,11 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 
 from jointreview.audit.services import audit_record
 from jointreview.audit.verbs import AuditVerb
+from jointreview.documents.services import official_language
 from jointreview.intake.models import OWNER_EDITABLE_STATUSES, SUBMITTABLE_STATUSES, WITHDRAWABLE_STATUSES
 from jointreview.intake.services.common import _new_number, _status_label
 from jointreview.limits import NOTE_MAX
@@ -48,25 +50,31 @@ def _evaluation_for(item: Item, project: Project, evaluations: list[RegionalEval
         if item.pk not in ev.item_ids:
             continue
         if not (ev.valid_from <= today <= ev.valid_to):
-            refusal = f"区域评估「{ev.title}」不在有效期 ({ev.valid_from}~{ev.valid_to}) evaluation not valid today"
+            refusal = _("the regional evaluation “%(title)s” is not valid today (%(start)s to %(end)s)") % {
+                "title": ev.title, "start": ev.valid_from, "end": ev.valid_to}
             continue
         if project.flow_type in (ev.negative_list or []):
-            refusal = f"区域评估「{ev.title}」负面清单 ({project.get_flow_type_display()}) on the negative list"
+            refusal = _("the regional evaluation “%(title)s” excludes the flow type %(flow)s") % {
+                "title": ev.title, "flow": project.get_flow_type_display()}
             continue
         if ev.max_floor_area is not None and project.floor_area > ev.max_floor_area:
-            refusal = (f"区域评估「{ev.title}」面积上限 {ev.max_floor_area}㎡ < {project.floor_area}㎡ "
-                       "exceeds the evaluated floor-area limit")
+            refusal = _("the regional evaluation “%(title)s” covers at most %(limit)s m² (the project: %(area)s m²)") % {
+                "title": ev.title, "limit": ev.max_floor_area, "area": project.floor_area}
             continue
         if ev.max_investment is not None and project.investment > ev.max_investment:
-            refusal = (f"区域评估「{ev.title}」投资上限 {ev.max_investment}万元 < {project.investment}万元 "
-                       "exceeds the evaluated investment limit")
+            refusal = _("the regional evaluation “%(title)s” covers at most %(limit)s ten-thousand yuan of investment "
+                        "(the project: %(investment)s)") % {
+                "title": ev.title, "limit": ev.max_investment, "investment": project.investment}
             continue
         return ev, ""
     return None, refusal
 
 
+@official_language()
 def derive_items(project: Project, workflow: Workflow, *, today: date | None = None) -> list[ItemDecision]:
-    """Which items of the workflow the project needs, and why (pure read; used by open and previews)."""
+    """Which items of the workflow the project needs, and why (pure read; used by open and previews).
+    The reasons are stored with the application (ApplicationItem.reason) and read by the owner, the
+    window and the agencies alike: they are written in the official language, whoever opens it."""
     today = today or common.today()
     items = list(workflow.items.filter(is_active=True).select_related("agency").order_by("order", "code"))
     evaluations: list[RegionalEvaluation] = []
@@ -86,11 +94,12 @@ def derive_items(project: Project, workflow: Workflow, *, today: date | None = N
             continue
         ref = f" ({ev.report_reference})" if ev.report_reference else ""
         if ev.mode == EvaluationMode.EXEMPT:
-            text = f"区域评估「{ev.title}」{ref}已覆盖, 免于评估: exempt by the zone's regional evaluation"
+            text = _("covered by the regional evaluation “%(title)s”%(ref)s: exempt") % {"title": ev.title, "ref": ref}
             out.append(ItemDecision(item, False, text, ev.mode, ev))
         else:
-            label = "简化评估 simplified" if ev.mode == EvaluationMode.SIMPLIFIED else "告知承诺 by commitment"
-            text = f"{reason}; 区域评估「{ev.title}」{ref}适用: {label}"
+            applies = _("the regional evaluation “%(title)s”%(ref)s applies: %(mode)s") % {
+                "title": ev.title, "ref": ref, "mode": EvaluationMode(ev.mode).label}
+            text = f"{reason}; {applies}"
             out.append(ItemDecision(item, True, text, ev.mode, ev))
     return out
 
@@ -99,24 +108,20 @@ def derive_items(project: Project, workflow: Workflow, *, today: date | None = N
 def application_open(*, actor, project: Project, workflow: Workflow) -> Application:
     """Open an application for one joint workflow: derive every item (required or not, and why)."""
     project = Project.objects.select_for_update().get(pk=project.pk)
-    common.require_project_owner(actor, project, "发起联合审批申请")
+    common.require_project_owner(actor, project, _("open an application"))
     if not workflow.is_active:
-        raise ServiceError(f"「{workflow.name}」已停用 This workflow is not open for applications.")
+        raise ServiceError(_("“%(workflow)s” is not open for applications.") % {"workflow": workflow.name})
     open_app = (
         Application.objects.filter(project=project, workflow=workflow)
         .exclude(status__in=[ApplicationStatus.WITHDRAWN, ApplicationStatus.REJECTED, ApplicationStatus.APPROVED])
         .first()
     )
     if open_app is not None:
-        raise ConflictError(
-            f"该项目已有进行中的「{workflow.name}」申请 {open_app.number}。 "
-            f"The project already has an open application {open_app.number} for this workflow."
-        )
+        raise ConflictError(_("The project already has an open application %(number)s for “%(workflow)s”.") % {
+            "number": open_app.number, "workflow": workflow.name})
     decisions = derive_items(project, workflow)
     if not any(d.required for d in decisions):
-        raise ServiceError(
-            f"该项目无需办理「{workflow.name}」中的任何事项。 No item of this workflow applies to the project."
-        )
+        raise ServiceError(_("No item of “%(workflow)s” applies to the project.") % {"workflow": workflow.name})
     app = Application(number=_new_number("JR"), project=project, workflow=workflow, created_by=actor)
     common.full_clean(app)
     app.save()
@@ -144,10 +149,11 @@ def application_open(*, actor, project: Project, workflow: Workflow) -> Applicat
 
 
 def _require_editable(app: Application, what: str) -> None:
+    """``what``: a translated verb phrase ("choose the firm")."""
     if app.status not in OWNER_EDITABLE_STATUSES:
         raise ConflictError(
-            f"申请处于「{_status_label(app.status)}」状态, 不能{what}。 "
-            f"The application is {app.status}; it can be changed only as a draft or after a return."
+            _("The application is “%(status)s”, so you cannot %(action)s: it can be changed only as a draft or "
+              "after a return.") % {"status": _status_label(app.status), "action": what}
         )
 
 
@@ -157,26 +163,25 @@ def application_choose_intermediary(
 ) -> ApplicationItem:
     """The owner picks the firm of a competitive item from the intermediary registry (中介超市)."""
     app = common.lock_application(application)
-    common.require_project_owner(actor, app.project, "选择中介机构")
-    _require_editable(app, "选择中介机构")
+    common.require_project_owner(actor, app.project, _("choose the firm"))
+    _require_editable(app, _("choose the firm"))
     try:
         app_item = ApplicationItem.objects.select_related("item").get(application=app, item=item)
     except ApplicationItem.DoesNotExist:
-        raise ServiceError("该事项不属于本申请。 The item is not part of this application.") from None
+        raise ServiceError(_("The item is not part of this application.")) from None
     if not app_item.item.competitive:
-        raise ServiceError(f"「{item.name}」由固定机构办理, 不能选择。 This item has a fixed agency.")
+        raise ServiceError(_("“%(item)s” has a fixed agency: no firm can be chosen.") % {"item": item.name})
     if not app_item.required:
-        raise ServiceError(f"「{item.name}」无需办理。 This item is not required for the project.")
+        raise ServiceError(_("“%(item)s” is not required for the project.") % {"item": item.name})
     agency = Organization.objects.filter(pk=agency.pk).prefetch_related("specialities").first()
     if (
         agency is None or not agency.is_active or agency.kind != OrganizationKind.AGENCY
         or agency.agency_type != AgencyType.INTERMEDIARY
     ):
-        raise ServiceError("请选择在册且启用的中介机构。 Choose an active firm of the intermediary registry.")
+        raise ServiceError(_("Choose an active firm of the intermediary registry."))
     if item.speciality_id and item.speciality_id not in {s.pk for s in agency.specialities.all()}:
-        raise ServiceError(
-            f"{agency}不具备「{item.speciality}」专业。 The firm does not offer the item's speciality."
-        )
+        raise ServiceError(_("%(firm)s does not offer the speciality “%(speciality)s”.") % {
+            "firm": agency, "speciality": item.speciality})
     before = {"agency": app_item.agency_id}
     app_item.agency = agency
     app_item.save(update_fields=["agency"])
@@ -196,31 +201,31 @@ def missing_for_submit(app: Application) -> list[str]:
         m = am.material
         if not m.essential and m.item.allows_deferral:
             continue  # may be deferred (容缺) at acceptance
-        problems.append(f"「{m.item.name}」缺少「{m.name}」")
+        problems.append(_("“%(item)s”: “%(material)s” is missing") % {"item": m.item.name, "material": m.name})
     for ai in app.items.select_related("item").filter(required=True, item__competitive=True, agency__isnull=True):
-        problems.append(f"「{ai.item.name}」未选择中介机构 no firm chosen")
+        problems.append(_("“%(item)s”: no firm chosen") % {"item": ai.item.name})
     return problems
 
 
 @transaction.atomic
 def application_submit(*, actor, application: Application) -> Application:
     app = common.lock_application(application)
-    common.require_project_owner(actor, app.project, "提交申请")
+    common.require_project_owner(actor, app.project, _("submit the application"))
     if app.status == ApplicationStatus.SUBMITTED:
-        raise ConflictError("申请已提交, 等待窗口审查。 The application was already submitted.")
+        raise ConflictError(_("The application was already submitted; it awaits the window's check."))
     if app.status not in SUBMITTABLE_STATUSES:
-        raise ConflictError(f"申请处于「{_status_label(app.status)}」状态, 不能提交。 It cannot be submitted now.")
+        raise ConflictError(_("The application is “%(status)s”, so it cannot be submitted.") % {
+            "status": _status_label(app.status)})
     problems = missing_for_submit(app)
     if problems:
-        raise ServiceError(
-            "不能提交, 以下材料或事项不完整 (Cannot submit; incomplete): " + "; ".join(problems), code="incomplete"
-        )
+        raise ServiceError(_("Cannot submit; these materials or items are incomplete: %(problems)s") % {
+            "problems": "; ".join(problems)}, code="incomplete")
     before = app.status
     n = Application.objects.filter(pk=app.pk, status=before).update(
         status=ApplicationStatus.SUBMITTED, submitted_at=timezone.now()
     )
     if n != 1:  # pragma: no cover - the row is locked
-        raise ConflictError("申请状态已变化, 请刷新。 The application changed meanwhile; reload it.")
+        raise ConflictError(_("The application changed meanwhile; reload it."))
     app.refresh_from_db()
     audit_record(actor=actor, verb=AuditVerb.APPLICATION_SUBMIT, target=app, before={"status": before},
                  after={"status": app.status})
@@ -230,12 +235,12 @@ def application_submit(*, actor, application: Application) -> Application:
 @transaction.atomic
 def application_withdraw(*, actor, application: Application, reason: str = "") -> Application:
     app = common.lock_application(application)
-    common.require_project_owner(actor, app.project, "撤回申请")
+    common.require_project_owner(actor, app.project, _("withdraw the application"))
     reason = common.check_text(reason, label=gettext("Reason"), field="reason", max_length=NOTE_MAX)
     if app.status not in WITHDRAWABLE_STATUSES:
         raise ConflictError(
-            f"申请处于「{_status_label(app.status)}」状态, 不能撤回。 Only a draft, submitted or returned "
-            "application can be withdrawn."
+            _("The application is “%(status)s”: only a draft, submitted or returned application can be withdrawn.")
+            % {"status": _status_label(app.status)}
         )
     before = app.status
     Application.objects.filter(pk=app.pk, status=before).update(

@@ -6,14 +6,19 @@ from __future__ import annotations
 import secrets
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jointreview.models import Application, ApplicationStatus, CheckStatus
 from jointreview.services import common
 from jointreview.services.errors import ConflictError, ServiceError
 
+# the window's note on a material never uploaded: it is printed on the one-time notice (an official
+# Chinese document, docs/architecture.md §6), so it is stored in Chinese whoever checks
+NOT_SUBMITTED_NOTE = "未提交"
+
 
 def _status_label(status: str) -> str:
-    return ApplicationStatus(status).label
+    return str(ApplicationStatus(status).label)
 
 
 def _new_number(prefix: str) -> str:
@@ -21,22 +26,27 @@ def _new_number(prefix: str) -> str:
 
 
 def _require_window_pending(app: Application, what: str) -> None:
+    """``what``: a translated verb phrase ("accept it"), completing "... so it cannot ..."."""
     if app.status == ApplicationStatus.SUBMITTED:
         return
     if app.status in (ApplicationStatus.ACCEPTED, ApplicationStatus.REVISION, ApplicationStatus.APPROVED):
-        raise ConflictError(f"申请已受理, 不能{what}。 The application was already accepted.", code="already_accepted")
+        raise ConflictError(_("The application was already accepted, so you cannot %(action)s.") % {"action": what},
+                            code="already_accepted")
     if app.status == ApplicationStatus.RETURNED:
-        raise ConflictError(f"申请已退回补正, 不能{what}。 The application was already returned to the owner.")
+        raise ConflictError(_("The application was already returned to the owner, so you cannot %(action)s.")
+                            % {"action": what})
     if app.status == ApplicationStatus.WITHDRAWN:
-        raise ServiceError(f"申请已撤回, 不能{what}。 The owner withdrew this application.", code="withdrawn")
+        raise ServiceError(_("The owner withdrew this application, so you cannot %(action)s.") % {"action": what},
+                           code="withdrawn")
     raise ServiceError(
-        f"申请处于「{_status_label(app.status)}」状态 (未提交), 不能{what}。 The application was never submitted.",
+        _("The application is “%(status)s” (never submitted), so you cannot %(action)s.")
+        % {"status": _status_label(app.status), "action": what},
         code="not_submitted",
     )
 
 
 def _auto_mark_missing(app: Application, actor) -> None:
     app.materials.filter(document__isnull=True, check_status=CheckStatus.UNCHECKED).update(
-        check_status=CheckStatus.MISSING, check_note="未提交 not submitted", checked_by=actor,
+        check_status=CheckStatus.MISSING, check_note=NOT_SUBMITTED_NOTE, checked_by=actor,
         checked_at=timezone.now(),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from jointreview.audit.services import audit_record
 from jointreview.audit.verbs import AuditVerb
@@ -21,10 +22,10 @@ PROJECT_FIELDS = (
 def project_register(*, actor, **fields: Any) -> Project:
     """Register a construction project of the actor's organization (建设单位)."""
     if not getattr(actor, "is_owner", False) or actor.organization_id is None:
-        raise PermissionDeniedError("只有建设单位可以登记项目。 Only a project owner may register projects.")
+        raise PermissionDeniedError(_("Only a project owner may register projects."))
     unknown = set(fields) - set(PROJECT_FIELDS)
     if unknown:
-        raise ServiceError(f"unknown project fields: {', '.join(sorted(unknown))}")
+        raise ServiceError(_("Unknown project fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
     project = Project(owner_id=actor.organization_id, **fields)
     common.full_clean(project)
     project.save()  # the owner reads and acts on it by rule (jointreview/policy/projects.py): no grant

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jointreview.audit.notifications import NotificationKind
 from jointreview.audit.services import audit_record, notify
@@ -24,18 +25,18 @@ def survey_report_deliver(*, actor, report: SurveyReport | int, upload, note: st
             pk=pk
         )
     except SurveyReport.DoesNotExist:
-        raise ServiceError("报告不存在 No such report.") from None
+        raise ServiceError(_("No such report.")) from None
     app = report.application
     firm_ids = set(
         app.assignments.filter(round_number=app.current_round or 1).values_list("agency_id", flat=True)
     )
     if not (getattr(actor, "is_agency", False) and actor.organization_id in firm_ids):
-        raise PermissionDeniedError("只有承担测绘的单位可以提交报告。 Only the surveying firm may deliver reports.")
+        raise PermissionDeniedError(_("Only the surveying firm may deliver reports."))
     if app.status not in (ApplicationStatus.ACCEPTED, ApplicationStatus.REVISION):
-        raise ConflictError("申请不在测绘阶段。 The application is not in review.")
+        raise ConflictError(_("The application is not in review: no survey report can be delivered."))
     name, data = _read_upload(upload)
     name, content_type = validate_upload(name=name, data=data, accepted_types="pdf,zip,ofd")
-    doc, _ = Document.objects.get_or_create(
+    doc, _created = Document.objects.get_or_create(
         project=app.project, material_code=f"survey-report-{app.pk}-{report.department_id}"[:60],
         defaults={"title": report.title[:200]},
     )

@@ -13,7 +13,10 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.formats import number_format
+from django.utils.functional import Promise
+from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext as _
 
 from jointreview.audit.services import audit_record
 from jointreview.audit.verbs import AuditVerb
@@ -27,14 +30,14 @@ from jointreview.services.errors import ConflictError, ServiceError
 from projects.models import Document, DocumentVersion, Project
 
 # accepted_types token -> (description, extensions that may name it)
-FILE_TYPES: dict[str, tuple[str, tuple[str, ...]]] = {
+FILE_TYPES: dict[str, tuple[str | Promise, tuple[str, ...]]] = {
     "pdf": ("PDF", ("pdf",)),
-    "dwg": ("DWG drawing", ("dwg",)),
-    "dxf": ("DXF drawing", ("dxf",)),
-    "jpg": ("JPEG image", ("jpg", "jpeg")),
-    "png": ("PNG image", ("png",)),
-    "zip": ("ZIP archive", ("zip",)),
-    "ofd": ("OFD document", ("ofd",)),
+    "dwg": (gettext_lazy("DWG drawing"), ("dwg",)),
+    "dxf": (gettext_lazy("DXF drawing"), ("dxf",)),
+    "jpg": (gettext_lazy("JPEG image"), ("jpg", "jpeg")),
+    "png": (gettext_lazy("PNG image"), ("png",)),
+    "zip": (gettext_lazy("ZIP archive"), ("zip",)),
+    "ofd": (gettext_lazy("OFD document"), ("ofd",)),
 }
 _MIME = {
     "pdf": "application/pdf", "dwg": "image/vnd.dwg", "dxf": "image/vnd.dxf", "jpg": "image/jpeg",
@@ -46,14 +49,14 @@ MAX_NAME_LEN = 200
 def validate_file_name(name: str) -> str:
     """The user's file name is only shown, never used in a path; still refuse tricks and noise."""
     if name is None or not str(name).strip():
-        raise ServiceError("文件名为空 The file has no name.")
+        raise ServiceError(_("The file has no name."))
     name = str(name)
     if len(name) > MAX_NAME_LEN:
-        raise ServiceError(f"文件名过长 (最多{MAX_NAME_LEN}字符) The file name is longer than {MAX_NAME_LEN} characters.")
+        raise ServiceError(_("The file name is longer than %(max)d characters.") % {"max": MAX_NAME_LEN})
     if "/" in name or "\\" in name or ".." in name:
-        raise ServiceError("文件名不能包含路径 (/ \\ ..) The file name must not contain a path.")
+        raise ServiceError(_("The file name must not contain a path (/ \\ ..)."))
     if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in name):
-        raise ServiceError("文件名包含控制字符 The file name contains control characters.")
+        raise ServiceError(_("The file name contains control characters."))
     return name.strip()
 
 
@@ -88,29 +91,30 @@ def validate_upload(*, name: str, data: bytes, accepted_types: str) -> tuple[str
     name = validate_file_name(name)
     limit = settings.JR_UPLOAD_MAX_BYTES
     if len(data) > limit:
-        raise ServiceError(
-            f"文件过大: {len(data)} 字节, 上限 {limit} 字节。 The file is {len(data)} bytes; the limit is {limit}."
-        )
+        raise ServiceError(_too_large(len(data), limit))
     if not data:
-        raise ServiceError("文件为空 The file is empty.")
+        raise ServiceError(_("The file is empty."))
     allowed = [t.strip().lower() for t in (accepted_types or "pdf").split(",") if t.strip()]
     allowed_text = ", ".join(allowed)
     detected = _sniff(data[:8192], data)
     if detected not in allowed:
-        shown = FILE_TYPES[detected][0] if detected in FILE_TYPES else (detected or "无法识别 unknown")
+        shown = FILE_TYPES[detected][0] if detected in FILE_TYPES else (detected or _("of an unknown type"))
         raise ServiceError(
-            f"文件内容为 {shown}, 本材料只接受 {allowed_text}。 "
-            f"The file's content is {shown}; this material accepts {allowed_text} (checked by content, not name)."
+            _("The file's content is %(kind)s; this material accepts %(types)s (checked by the content, not the "
+              "name).") % {"kind": shown, "types": allowed_text}
         )
     _require_allowed_extension(name, allowed)
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     known_exts = {e: t for t, (_d, exts) in FILE_TYPES.items() for e in exts}
     if ext in known_exts and known_exts[ext] != detected:
-        raise ServiceError(
-            f"文件扩展名 .{ext} 与内容 ({FILE_TYPES[detected][0]}) 不符。 "
-            f"The name says .{ext} but the content is {FILE_TYPES[detected][0]}."
-        )
+        raise ServiceError(_("The name says .%(extension)s but the content is %(kind)s.") % {
+            "extension": ext, "kind": FILE_TYPES[detected][0]})
     return name, _MIME[detected]
+
+
+def _too_large(size: int, limit: int) -> str:
+    return _("The file is %(size)s bytes; the limit is %(limit)s bytes.") % {
+        "size": number_format(size, force_grouping=True), "limit": number_format(limit, force_grouping=True)}
 
 
 def allowed_extensions(allowed: list[str]) -> list[str]:
@@ -144,9 +148,7 @@ def _read_upload(upload) -> tuple[str, bytes]:
         return name, bytes(data)
     size = getattr(upload, "size", None)
     if size is not None and size > limit:
-        raise ServiceError(
-            f"文件过大: {size} 字节, 上限 {limit} 字节。 The file is {size} bytes; the limit is {limit}."
-        )
+        raise ServiceError(_too_large(size, limit))
     upload.seek(0)
     data = upload.read(limit + 1)
     return upload.name, data
@@ -154,7 +156,7 @@ def _read_upload(upload) -> tuple[str, bytes]:
 
 def _document_for(project: Project, material: Material) -> Document:
     code = f"{material.item.code}--{material.code}"[:60]
-    doc, _ = Document.objects.get_or_create(
+    doc, _created = Document.objects.get_or_create(
         project=project, material_code=code, defaults={"title": material.name[:200]}
     )
     return doc
@@ -182,9 +184,9 @@ def document_upload(*, actor, application_material: ApplicationMaterial | int, u
     try:
         am = ApplicationMaterial.objects.select_related("material__item").get(pk=am_pk)
     except ApplicationMaterial.DoesNotExist:
-        raise ServiceError("材料不存在 No such material.") from None
+        raise ServiceError(_("No such material.")) from None
     app = common.lock_application(am.application_id)
-    common.require_project_owner(actor, app.project, "上传材料")
+    common.require_project_owner(actor, app.project, _("upload documents"))
     deferral = Deferral.objects.filter(application=app, material=am.material, fulfilled_at__isnull=True).first()
     if app.status in OWNER_EDITABLE_STATUSES:
         purpose = "draft"
@@ -194,8 +196,9 @@ def document_upload(*, actor, application_material: ApplicationMaterial | int, u
         purpose = "revision"
     else:
         raise ConflictError(
-            f"申请处于「{_status_label(app.status)}」状态, 不能上传材料。 Documents can be uploaded to a draft, "
-            "after a return, for a deferred (容缺) material, or in a revision round."
+            _("The application is “%(status)s”, so no document can be uploaded: documents can be uploaded to a "
+              "draft, after a return, for a deferred material, or in a revision round.")
+            % {"status": _status_label(app.status)}
         )
     name, data = _read_upload(upload)
     name, content_type = validate_upload(name=name, data=data, accepted_types=am.material.accepted_types)

@@ -6,6 +6,7 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 
 class Command(BaseCommand):
@@ -24,7 +25,9 @@ class Command(BaseCommand):
         try:
             redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3).ping()
         except redis.RedisError as exc:
-            self.stderr.write(f"error: REDIS_URL: no broker answers at {url}: {exc}")
+            # "error: <SETTING>: " is fixed, as in every startup error (jointreview/settings/env.py)
+            self.stderr.write("error: REDIS_URL: " + _("no broker answers at %(url)s: %(error)s") % {
+                "url": url, "error": exc})
             sys.exit(2)
         started = time.perf_counter()
         result = ping.apply_async(args=[time.time()], expires=timeout, retry=False)
@@ -33,10 +36,11 @@ class Command(BaseCommand):
         except CeleryTimeout:
             result.forget()
             self.stderr.write(
-                f"error: no Celery worker answered within {timeout:g}s through {url} "
-                "(start one with: celery -A tasks worker)"
+                "error: " + _("no Celery worker answered within %(timeout)s s through %(url)s (start one with: "
+                              "celery -A tasks worker)") % {"timeout": f"{timeout:g}", "url": url}
             )
             sys.exit(1)
         elapsed_ms = (time.perf_counter() - started) * 1000
         result.forget()
-        self.stdout.write(f"pong from a worker via {url}: round trip {elapsed_ms:.1f} ms")
+        self.stdout.write(_("pong from a worker via %(url)s: round trip %(ms)s ms") % {"url": url,
+                                                                                     "ms": f"{elapsed_ms:.1f}"})

@@ -16,6 +16,10 @@ holiday day and per 调休 working day of ONE year, every date once, e.g.::
 ``source`` falls back to ``--source`` (or the file name). JSON: a list of objects with the same
 fields. Bad input (bad date, duplicate date, dates of two years, ...) prints one line naming the
 bad line and exits with status 2; nothing is imported then.
+
+The answers of ``due``, ``between`` and ``is`` are for scripts: the words ``workday``, ``holiday`` and
+``provisional`` are fixed (never translated); a holiday's name, the messages and the import summary are
+in the active language (settings.LANGUAGE_CODE: Simplified Chinese).
 """
 from __future__ import annotations
 
@@ -23,6 +27,8 @@ from datetime import date
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from jointreview.clocks.calendar import get_calendar
 from jointreview.clocks.services import calendar_import, calendar_parse, calendar_recompute
@@ -33,16 +39,18 @@ def _date(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise CommandError(f"{text!r} is not a valid date (expected YYYY-MM-DD)", returncode=2) from None
+        raise CommandError(_("“%(text)s” is not a valid date (expected YYYY-MM-DD)") % {"text": text},
+                           returncode=2) from None
 
 
 def _count(text: str) -> int:
     try:
         n = int(text)
     except ValueError:
-        raise CommandError(f"{text!r} is not a whole number of working days", returncode=2) from None
+        raise CommandError(_("“%(text)s” is not a whole number of working days") % {"text": text},
+                           returncode=2) from None
     if n < 0:
-        raise CommandError(f"the number of working days must be >= 0, got {n}", returncode=2)
+        raise CommandError(_("The number of working days must be at least 0, got %(n)s") % {"n": n}, returncode=2)
     return n
 
 
@@ -93,25 +101,23 @@ class Command(BaseCommand):
         suffix = " provisional" if cal.is_provisional(d) else ""
         if cal.is_workday(d):
             return f"workday{suffix}"
-        name_zh, name = cal.day_name(d, chinese=True), cal.day_name(d)
-        label = name if name_zh == name else f"{name_zh} {name}"
-        return f"holiday {label}{suffix}"
+        chinese = (translation.get_language() or "").startswith("zh")
+        return f"holiday {cal.day_name(d, chinese=chinese)}{suffix}"
 
     def do_import(self, options) -> str:
         path = Path(options["file"])
         try:
             data = path.read_bytes()
         except OSError as exc:
-            raise CommandError(f"cannot read {path}: {exc.strerror}", returncode=2) from None
+            raise CommandError(_("Cannot read %(path)s: %(error)s") % {"path": path, "error": exc.strerror},
+                               returncode=2) from None
         fmt = options["format"] or ("json" if path.suffix.lower() == ".json" else "csv")
         rows = calendar_parse(data, fmt=fmt)
         result = calendar_import(rows=rows, source=options["source"] or path.name, actor=None)
-        line = (
-            f"imported {result['year']}: {result['holidays']} holidays, {result['workdays']} working days"
-            f" ({result['replaced']} earlier rows replaced)"
-        )
+        line = _("Imported %(year)s: %(holidays)s holidays, %(workdays)s working days (%(replaced)s earlier rows "
+                 "replaced)") % {k: result[k] for k in ("year", "holidays", "workdays", "replaced")}
         if options["recompute_now"]:
             stats = calendar_recompute(year=result["year"], cause=f"calendar {result['year']} imported")
-            return f"{line}; {stats['clocks']} clocks recomputed, {stats['moved']} deadlines moved"
-        return f"{line}; affected deadlines are being recomputed"
+            return _("%(line)s; %(clocks)s clocks recomputed, %(moved)s deadlines moved") % {"line": line, **stats}
+        return _("%(line)s; the affected deadlines are being recomputed") % {"line": line}
 

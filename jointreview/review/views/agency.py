@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jointreview import policy
@@ -31,7 +32,7 @@ from projects.models import AGENCY_ROLES, User
 def inbox(request):
     user = request.user
     if not policy.can_use_inbox(user):
-        raise PermissionDenied("审查任务仅限审查机构 The inbox is for review agencies.")
+        raise PermissionDenied(_("The inbox is for review agencies."))
     form = InboxFilterForm(request.GET)
     filters, errors = form.values_and_errors()
     for message in refused_filter_messages(form, errors):
@@ -104,7 +105,7 @@ def assignment_assign(request, assignment_id: int):
     _run(request, lambda: svc.assignment_assign(
         actor=request.user, assignment_id=a.pk, reviewer_id=_int(request.POST.get("reviewer")),
         backup_id=_int(request.POST.get("backup")),
-    ), "已指派 Reviewers assigned.")
+    ), _("Reviewers assigned."))
     return _back(a.pk)
 
 
@@ -114,7 +115,7 @@ def member_absent(request, assignment_id: int):
     a = policy.access_assignment(request.user, assignment_id, "lead")
     _run(request, lambda: svc.user_mark_absent(
         actor=request.user, user_id=_int(request.POST.get("user")), absent=request.POST.get("absent") == "1",
-    ), "已更新在岗状态 Presence updated.")
+    ), _("Presence updated."))
     return _back(a.pk)
 
 
@@ -127,7 +128,7 @@ def opinion_save(request, assignment_id: int):
     _run(request, lambda: svc.opinion_save_draft(
         actor=request.user, assignment_id=a.pk, outcome=request.POST.get("outcome", ""),
         summary=request.POST.get("summary", ""),
-    ), "草稿已保存 Draft saved.")
+    ), _("Draft saved."))
     return _back(a.pk)
 
 
@@ -158,7 +159,7 @@ def finding_add(request, assignment_id: int):
     else:
         action = lambda: svc.finding_add(actor=request.user, assignment_id=a.pk, template_id=template_id,  # noqa: E731
                                          **values)
-    _run(request, action, "已添加意见条目 Finding added.")
+    _run(request, action, _("Finding added."))
     return _back(a.pk)
 
 
@@ -181,7 +182,7 @@ def finding_update(request, assignment_id: int, finding_id: int):
     else:
         values = _finding_values(request.POST)
     _run(request, lambda: svc.finding_update(actor=request.user, finding_id=f.pk, **values),
-         "意见条目已更新 Finding updated.")
+         _("Finding updated."))
     return _back(a.pk)
 
 
@@ -189,7 +190,7 @@ def finding_update(request, assignment_id: int, finding_id: int):
 @require_POST
 def finding_remove(request, assignment_id: int, finding_id: int):
     a, f = _finding_of(request, assignment_id, finding_id)
-    _run(request, lambda: svc.finding_remove(actor=request.user, finding_id=f.pk), "已删除 Finding removed.")
+    _run(request, lambda: svc.finding_remove(actor=request.user, finding_id=f.pk), _("Finding removed."))
     return _back(a.pk)
 
 
@@ -199,10 +200,10 @@ def opinion_sign(request, assignment_id: int):
     a = policy.access_assignment(request.user, assignment_id, "review")
     draft = Opinion.objects.filter(assignment=a, state=Opinion.State.DRAFT).first()
     if draft is None:
-        messages.error(request, "没有待签发的草稿 There is no draft to sign.")
+        messages.error(request, _("There is no draft to sign."))
         return _back(a.pk)
     _run(request, lambda: svc.opinion_sign(actor=request.user, opinion_id=draft.pk),
-         "意见已签发, 不可再修改 Opinion signed; it can no longer be changed.")
+         _("Opinion signed; it can no longer be changed."))
     return _back(a.pk)
 
 
@@ -212,13 +213,13 @@ def opinion_correct(request, assignment_id: int):
     a = policy.access_assignment(request.user, assignment_id, "review")
     latest = svc.latest_signed(a.pk)
     if latest is None:
-        messages.error(request, "没有已签发的意见 There is no signed opinion to correct.")
+        messages.error(request, _("There is no signed opinion to correct."))
         return _back(a.pk)
     if refused := _refused(request, CorrectionForm(request.POST), lambda: assignment_detail(request, a.pk)):
         return refused
     _run(request, lambda: svc.opinion_correct(actor=request.user, opinion_id=latest.pk,
                                               reason=request.POST.get("reason", "")),
-         "已创建更正版本 A correction draft was created.")
+         _("A correction draft was created."))
     return _back(a.pk)
 
 
@@ -232,7 +233,7 @@ def pause_request(request, assignment_id: int):
     _run(request, lambda: svc.pause_request(
         actor=request.user, assignment_id=a.pk, reason=request.POST.get("reason", ""),
         reason_text=request.POST.get("reason_text", ""), expected_days=form.cleaned_data["expected_days"],
-    ), "已提交暂停计时申请 Pause requested.")
+    ), _("Pause requested."))
     return _back(a.pk)
 
 
@@ -255,13 +256,13 @@ def attachment_upload(request, assignment_id: int):
     draft = Opinion.objects.filter(assignment=a, state=Opinion.State.DRAFT).first()
     upload = request.FILES.get("file")
     if draft is None:
-        messages.error(request, "没有草稿, 已签发的意见附件不可更改 There is no draft: a signed opinion's "
-                                "attachments cannot change; make a correction first.")
+        messages.error(request, _("There is no draft: a signed opinion's attachments cannot change; make a "
+                                  "correction first."))
     elif upload is None:
-        messages.error(request, "请选择文件 Choose a file to attach.")
+        messages.error(request, _("Choose a file to attach."))
     else:
         _run(request, lambda: svc.opinion_attach(actor=request.user, opinion_id=draft.pk, upload=upload),
-             "附件已上传 Attachment added.")
+             _("Attachment added."))
     return _back(a.pk)
 
 
@@ -270,7 +271,7 @@ def attachment_upload(request, assignment_id: int):
 def attachment_remove(request, attachment_id: int):
     att = policy.access_opinion_attachment(request.user, attachment_id, "review")
     _run(request, lambda: svc.opinion_attachment_remove(actor=request.user, attachment_id=att.pk),
-         "附件已删除 Attachment removed.")
+         _("Attachment removed."))
     return _back(att.opinion.assignment_id)
 
 

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jointreview import policy
@@ -21,14 +22,14 @@ from jointreview.views.common import safe_next
 @require_POST
 def pause_end(request, pause_id: int):
     pr = policy.access_pause(request.user, pause_id, "end")
-    _run(request, lambda: svc.pause_end(actor=request.user, pause_id=pr.pk), "已恢复计时 Clock resumed.")
+    _run(request, lambda: svc.pause_end(actor=request.user, pause_id=pr.pk), _("Clock resumed."))
     return redirect(safe_next(request, reverse("review:assignment", args=[pr.assignment_id])))
 
 
 @login_required
 def coordination(request):
     if not policy.can_coordinate(request.user):
-        raise PermissionDenied("审查协调仅限中心人员 Coordination is for centre staff.")
+        raise PermissionDenied(_("Coordination is for centre staff."))
     return render(request, "review/coordination.html", {"c": sel.coordination(request.user)})
 
 
@@ -41,7 +42,7 @@ def pause_decide(request, pause_id: int):
         return refused
     _run(request, lambda: svc.pause_decide(actor=request.user, pause_id=pause_id, approve=approve,
                                            note=request.POST.get("note", "")),
-         "已批准, 已书面告知建设单位 Approved; the owner was told in writing." if approve else "已不予批准 Refused.")
+         _("Approved; the owner was told in writing.") if approve else _("Refused."))
     return redirect("review:coordination")
 
 
@@ -49,9 +50,9 @@ def pause_decide(request, pause_id: int):
 @require_POST
 def notice_issue(request, notice_id: int):
     if not policy.can_issue(request.user):
-        raise PermissionDenied("only the centre issues joint notices")
+        raise PermissionDenied(_("Only the centre issues joint notices."))
     _run(request, lambda: svc.notice_issue(actor=request.user, notice_id=notice_id),
-         "综合审查意见书已签发 Joint notice issued.")
+         _("Joint notice issued."))
     return redirect("review:coordination")
 
 
@@ -60,7 +61,7 @@ def notice_issue(request, notice_id: int):
 def certificate_issue(request, application_id: int):
     policy.access_application(request.user, application_id, "check")
     if not policy.can_issue(request.user):
-        raise PermissionDenied("only the centre issues certificates")
+        raise PermissionDenied(_("Only the centre issues certificates."))
     _run(request, lambda: svc.certificate_issue(actor=request.user, application_id=application_id),
-         "已出具合格文书 Certificate issued.")
+         _("Certificate issued."))
     return redirect("review:coordination")

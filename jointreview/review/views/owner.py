@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jointreview import policy
@@ -61,7 +62,7 @@ def finding_respond(request, application_id: int, finding_id: int):
     _run(request, lambda: svc.finding_respond(actor=request.user, finding_id=finding_id,
                                               response=request.POST.get("response", ""),
                                               text=request.POST.get("text", "")),
-         "已答复 Answer saved.")
+         _("Answer saved."))
     return redirect("review:application_rounds", application_id=app.pk)
 
 
@@ -70,7 +71,7 @@ def finding_respond(request, application_id: int, finding_id: int):
 def application_resubmit(request, application_id: int):
     app = policy.access_application(request.user, application_id, "edit")
     _run(request, lambda: svc.application_resubmit(actor=request.user, application_id=app.pk),
-         "已重新提交, 下一轮审查已开始 Resubmitted: the next round has started.")
+         _("Resubmitted: the next round has started."))
     return redirect("review:application_rounds", application_id=app.pk)
 
 

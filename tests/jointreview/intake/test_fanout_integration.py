@@ -185,6 +185,6 @@ def test_two_concurrent_accepts_one_fanout_one_409(broker, tmp_path, monkeypatch
     finally:
         worker.stop()
     assert sorted(o.split(" ")[0] for o in outcomes) == ["409", "accepted"]
-    assert any("already accepted" in o for o in outcomes)
+    assert any("申请已受理" in o for o in outcomes)  # the refusal, in the default language
     assert len(dispatched) == N_AGENCIES  # one fan-out
     assert_exactly_once(app)

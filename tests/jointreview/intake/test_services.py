@@ -104,7 +104,7 @@ def test_regional_evaluation_exempts_or_simplifies_and_is_named(world):
     assert ai[world.items[1].pk].required is True and ai[world.items[1].pk].evaluation_mode == "simplified"
     assert "高新区地灾区域评估" in ai[world.items[1].pk].reason
     assert ai[world.items[2].pk].required is True and ai[world.items[2].pk].regional_evaluation is None
-    assert "floor-area limit" in ai[world.items[2].pk].reason
+    assert "面积上限" in ai[world.items[2].pk].reason
     assert not app.materials.filter(material__item=world.items[0]).exists()
 
 
@@ -124,8 +124,8 @@ def test_negative_list_and_expired_evaluations_follow_the_normal_route(world):
     old.items.add(world.items[1])
     app = intake.application_open(actor=world.owner, project=world.project, workflow=world.workflow)
     ai = {a.item_id: a for a in app.items.all()}
-    assert ai[world.items[0].pk].required and "negative list" in ai[world.items[0].pk].reason
-    assert ai[world.items[1].pk].required and "not valid today" in ai[world.items[1].pk].reason
+    assert ai[world.items[0].pk].required and "负面清单" in ai[world.items[0].pk].reason
+    assert ai[world.items[1].pk].required and "不在有效期" in ai[world.items[1].pk].reason
 
 
 def test_only_the_projects_owner_may_open(world):
@@ -140,7 +140,7 @@ def test_only_the_projects_owner_may_open(world):
 
 def test_a_second_open_application_for_the_same_workflow_is_refused(world):
     intake.application_open(actor=world.owner, project=world.project, workflow=world.workflow)
-    with pytest.raises(ConflictError, match="open application"):
+    with pytest.raises(ConflictError, match="已有进行中的"):
         intake.application_open(actor=world.owner, project=world.project, workflow=world.workflow)
 
 
@@ -170,16 +170,16 @@ def test_upload_creates_immutable_versions_numbered_with_sha256(world):
     "name, data, message",
     [
         ("drawing.pdf", PNG_BYTES, "PNG"),  # a PNG disguised as a PDF
-        ("drawing.png", PNG_BYTES, "accepts pdf"),
-        ("drawing.pdf", b"just some text, no magic", "unknown"),
-        ("../../etc/passwd.pdf", PDF_BYTES, "path"),
-        ("dir/drawing.pdf", PDF_BYTES, "path"),
-        ("C:\\temp\\drawing.pdf", PDF_BYTES, "path"),
-        ("draw\x00ing.pdf", PDF_BYTES, "control"),
-        ("draw\ning.pdf", PDF_BYTES, "control"),
-        ("   ", PDF_BYTES, "no name"),
-        ("a" * 201 + ".pdf", PDF_BYTES, "longer than 200"),
-        ("empty.pdf", b"", "empty"),
+        ("drawing.png", PNG_BYTES, "只接受 pdf"),
+        ("drawing.pdf", b"just some text, no magic", "无法识别"),
+        ("../../etc/passwd.pdf", PDF_BYTES, "路径"),
+        ("dir/drawing.pdf", PDF_BYTES, "路径"),
+        ("C:\\temp\\drawing.pdf", PDF_BYTES, "路径"),
+        ("draw\x00ing.pdf", PDF_BYTES, "控制字符"),
+        ("draw\ning.pdf", PDF_BYTES, "控制字符"),
+        ("   ", PDF_BYTES, "文件名为空"),
+        ("a" * 201 + ".pdf", PDF_BYTES, "最多200个字符"),
+        ("empty.pdf", b"", "文件为空"),
     ],
 )
 def test_bad_uploads_are_refused_without_rows(world, name, data, message):
@@ -198,7 +198,7 @@ def test_png_named_pdf_refused_even_when_png_is_accepted(world):
     am = app.materials.first()
     am.material.accepted_types = "pdf,png"
     am.material.save()
-    with pytest.raises(ServiceError, match="name says .pdf"):
+    with pytest.raises(ServiceError, match="扩展名 .pdf 与内容"):
         intake.document_upload(actor=world.owner, application_material=am, upload=("x.pdf", PNG_BYTES))
     v = intake.document_upload(actor=world.owner, application_material=am, upload=("x.png", PNG_BYTES))
     assert v.content_type == "image/png"
@@ -210,7 +210,7 @@ def test_oversize_upload_is_refused(world, settings):
     am = app.materials.first()
     before = counts()
     big = PDF_BYTES + b"0" * 200
-    with pytest.raises(ServiceError, match="limit is 100"):
+    with pytest.raises(ServiceError, match="上限 100 字节"):
         intake.document_upload(actor=world.owner, application_material=am,
                                upload=SimpleUploadedFile("big.pdf", big))
     assert counts() == before
@@ -219,7 +219,7 @@ def test_oversize_upload_is_refused(world, settings):
 def test_uploads_only_while_editable_or_for_deferral(world):
     app = submitted_app(world)
     am = app.materials.first()
-    with pytest.raises(ConflictError, match="submitted"):
+    with pytest.raises(ConflictError, match="已提交待受理"):
         intake.document_upload(actor=world.owner, application_material=am, upload=pdf())
     with pytest.raises(PermissionDeniedError):
         intake.document_upload(actor=OwnerUserFactory(), application_material=am, upload=pdf())
@@ -246,7 +246,7 @@ def test_submit_lists_every_missing_required_material(world):
 def test_submit_then_withdraw(world):
     app = submitted_app(world)
     assert app.__class__.objects.get(pk=app.pk).status == ApplicationStatus.SUBMITTED
-    with pytest.raises(ConflictError, match="already submitted"):
+    with pytest.raises(ConflictError, match="申请已提交"):
         intake.application_submit(actor=world.owner, application=app)
     intake.application_withdraw(actor=world.owner, application=app, reason="项目调整")
     app.refresh_from_db()
@@ -332,7 +332,7 @@ def test_notice_pdf_renders_with_number_and_defects(world):
     doc.file.open("rb")
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(doc.file.read())).pages)
     assert notice.number in text
-    assert "page 1 of 1" in text
+    assert "第 1 页 / 共 1 页" in text
 
 
 # ----------------------------------------------------------------------------------------- accept
@@ -448,7 +448,7 @@ def test_accepting_twice_is_a_409_and_creates_nothing(world):
     app = ready_app(world)
     intake.application_accept(actor=world.centre, application=app)
     before = counts()
-    with pytest.raises(ConflictError, match="already accepted") as exc:
+    with pytest.raises(ConflictError, match="申请已受理") as exc:
         intake.application_accept(actor=world.centre, application=app)
     assert exc.value.status_code == 409
     assert counts() == before
@@ -458,14 +458,14 @@ def test_accepting_never_submitted_or_withdrawn_is_refused_without_rows(world):
     draft = intake.application_open(actor=world.owner, project=world.project, workflow=world.workflow)
     upload_all(world, draft)
     before = counts()
-    with pytest.raises(ServiceError, match="never submitted"):
+    with pytest.raises(ServiceError, match="未提交"):
         intake.application_accept(actor=world.centre, application=draft)
     assert counts() == before
     intake.application_submit(actor=world.owner, application=draft)
     check_all_ok(world, draft)
     intake.application_withdraw(actor=world.owner, application=draft)
     before = counts()
-    with pytest.raises(ServiceError, match="withdrew"):
+    with pytest.raises(ServiceError, match="申请已撤回"):
         intake.application_accept(actor=world.centre, application=draft)
     assert counts() == before
 
@@ -599,13 +599,13 @@ def test_competitive_item_needs_a_chosen_firm_of_the_right_speciality(world):
     department.specialities.add(spec)
     app = intake.application_open(actor=world.owner, project=world.project, workflow=world.workflow)
     upload_all(world, app)
-    with pytest.raises(ServiceError, match="no firm chosen"):
+    with pytest.raises(ServiceError, match="未选择中介机构"):
         intake.application_submit(actor=world.owner, application=app)
-    with pytest.raises(ServiceError, match="speciality"):
+    with pytest.raises(ServiceError, match="不具备「交通」专业"):
         intake.application_choose_intermediary(actor=world.owner, application=app, item=item, agency=wrong)
-    with pytest.raises(ServiceError, match="intermediary registry"):
+    with pytest.raises(ServiceError, match="在册且启用的中介机构"):
         intake.application_choose_intermediary(actor=world.owner, application=app, item=item, agency=department)
-    with pytest.raises(ServiceError, match="fixed agency"):
+    with pytest.raises(ServiceError, match="由固定机构办理"):
         intake.application_choose_intermediary(actor=world.owner, application=app, item=world.items[0],
                                                agency=good)
     intake.application_choose_intermediary(actor=world.owner, application=app, item=item, agency=good)

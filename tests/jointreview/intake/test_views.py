@@ -86,7 +86,7 @@ def test_owner_journey_open_upload_submit(client, world):
     resp = client.post(url, {"file": SimpleUploadedFile("a.pdf", PDF_BYTES)}, follow=True)
     assert "已上传第 1 版" in resp.content.decode()
     resp = client.post(reverse("intake:application_submit", args=[app.pk]), follow=True)
-    assert "Cannot submit" in resp.content.decode()
+    assert "不能提交" in resp.content.decode()
     app.refresh_from_db()
     assert app.status == ApplicationStatus.DRAFT
 
@@ -177,7 +177,7 @@ def test_accept_from_the_window_then_twice(client, world):
     assert "已受理" in resp.content.decode()
     assert Assignment.objects.filter(application=app).count() == 3
     resp = client.post(reverse("intake:application_accept", args=[app.pk]), follow=True)
-    assert "already accepted" in resp.content.decode()
+    assert "申请已受理" in resp.content.decode()
     assert Assignment.objects.filter(application=app).count() == 3
 
 
@@ -246,7 +246,7 @@ def test_api_accept_and_errors(client, world):
     resp = login(client, world.centre).post(url, {}, content_type="application/json")
     assert resp.status_code == 200 and resp.json()["status"] == "accepted"
     resp = client.post(url, {}, content_type="application/json")
-    assert resp.status_code == 409 and "already accepted" in resp.json()["message"]
+    assert resp.status_code == 409 and "申请已受理" in resp.json()["message"]
     assert Assignment.objects.filter(application=app).count() == 3
 
 
@@ -257,4 +257,4 @@ def test_api_return_needs_defects(client, world):
     draft = make_world(n_agencies=1)
     d = intake.application_open(actor=draft.owner, project=draft.project, workflow=draft.workflow)
     resp = client.post(f"/api/intake/applications/{d.pk}/accept/", {}, content_type="application/json")
-    assert resp.status_code == 400 and "never submitted" in resp.json()["message"]
+    assert resp.status_code == 400 and "未提交" in resp.json()["message"]

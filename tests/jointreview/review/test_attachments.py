@@ -81,14 +81,14 @@ def test_upload_stores_content_under_its_sha256_and_is_audited(settings):
 
 
 @pytest.mark.parametrize("name,data,message", [
-    ("drawing.pdf", b"<html><script>alert(1)</script></html>", "checked by content"),  # not a PDF at all
-    ("photo.png", PDF_BYTES, "the content is PDF"),  # a PDF named .png
-    ("tool.pdf", b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 200, "checked by content"),  # a Windows program
-    ("../../etc/passwd.pdf", PDF_BYTES, "must not contain a path"),
-    ("..\\..\\boot.pdf", PDF_BYTES, "must not contain a path"),
-    ("note\x00.pdf", PDF_BYTES, "control characters"),
-    ("", PDF_BYTES, "no name"),
-    ("empty.pdf", b"", "empty"),
+    ("drawing.pdf", b"<html><script>alert(1)</script></html>", "按文件内容而非文件名判断"),  # not a PDF at all
+    ("photo.png", PDF_BYTES, "与内容(PDF)不符"),  # a PDF named .png
+    ("tool.pdf", b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 200, "按文件内容而非文件名判断"),  # a Windows program
+    ("../../etc/passwd.pdf", PDF_BYTES, "不能包含路径"),
+    ("..\\..\\boot.pdf", PDF_BYTES, "不能包含路径"),
+    ("note\x00.pdf", PDF_BYTES, "控制字符"),
+    ("", PDF_BYTES, "文件名为空"),
+    ("empty.pdf", b"", "文件为空"),
 ])
 def test_bad_uploads_are_refused_and_nothing_is_stored(settings, name, data, message):
     s = make_round(1)
@@ -105,9 +105,9 @@ def test_oversize_upload_is_refused(settings):
     s = make_round(1)
     side = s.agencies[0]
     op = open_draft(side)
-    with pytest.raises(ServiceError, match="limit is 64"):
+    with pytest.raises(ServiceError, match="上限 64 字节"):
         review.opinion_attach(actor=side.reviewer, opinion_id=op.pk, upload=("big.pdf", PDF_BYTES + b"0" * 100))
-    with pytest.raises(ServiceError, match="limit is 64"):  # an UploadedFile is refused by its size, unread
+    with pytest.raises(ServiceError, match="上限 64 字节"):  # an UploadedFile is refused by its size, unread
         review.opinion_attach(actor=side.reviewer, opinion_id=op.pk,
                               upload=SimpleUploadedFile("big.pdf", PDF_BYTES + b"0" * 100))
     assert not OpinionAttachment.objects.exists() and stored_files(settings) == []
@@ -231,7 +231,7 @@ def test_reviewer_uploads_and_removes_through_the_assignment_page(client, settin
     # a disguised file: refused with a message, nothing stored
     response = client.post(reverse("review:attachment_upload", args=[side.assignment.pk]),
                            {"file": SimpleUploadedFile("photo.png", PDF_BYTES)}, follow=True)
-    assert "the content is PDF" in response.content.decode()
+    assert "与内容(PDF)不符" in response.content.decode()
     assert OpinionAttachment.objects.count() == 1
     assert client.post(reverse("review:attachment_remove", args=[att.pk])).status_code == 302
     assert not OpinionAttachment.objects.exists()
@@ -249,7 +249,7 @@ def test_no_upload_form_and_no_upload_once_signed(client, settings, no_tasks):
     assert reverse("review:attachment_remove", args=[att.pk]) not in page
     response = client.post(reverse("review:attachment_upload", args=[side.assignment.pk]),
                            {"file": SimpleUploadedFile("photo.png", PNG_BYTES)}, follow=True)
-    assert "There is no draft" in response.content.decode()
+    assert "没有草稿" in response.content.decode()
     response = client.post(reverse("review:attachment_remove", args=[att.pk]), follow=True)
     assert "signed opinion cannot be changed" in response.content.decode()
     assert list(OpinionAttachment.objects.values_list("pk", flat=True)) == [att.pk]
