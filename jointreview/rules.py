@@ -147,7 +147,7 @@ def _fmt(value: Any, kind: str, unit: str) -> str:
         text = f"{d.normalize():f}" if d == d.to_integral() else f"{d:f}"
         return f"{text}{unit}"
     if kind == "bool":
-        return "是 yes" if value else "否 no"
+        return "是" if value else "否"  # the reasons are stored in Chinese (derive_items)
     return str(value)
 
 

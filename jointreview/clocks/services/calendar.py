@@ -181,7 +181,7 @@ def _validate_rows(rows: Iterable[Mapping[str, Any]], default_source: str) -> tu
             )
         days.append(_checked_day(d, is_workday, name, source, where))
     if year is None:
-        raise ServiceError(_("the file has no rows: one row per holiday day and per 调休 working day"))
+        raise ServiceError(_("the file has no rows: one row per holiday and per adjusted working day"))
     return year, days
 
 
