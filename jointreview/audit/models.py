@@ -70,9 +70,8 @@ class Notification(models.Model):
         ordering = ["-id"]
         verbose_name = "通知 notification"
         verbose_name_plural = "通知 notifications"
-        # a person's list: theirs (user) and their organization's, newest first
-        indexes = [models.Index(fields=["organization", "-id"], name="notification_org_newest"),
-                   models.Index(fields=["user", "-id"], name="notification_user_newest")]
+        # a person's list: their organization's, newest first (jointreview/policy/notifications.py)
+        indexes = [models.Index(fields=["organization", "-id"], name="notification_org_newest")]
 
     def __str__(self) -> str:
         return self.subject

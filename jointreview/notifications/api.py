@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.urls import path
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers
+from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -46,10 +47,18 @@ class NotificationSerializer(serializers.ModelSerializer):
         return sel.notification_target(self.context["request"].user, obj)
 
 
+class NewestFirst(CursorPagination):
+    """Pages by position, newest first, without counting every notification."""
+
+    ordering = "-id"
+    page_size = 50
+
+
 class NotificationListView(generics.ListAPIView):
-    """The person's notifications, newest first. Filter: ?unread=1."""
+    """The person's notifications, newest first (``next``/``previous`` links, no total). Filter: ?unread=1."""
 
     serializer_class = NotificationSerializer
+    pagination_class = NewestFirst
 
     def get_queryset(self):
         values, errors = NotificationFilterForm(self.request.query_params).values_and_errors()

@@ -52,6 +52,44 @@ def notification_list(user, *, unread_only: bool = False) -> QuerySet[Notificati
 
 
 @dataclass
+class Page:
+    """One page of the list, found without counting every notification (an organization may hold
+    hundreds of thousands): the rows, and whether there is a page before and after."""
+
+    rows: list
+    number: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_previous or self.has_next
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
+def page_number(value) -> int:
+    """``?page=``: a positive number, anything else the first page."""
+    text = str(value or "")
+    return max(1, min(int(text), 100_000)) if text.isascii() and text.isdigit() and len(text) < 7 else 1
+
+
+def notification_page(user, *, number: int, size: int, unread_only: bool = False) -> Page:
+    start = (number - 1) * size
+    found = list(notification_list(user, unread_only=unread_only)[start:start + size + 1])
+    return Page(rows=notification_rows(user, found[:size]), number=number, has_next=len(found) > size)
+
+
+@dataclass
 class Row:
     notification: Notification
     subject: str

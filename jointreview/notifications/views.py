@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -31,11 +30,10 @@ def notification_list(request):
     for message in refused_filter_messages(form, errors):
         messages.error(request, message)  # the bad filter is ignored
     unread_only = bool(values["unread"])
-    page = Paginator(sel.notification_list(request.user, unread_only=unread_only), PAGE_SIZE).get_page(
-        request.GET.get("page"))
+    page = sel.notification_page(request.user, number=sel.page_number(request.GET.get("page")), size=PAGE_SIZE,
+                                 unread_only=unread_only)
     return render(request, "notifications/list.html", {
-        "rows": sel.notification_rows(request.user, page.object_list), "page": page, "unread_only": unread_only,
-        "back": request.get_full_path(),
+        "rows": page.rows, "page": page, "unread_only": unread_only, "back": request.get_full_path(),
     })
 
 

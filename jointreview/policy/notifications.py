@@ -1,7 +1,9 @@
 """Notifications: whose they are (the notification centre, issue 10).
 
-- a notification addressed to a person (``user``) is that person's alone;
-- one addressed to an organization (``user`` empty) is every member's, as long as they are members;
+- a notification addressed to a person (``user``) is that person's alone, as a member of the
+  organization it was sent to (``notify`` refuses a person of another organization);
+- one addressed to an organization (``user`` empty) is every member's, as long as they are members
+  (one who moves to another organization leaves its notifications behind);
 - nobody else sees it, the centre included (404 alike for missing and not yours);
 - where it links to is decided for the reader (``notification_target`` in the selectors), from the
   same predicates as the pages it links to: no link rather than a link that answers 404.
@@ -21,12 +23,10 @@ def can_use_notifications(user) -> bool:
 
 def notifications_q(user) -> Q:
     """The notifications this person may read, as a filter."""
-    if not authenticated(user):
+    if not authenticated(user) or not user.organization_id:
         return Q(pk__in=[])
-    mine = Q(user_id=user.pk)
-    if user.organization_id:
-        mine |= Q(user__isnull=True, organization_id=user.organization_id)
-    return mine
+    # the organization first: the index (organization, -id) serves the newest-first list
+    return Q(organization_id=user.organization_id) & (Q(user__isnull=True) | Q(user_id=user.pk))
 
 
 def notifications_of(user) -> QuerySet[Notification]:
@@ -34,11 +34,9 @@ def notifications_of(user) -> QuerySet[Notification]:
 
 
 def can_read_notification(user, n: Notification) -> bool:
-    if not authenticated(user):
+    if not authenticated(user) or user.organization_id is None or n.organization_id != user.organization_id:
         return False
-    if n.user_id is not None:
-        return n.user_id == user.pk
-    return user.organization_id is not None and n.organization_id == user.organization_id
+    return n.user_id is None or n.user_id == user.pk
 
 
 def access_notification(user, notification_id) -> Notification:

@@ -65,6 +65,7 @@ def test_nobody_opens_or_marks_anothers_notification_404_alike(client, agency):
 
 def test_a_person_moved_to_another_organization_no_longer_sees_the_old_ones(agency):
     send(agency["org"])
+    send(agency["org"], K.ASSIGNMENT_ASSIGNED, user=agency["b"], params={"role": "B", "number": "JR-1"})
     mover = agency["b"]
     mover.organization = AgencyFactory()
     mover.save()
@@ -181,8 +182,11 @@ def test_the_list_is_paginated(client, agency):
     client.force_login(agency["a"])
     first = client.get(reverse("notifications:list"))
     assert len(first.context["rows"]) == PAGE_SIZE
+    assert first.context["page"].has_next and not first.context["page"].has_previous
     second = client.get(reverse("notifications:list") + "?page=2")
-    assert len(second.context["rows"]) == 3
+    assert len(second.context["rows"]) == 3 and not second.context["page"].has_next
+    assert 'href="?page=1"' in second.content.decode()
+    assert len(client.get(reverse("notifications:list") + "?page=-1").context["rows"]) == PAGE_SIZE
 
 
 @pytest.mark.parametrize("n", [3, 20])
@@ -195,9 +199,9 @@ def test_the_list_query_count_is_constant(client, django_assert_num_queries, n):
         send(lead.organization, K.ASSIGNMENT, application=a.application, assignment=a)
     client.force_login(lead)
     client.get(reverse("notifications:list"))  # warm the session
-    # session, user, organization (header), unread count (header), page count, rows, grants on the
-    # assignments, grants on the applications
-    with django_assert_num_queries(8):
+    # session, user, organization (header), unread count (header), rows (no count of every
+    # notification), grants on the assignments, grants on the applications
+    with django_assert_num_queries(7):
         response = client.get(reverse("notifications:list"))
     assert len(response.context["rows"]) == n
     assert all(row.target for row in response.context["rows"])
@@ -259,6 +263,11 @@ def test_opening_marks_read_and_goes_to_the_page(client):
     assert sel.unread_count(owner) == 0
     colleague = OwnerUserFactory(organization=owner.organization)
     assert sel.unread_count(colleague) == 1
+
+
+def test_a_person_is_notified_as_a_member_of_their_organization(agency):
+    with pytest.raises(ValueError, match="not a member of organization"):
+        send(AgencyFactory(), K.CLOCK_RED, user=agency["a"])
 
 
 def test_notify_to_a_person_works_for_escalation(agency):
