@@ -8,6 +8,7 @@ Last line: BENCH notifications rows=<n> unread_ms=<ms> list_ms=<ms> list_queries
 from __future__ import annotations
 
 import os
+import random
 import statistics
 import sys
 import time
@@ -57,11 +58,15 @@ def build() -> dict:
     owners = [organization_create(name=f"建设单位{i}", kind=OrganizationKind.OWNER) for i in range(OWNERS)]
     rows = [Notification(key=f"c{i}", organization=centre, kind="clock_yellow", params={"what": f"JR-{i}", "due": ""})
             for i in range(CENTRE_ROWS)]
-    rows += [Notification(key=f"a{i}", organization=agencies[i % AGENCIES], kind="assignment",
-                          user=members[i % len(members)] if i % 2 else None, params={"number": f"JR-{i}"})
+    # half to the agency, half to one of its reviewers (who gets those by e-mail by default)
+    rows += [Notification(key=f"a{i}", organization=agencies[i % AGENCIES],
+                          kind="assignment_assigned" if i % 2 else "assignment",
+                          user=members[(i % AGENCIES) * AGENCY_MEMBERS + i % AGENCY_MEMBERS] if i % 2 else None,
+                          params={"number": f"JR-{i}", "role": "A"})
              for i in range(AGENCY_ROWS)]
     rows += [Notification(key=f"o{i}", organization=owners[i % OWNERS], kind="accepted", params={"number": f"JR-{i}"})
              for i in range(OWNER_ROWS)]
+    random.Random(10).shuffle(rows)  # sent over time: every organization's notifications interleaved
     Notification.objects.bulk_create(rows, batch_size=5000)
     return {"coordinator": coordinators[0], "reviewer": members[0], "rows": len(rows)}
 

@@ -21,6 +21,7 @@ that e-mail, never lose one.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -45,19 +46,30 @@ class Recipient:
     user: object = None  # None: the organization's address
 
 
-def notification_email_sweep(*, batch: int = 100, now=None) -> dict[str, int]:
-    """Send the e-mail copies of recent notifications that are not done yet."""
+def notification_email_sweep(*, batch: int = 100, now=None, budget_s: float = 30.0) -> dict[str, int]:
+    """Send the e-mail copies of recent notifications that are not done yet: batch after batch (each
+    its own transaction, in pk order, each notification at most once per run) until none is left or
+    ``budget_s`` seconds have passed; the next run goes on."""
     now = now or timezone.now()
     stats = {"sent": 0, "failed": 0}
+    deadline, after = time.monotonic() + budget_s, 0
+    while True:
+        claimed, after = _sweep_batch(batch=batch, now=now, after=after, stats=stats)
+        if claimed < batch or time.monotonic() > deadline:
+            return stats
+
+
+def _sweep_batch(*, batch: int, now, after: int, stats: dict[str, int]) -> tuple[int, int]:
+    """One batch above notification ``after``: (how many were claimed, the last id claimed)."""
     with transaction.atomic():
         pending = list(
             Notification.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("organization", "user")
-            .filter(emailed_at__isnull=True, created_at__gte=now - MAX_AGE)
+            .filter(emailed_at__isnull=True, created_at__gte=now - MAX_AGE, pk__gt=after)
             .order_by("pk")[:batch]
         )
         if not pending:
-            return stats
+            return 0, after
         members, choices = _people(pending)
         done = set(NotificationDelivery.objects.filter(notification__in=pending).values_list("notification_id",
                                                                                             "address"))
@@ -78,8 +90,8 @@ def notification_email_sweep(*, batch: int = 100, now=None) -> dict[str, int]:
                 complete.append(n.pk)
         NotificationDelivery.objects.bulk_create(sent, ignore_conflicts=True)
         Notification.objects.filter(pk__in=complete).update(emailed_at=timezone.now())
-        stats["sent"] = len(sent)
-    return stats
+        stats["sent"] += len(sent)
+    return len(pending), pending[-1].pk
 
 
 def _people(pending: list[Notification]) -> tuple[dict[int, list], dict[int, dict]]:

@@ -197,3 +197,19 @@ def test_a_kind_not_offered_is_refused_with_a_form_error(en_client):
 
         with translation.override("en"):
             svc.notification_email_choose(actor=owner, kinds=[K.CALENDAR_MISSING])
+
+
+def test_one_run_goes_batch_after_batch_and_tries_each_notification_once(mailbox, monkeypatch):
+    agency = AgencyFactory()
+    LeadFactory(organization=agency, email="lead@agency.example")
+    for i in range(5):
+        send(agency, K.ASSIGNMENT, params={"number": f"JR-{i}"})
+
+    def down(*args, **kwargs):
+        raise OSError("smtp down")
+
+    monkeypatch.setattr(mail_service, "send_mail", down)
+    assert notification_email_sweep(batch=2) == {"sent": 0, "failed": 5}  # no endless retry within a run
+    monkeypatch.undo()
+    assert notification_email_sweep(batch=2) == {"sent": 5, "failed": 0}
+    assert len(mailbox) == 5
