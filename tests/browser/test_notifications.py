@@ -48,7 +48,7 @@ def test_a_reviewer_follows_a_notification_to_the_assignment_and_the_count_drops
     assert unread_count(fire.lead) >= 1
 
 
-def test_an_owner_marks_all_read_on_a_phone(new_page, browser, live_server):
+def test_an_owner_marks_all_read_on_a_phone(new_page, shot):
     w = make_world()
     app = accepted_app(w, assign=False)
     assert unread_count(w.owner) >= 1
@@ -57,6 +57,7 @@ def test_an_owner_marks_all_read_on_a_phone(new_page, browser, live_server):
     page.goto("/notifications/")
     item = page.locator("li.notification.unread").filter(has_text=app.number).first
     expect(item).to_be_visible()
+    shot(page, "phone")
     page.locator("#read-all").click()
     expect(page.locator(".messages .success")).to_be_visible()
     expect(_count(page)).to_have_count(0)
