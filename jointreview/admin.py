@@ -31,6 +31,9 @@ from .models import (
     Material,
     NoticeDefect,
     Notification,
+    NotificationDelivery,
+    NotificationProfile,
+    NotificationRead,
     Opinion,
     OpinionAttachment,
     PauseRequest,
@@ -185,7 +188,10 @@ for model, fields in [
     (ClockEvent, ["clock", "seq", "kind", "on", "days", "reason", "actor"]),
     (DeadlineChange, ["clock", "old_due", "new_due", "was_provisional", "cause", "changed_at"]),
     (AuditEvent, ["at", "actor_name", "actor_organization", "verb", "target_type", "target_id", "application"]),
-    (Notification, ["created_at", "organization", "kind", "subject", "read_at"]),
+    (Notification, ["created_at", "organization", "user", "kind", "subject", "emailed_at"]),
+    (NotificationRead, ["notification", "user", "read_at"]),
+    (NotificationProfile, ["user", "read_upto", "updated_at"]),
+    (NotificationDelivery, ["notification", "address", "language", "sent_at"]),
 ]:
     admin.site.register(model, type(f"{model.__name__}Admin", (ReadOnlyAdmin,), {"list_display": fields}))
 

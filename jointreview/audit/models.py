@@ -48,7 +48,10 @@ class AuditEvent(models.Model):
 class Notification(models.Model):
     """An in-app message to an organization (and optionally one person), stored as its kind and
     parameters and shown in the reader's language (jointreview/audit/notifications.py). ``key``
-    makes sending idempotent."""
+    makes sending idempotent. Addressed to a person (``user``): theirs alone; to an organization
+    (``user`` empty): every member's. Who read it and its e-mail copies are per person, in
+    jointreview/notifications/models.py. ``emailed_at``: every e-mail copy is done (sent, or nobody to
+    send it to)."""
 
     key = models.CharField(max_length=120, unique=True)
     organization = models.ForeignKey("projects.Organization", on_delete=models.CASCADE, related_name="notifications")
@@ -64,14 +67,14 @@ class Notification(models.Model):
         "jointreview.Assignment", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-id"]
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
-        indexes = [models.Index(fields=["organization", "read_at"])]
+        # a person's list: their organization's, newest first (jointreview/policy/notifications.py)
+        indexes = [models.Index(fields=["organization", "-id"], name="notification_org_newest")]
 
     def __str__(self) -> str:
         return self.subject

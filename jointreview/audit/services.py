@@ -100,12 +100,15 @@ def actor_snapshot(actor) -> dict[str, str]:
 def notify(*, key: str, kind: str, organization_id: int, params: dict[str, Any] | None = None, user=None,
            application=None, assignment=None) -> bool:
     """An in-app notification of a listed kind to an organization (and, with ``user``, to one of its
-    people), idempotent by its unique ``key``: a second call does nothing. ``params`` fill the kind's
+    people: that person alone reads it), idempotent by its unique ``key``: a second call does nothing. ``params`` fill the kind's
     texts when someone reads it (jointreview/audit/notifications.py). Returns whether it was created."""
     try:
         kind = NotificationKind(kind)
     except ValueError:
         raise ValueError(f"unknown notification kind {kind!r}: add it to jointreview/audit/notifications.py") from None
+    if user is not None and user.organization_id != organization_id:
+        # a person reads their notifications as a member of their organization (policy/notifications.py)
+        raise ValueError(f"notification {key!r}: user {user.pk} is not a member of organization {organization_id}")
     _obj, created = Notification.objects.get_or_create(
         key=key[:120],
         defaults={"organization_id": organization_id, "kind": kind, "params": _jsonable(params or {}),

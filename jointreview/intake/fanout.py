@@ -142,11 +142,11 @@ def _notify_sql() -> str:
         ),
         n AS (
             INSERT INTO {Notification._meta.db_table} (key, organization_id, user_id, kind, params,
-                        application_id, assignment_id, created_at, read_at, emailed_at)
+                        application_id, assignment_id, created_at, emailed_at)
             SELECT %(key)s, agency_id, NULL, %(kind)s,
                    jsonb_build_object('agency', agency_name, 'number', number, 'project', project,
                                       'workflow', workflow, 'due', due, 'round', round_number),
-                   application_id, id, %(now)s, NULL, NULL
+                   application_id, id, %(now)s, NULL
               FROM info
             RETURNING id
         ),

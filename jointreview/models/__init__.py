@@ -5,4 +5,5 @@ from jointreview.catalogue.models import *  # noqa: F403
 from jointreview.clocks.models import *  # noqa: F403
 from jointreview.documents.models import *  # noqa: F403
 from jointreview.intake.models import *  # noqa: F403
+from jointreview.notifications.models import *  # noqa: F403
 from jointreview.review.models import *  # noqa: F403

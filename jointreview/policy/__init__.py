@@ -25,6 +25,13 @@ from .documents import (
     readable_versions,
 )
 from .issued import access_issued_document, can_issue, can_view_issued
+from .notifications import (
+    access_notification,
+    can_read_notification,
+    can_use_notifications,
+    notifications_of,
+    notifications_q,
+)
 from .projects import access_project, can_apply, can_list_projects, can_register_project, projects_for
 from .review import (
     AssignmentActions,
@@ -49,7 +56,8 @@ from .review import (
 from .surveys import access_survey_report, can_deliver_reports, survey_reports_for
 
 __all__ = [
-    "AssignmentActions", "access_application", "access_assignment", "access_assignment_version",
+    "AssignmentActions", "access_application", "access_notification", "can_read_notification",
+    "can_use_notifications", "notifications_of", "notifications_q", "access_assignment", "access_assignment_version",
     "access_document_version", "access_issued_document", "access_opinion", "access_opinion_attachment",
     "access_pause", "access_project", "access_survey_report", "agency_assignments", "application_actions",
     "applications_for", "assignment_actions", "can_apply", "can_change_user", "can_check_application",

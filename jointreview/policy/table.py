@@ -48,6 +48,10 @@ class Row:
 
 A = {"assignment_id": "assignment"}
 APP = {"application_id": "application"}
+N_OWNER = {"notification_id": "owner_notification"}
+N_AGENCY = {"notification_id": "agency_notification"}
+N_PERSONAL = {"notification_id": "personal_notification"}
+N_CENTRE = {"notification_id": "centre_notification"}
 
 #        anon owner o-own rev-A rev-B o-rev lead coord admin
 TABLE: list[Row] = [
@@ -122,6 +126,23 @@ TABLE: list[Row] = [
     Row("intake-api:application-list", "GET", "403 200 200 200 200 200 200 200 200", what="applications API"),
     Row("intake-api:application-detail", "GET", "403 200 404 200 200 200 200 200 200", foreign="403 404 404 404 404 404 404 200 200", kwargs={"pk": "application"}, what="application API"),
     Row("intake-api:application-accept", "POST", "403 403 404 403 403 403 403 409 409", foreign="403 404 404 404 404 404 404 409 409", kwargs={"pk": "application"}, what="accept API"),
+    Row("notifications:list", "GET", "302 200 200 200 200 200 200 200 200", what="my notifications"),
+    Row("notifications:read_all", "POST", "302 302 302 302 302 302 302 302 302", what="mark all my notifications read"),
+    Row("notifications:email", "GET", "302 200 200 200 200 200 200 200 200", what="my e-mail choices"),
+    Row("notifications:email", "POST", "302 302 302 302 302 302 302 302 302", what="change my e-mail choices"),
+    Row("notifications:open", "POST", "302 302 404 404 404 404 404 404 404", foreign="302 404 404 404 404 404 404 404 404", kwargs=N_OWNER, what="open a notification to the owner"),
+    Row("notifications:open", "POST", "302 404 404 302 302 404 302 404 404", foreign="302 404 404 404 404 404 404 404 404", kwargs=N_AGENCY, what="open a notification to agency X"),
+    Row("notifications:open", "POST", "302 404 404 302 404 404 404 404 404", foreign="302 404 404 404 404 404 404 404 404", kwargs=N_PERSONAL, what="open a notification to reviewer A alone"),
+    Row("notifications:open", "POST", "302 404 404 404 404 404 404 302 302", foreign="302 404 404 404 404 404 404 302 302", kwargs=N_CENTRE, what="open a notification to the centre"),
+    Row("notifications:read", "POST", "302 302 404 404 404 404 404 404 404", foreign="302 404 404 404 404 404 404 404 404", kwargs=N_OWNER, what="mark read (owner's)"),
+    Row("notifications:read", "POST", "302 404 404 302 302 404 302 404 404", foreign="302 404 404 404 404 404 404 404 404", kwargs=N_AGENCY, what="mark read (agency X's)"),
+    Row("notifications:read", "POST", "302 404 404 302 404 404 404 404 404", foreign="302 404 404 404 404 404 404 404 404", kwargs=N_PERSONAL, what="mark read (reviewer A's)"),
+    Row("notifications-api:list", "GET", "403 200 200 200 200 200 200 200 200", what="my notifications (API)"),
+    Row("notifications-api:read_all", "POST", "403 200 200 200 200 200 200 200 200", what="mark all read (API)"),
+    Row("notifications-api:read", "POST", "403 200 404 404 404 404 404 404 404", foreign="403 404 404 404 404 404 404 404 404", kwargs={"pk": "owner_notification"}, what="mark read (API, owner's)"),
+    Row("notifications-api:read", "POST", "403 404 404 200 200 404 200 404 404", foreign="403 404 404 404 404 404 404 404 404", kwargs={"pk": "agency_notification"}, what="mark read (API, agency X's)"),
+    Row("notifications-api:read", "POST", "403 404 404 200 404 404 404 404 404", foreign="403 404 404 404 404 404 404 404 404", kwargs={"pk": "personal_notification"}, what="mark read (API, reviewer A's)"),
+    Row("notifications-api:read", "POST", "403 404 404 404 404 404 404 200 200", foreign="403 404 404 404 404 404 404 200 200", kwargs={"pk": "centre_notification"}, what="mark read (API, the centre's)"),
     Row("intake-api:application-return", "POST", "403 403 404 403 403 403 403 409 409", foreign="403 404 404 404 404 404 404 409 409", kwargs={"pk": "application"}, what="return API"),
 ]
 

@@ -75,6 +75,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "jointreview.context_processors.site",
+                "jointreview.notifications.context_processors.unread",
             ],
         },
     },

@@ -79,7 +79,9 @@ def test_the_email_copy_is_in_the_recipients_language(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     agency = AgencyFactory(email="office@agency.example")
     english_reader = ReviewerFactory(organization=agency, email="li@agency.example", language="en")
-    _resumed(agency)  # to the organization: the centre's default language
+    office_only = AgencyFactory(email="office@agency.example")  # no member has an address
+    ReviewerFactory(organization=office_only)
+    _resumed(office_only)  # to the organization's address: the centre's default language
     notify(key="assigned-A", kind=NotificationKind.ASSIGNMENT_ASSIGNED, organization_id=agency.pk,
            user=english_reader, params={"role": "A", "number": "JR-9"})
     with translation.override("en"):  # whatever language the sweep runs in

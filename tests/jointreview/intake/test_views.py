@@ -26,7 +26,8 @@ def test_owner_sees_only_its_own_projects(client, world, django_assert_num_queri
     other = ProjectFactory(name="别人的项目")
     login(client, world.owner)
     ProjectFactory(owner=world.owner.organization)  # a second own project: the query count stays
-    with django_assert_num_queries(4):  # session, user, projects (+owner, zone in one join), menu
+    # session, user, projects (+owner, zone in one join), menu, the header's unread count
+    with django_assert_num_queries(5):
         resp = client.get(reverse("intake:project_list"))
     assert resp.status_code == 200
     assert world.project.name in resp.content.decode()
@@ -124,7 +125,7 @@ def test_window_is_for_the_centre(client, world, django_assert_num_queries):
     other = make_world(n_agencies=2)
     submitted_app(other)
     login(client, world.centre)
-    with django_assert_num_queries(5):  # session, user, queue (+counts), recent, menu
+    with django_assert_num_queries(6):  # session, user, queue (+counts), recent, menu, unread count
         resp = client.get(reverse("intake:window"))
     assert resp.status_code == 200 and resp.content.decode().count("/check/") == 2
     assert login(client, world.owner).get(reverse("intake:window")).status_code == 403

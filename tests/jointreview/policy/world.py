@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from jointreview.documents.services import issued_document_render
 from jointreview.intake import services as intake
-from jointreview.models import IssuedDocument, IssuedKind, Opinion, SurveyReport
+from jointreview.models import IssuedDocument, IssuedKind, Notification, Opinion, SurveyReport
 from jointreview.review import services as review
 from tests.factories import (
     PDF_BYTES,
@@ -82,7 +82,15 @@ def _case(*, owner, coordinator, agencies: dict, lead, reviewer_a, reviewer_b, t
                                          else next(iter(agencies.values())), title=f"分编报告-{tag}")
     other_version = (app.materials.get(material__code=f"m-{other_keys[0]}-{tag}").document.versions.first()
                      if other_keys else own_version)
+    notices = Notification.objects.filter(application=app)
+    notifications = {  # one for the owner, one for agency X, one for reviewer A alone, one for the centre
+        "owner_notification": notices.get(key=f"application-{app.pk}-accepted"),
+        "agency_notification": notices.get(key=f"pause-{pause.pk}-approved-agency"),
+        "personal_notification": notices.get(kind="assignment_assigned", user=reviewer_a),
+        "centre_notification": notices.filter(key__startswith=f"pause-{pause.pk}-requested").first(),
+    }
     return {
+        **notifications,
         "project": project, "application": app, "assignment": x, "opinion": Opinion.objects.get(pk=draft.pk),
         "finding": finding, "attachment": attachment, "pause": pause, "pause_notice": pause_notice,
         "completeness_notice": completeness_notice, "draft_notice": draft_notice, "report": report,
