@@ -77,6 +77,10 @@ class Organization(models.Model):
         return self.short_name or self.name
 
     @property
+    def is_centre_leader(self) -> bool:
+        return self.role == Role.CENTRE_LEADER
+
+    @property
     def is_agency(self) -> bool:
         return self.kind == OrganizationKind.AGENCY
 
@@ -95,6 +99,9 @@ class Role(models.TextChoices):
     AGENCY_LEAD = "agency_lead", "机构负责人 Agency lead"
     CENTRE_COORDINATOR = "centre_coordinator", "中心协调员 Centre coordinator"
     CENTRE_ADMIN = "centre_admin", "中心管理员 Centre admin"
+    # 中心负责人: reads everything the centre reads; the top of the escalation ladder (电子监察), closes
+    # supervision records and may approve clock extensions (jointreview/supervision)
+    CENTRE_LEADER = "centre_leader", _("Centre leader")
 
 
 ROLE_ORG_KIND = {
@@ -103,9 +110,10 @@ ROLE_ORG_KIND = {
     Role.AGENCY_LEAD: OrganizationKind.AGENCY,
     Role.CENTRE_COORDINATOR: OrganizationKind.CENTRE,
     Role.CENTRE_ADMIN: OrganizationKind.CENTRE,
+    Role.CENTRE_LEADER: OrganizationKind.CENTRE,
 }
 AGENCY_ROLES = frozenset({Role.AGENCY_REVIEWER, Role.AGENCY_LEAD})
-CENTRE_ROLES = frozenset({Role.CENTRE_COORDINATOR, Role.CENTRE_ADMIN})
+CENTRE_ROLES = frozenset({Role.CENTRE_COORDINATOR, Role.CENTRE_ADMIN, Role.CENTRE_LEADER})
 
 
 class User(AbstractUser):
@@ -146,6 +154,10 @@ class User(AbstractUser):
     @property
     def is_centre_admin(self) -> bool:
         return self.role == Role.CENTRE_ADMIN or self.is_superuser
+
+    @property
+    def is_centre_leader(self) -> bool:
+        return self.role == Role.CENTRE_LEADER
 
     @property
     def is_agency(self) -> bool:

@@ -80,6 +80,9 @@ class Clock(models.Model):
     light = models.CharField(max_length=10, choices=Light.choices, default=Light.GREEN)
     provisional = models.BooleanField("暂定(日历未发布) provisional", default=False)
     evaluated_on = models.DateField(null=True, blank=True)
+    # the escalation ladder's last alerted level (jointreview/supervision/ladder.py: 0 none, 1 yellow,
+    # 2 red, 3 overdue to the centre leader); the escalation sweep alerts once per rise
+    alert_level = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         verbose_name = "时限 clock"

@@ -154,6 +154,8 @@ class Deferral(models.Model):
     fulfilled_version = models.ForeignKey(
         "projects.DocumentVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # set once by the escalation sweep when the promised date passed unfulfilled (jointreview/supervision)
+    overdue_alerted_on = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["application", "promised_date"]
