@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from jointreview.clocks import services as clocks
 from jointreview.models import Application, Clock
+from projects.models import Role
 from tests.factories import UserFactory
 from tests.jointreview.review.conftest import make_round
-from projects.models import Role
 
 YELLOW_DAY = datetime.date(2026, 3, 13)   # Friday: 1 working day left
 RED_DAY = datetime.date(2026, 3, 17)      # Tuesday: 1 working day late
