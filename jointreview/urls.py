@@ -33,5 +33,6 @@ urlpatterns = [
     path("verify/<str:code>", review_views.verify, name="verify"),
     path("verify/<str:code>/", review_views.verify, name="verify_slash"),
     path("intake/", include("jointreview.intake.urls")),
+    path("supervision/", include("jointreview.supervision.urls")),
     path("api/intake/", include("jointreview.intake.api")),
 ]

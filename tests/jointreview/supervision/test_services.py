@@ -6,7 +6,14 @@ import datetime
 import pytest
 from django.utils import translation
 
-from jointreview.models import AuditEvent, Clock, ClockEvent, ExtensionRequest, Notification, SupervisionRecord
+from jointreview.models import (
+    AuditEvent,
+    Clock,
+    ClockEvent,
+    ExtensionRequest,
+    Notification,
+    SupervisionRecord,
+)
 from jointreview.services.errors import ConflictError, PermissionDeniedError, ServiceError
 from jointreview.supervision.services import (
     escalation_sweep,
