@@ -22,6 +22,7 @@ from .models import (
     ClockEvent,
     DeadlineChange,
     Deferral,
+    ExtensionRequest,
     FeeOrder,
     FeeSplit,
     Finding,
@@ -37,6 +38,7 @@ from .models import (
     RegionalEvaluation,
     ReviewRound,
     Stage,
+    SupervisionRecord,
     SurveyReport,
     Workflow,
 )
@@ -186,6 +188,8 @@ for model, fields in [
     (DeadlineChange, ["clock", "old_due", "new_due", "was_provisional", "cause", "changed_at"]),
     (AuditEvent, ["at", "actor_name", "actor_organization", "verb", "target_type", "target_id", "application"]),
     (Notification, ["created_at", "organization", "kind", "subject", "read_at"]),
+    (SupervisionRecord, ["number", "level", "light", "rule_code", "application", "status", "respond_by"]),
+    (ExtensionRequest, ["assignment", "days", "status", "requested_by", "decided_by", "decided_at"]),
 ]:
     admin.site.register(model, type(f"{model.__name__}Admin", (ReadOnlyAdmin,), {"list_display": fields}))
 
