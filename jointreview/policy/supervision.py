@@ -10,7 +10,7 @@ extensions (延长审批).
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from jointreview.models import ExtensionRequest, SupervisionRecord
@@ -79,7 +79,7 @@ def extensions_for(user) -> QuerySet[ExtensionRequest]:
     if is_centre(user):
         return ExtensionRequest.objects.all()
     if authenticated(user) and user.is_agency:
-        return ExtensionRequest.objects.filter(Q(assignment__agency_id=user.organization_id))
+        return ExtensionRequest.objects.filter(assignment__agency_id=user.organization_id)
     return ExtensionRequest.objects.none()
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from jointreview.models import ExtensionRequest, ExtensionStatus, SupervisionRecord, SupervisionStatus
+from jointreview.models import ExtensionRequest, ExtensionStatus, SupervisionRecord
 from jointreview.policy.supervision import (
     can_decide_extension,
     can_request_extension,
@@ -21,12 +21,6 @@ def supervision_list(user, *, status: str = "", mine: bool = False) -> QuerySet[
     if status:
         qs = qs.filter(status=status)
     return qs.select_related("application", "department", "escalated_from").order_by("-issued_at", "-pk")
-
-
-def supervision_counts(user) -> dict[str, int]:
-    """Open records addressed to the user, answered records awaiting closing (the centre)."""
-    mine = SupervisionRecord.objects.filter(addressees=user, status=SupervisionStatus.OPEN).count()
-    return {"open_mine": mine}
 
 
 def extensions_to_decide(user) -> list[ExtensionRequest]:
