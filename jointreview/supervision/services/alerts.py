@@ -13,10 +13,10 @@ from uuid import uuid4
 
 from django.conf import settings
 from django.db.models import CharField, Value
-from django.db.models.functions import Cast, Concat, LPad
+from django.db.models.functions import Cast, Concat, Greatest, Length, LPad
 
 from jointreview.audit.notifications import NotificationKind
-from jointreview.audit.services import audit_record, notify
+from jointreview.audit.services import audit_record_many, notify_many
 from jointreview.audit.verbs import AuditVerb
 from jointreview.clocks.calendar import get_calendar
 from jointreview.models import SupervisionLevel, SupervisionRecord
@@ -85,15 +85,16 @@ def alerts_raise(alerts: list[Alert], *, today: date) -> list[SupervisionRecord]
     due = respond_by(today)
     records = SupervisionRecord.objects.bulk_create([_record(a, due) for a in alerts])
     ids = [r.pk for r in records]
-    SupervisionRecord.objects.filter(pk__in=ids).update(number=Concat(
-        Value(f"DB{today:%Y}-"), LPad(Cast("pk", CharField()), 7, Value("0")), output_field=CharField()))
+    pk_text = Cast("pk", CharField())
+    SupervisionRecord.objects.filter(pk__in=ids).update(number=Concat(  # DB<year>-<id, 7 digits or more>
+        Value(f"DB{today:%Y}-"), LPad(pk_text, Greatest(Value(7), Length(pk_text)), Value("0")),
+        output_field=CharField()))
     through = SupervisionRecord.addressees.through
     through.objects.bulk_create([through(supervisionrecord_id=r.pk, user_id=u.pk)
                                  for r, a in zip(records, alerts, strict=True) for u in a.addressees])
-    numbered = dict(SupervisionRecord.objects.filter(pk__in=ids).values_list("pk", "number"))
-    for record, alert in zip(records, alerts, strict=True):
-        record.number = numbered[record.pk]
-        _announce(record, alert)
+    for record in records:
+        record.number = f"DB{today:%Y}-{record.pk:07d}"  # as the update above wrote it
+    _announce(records, alerts)
     return records
 
 
@@ -107,21 +108,27 @@ def _record(alert: Alert, respond: date) -> SupervisionRecord:
         respond_by=respond, escalated_from=alert.escalated_from)
 
 
-def _announce(record: SupervisionRecord, alert: Alert) -> None:
-    """The record's audit event and the people's notifications."""
-    verb = AuditVerb.SUPERVISION_ESCALATE if alert.escalated_from is not None else AuditVerb.SUPERVISION_RAISE
-    audit_record(actor=None, verb=verb, target=record, application=alert.application,
-                 after={"number": record.number, "level": record.level, "rule": record.rule_code,
-                        "light": record.light, "addressees": [u.pk for u in alert.addressees],
-                        "escalated_from": alert.escalated_from.pk if alert.escalated_from else None})
-    params = {"number": record.number, "what": record.content, "rule": record.rule_code,
-              "due": record.respond_by.isoformat()}
-    for user in alert.addressees:
-        notify(key=f"sv-{record.pk}-u{user.pk}", kind=NotificationKind.SUPERVISION, organization_id=user.organization_id,
-               params=params, user=user, application=alert.application, assignment=alert.assignment)
-    for user, kind, extra in alert.extra_notify:
-        notify(key=f"sv-{record.pk}-{kind}-u{user.pk}", kind=kind, organization_id=user.organization_id,
-               params={**params, **extra}, user=user, application=alert.application)
+def _announce(records: list[SupervisionRecord], alerts: list[Alert]) -> None:
+    """One audit event per record and one notification per addressee, each in one insert."""
+    for verb, escalated in ((AuditVerb.SUPERVISION_RAISE, False), (AuditVerb.SUPERVISION_ESCALATE, True)):
+        audit_record_many(verb=verb, events=[
+            {"target": r, "application": a.application,
+             "after": {"number": r.number, "level": r.level, "rule": r.rule_code, "light": r.light,
+                       "addressees": [u.pk for u in a.addressees],
+                       "escalated_from": a.escalated_from.pk if a.escalated_from else None}}
+            for r, a in zip(records, alerts, strict=True) if (a.escalated_from is not None) == escalated])
+    rows = []
+    for record, alert in zip(records, alerts, strict=True):
+        params = {"number": record.number, "what": record.content, "rule": record.rule_code,
+                  "due": record.respond_by.isoformat()}
+        links = {"application": alert.application, "assignment": alert.assignment}
+        rows += [{"key": f"sv-{record.pk}-u{u.pk}", "kind": NotificationKind.SUPERVISION,
+                  "organization_id": u.organization_id, "params": params, "user": u, **links}
+                 for u in alert.addressees]
+        rows += [{"key": f"sv-{record.pk}-{kind}-u{u.pk}", "kind": kind, "organization_id": u.organization_id,
+                  "params": {**params, **extra}, "user": u, "application": alert.application}
+                 for u, kind, extra in alert.extra_notify]
+    notify_many(rows)
 
 
 LEVEL_BY_LIGHT = {"yellow": SupervisionLevel.AGENCY, "red": SupervisionLevel.COORDINATOR}

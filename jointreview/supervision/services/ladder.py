@@ -21,8 +21,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Case, F, PositiveSmallIntegerField, Value, When
+from django.db import connection, transaction
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from jointreview.audit.notifications import NotificationKind
@@ -73,32 +73,29 @@ def leader_cutoff(today: date, days: int | None = None) -> date:
         d -= timedelta(days=1)
 
 
-def level_expression(today: date):
-    """The ladder level of a clock, in SQL (0 green)."""
-    cutoff = leader_cutoff(today)
-    return Case(
-        When(light=Light.RED, due_date__lt=cutoff, then=Value(SupervisionLevel.LEADER)),
-        When(light=Light.RED, then=Value(SupervisionLevel.COORDINATOR)),
-        When(light=Light.YELLOW, then=Value(SupervisionLevel.AGENCY)),
-        default=Value(0), output_field=PositiveSmallIntegerField(),
-    )
+_TRANSITIONS_SQL = """
+WITH changed AS (
+    SELECT id, alert_level AS old_level, {level} AS new_level FROM {table}
+    WHERE state = %s AND alert_level <> {level}
+    ORDER BY id FOR UPDATE SKIP LOCKED
+)
+UPDATE {table} AS c SET alert_level = changed.new_level FROM changed WHERE c.id = changed.id
+RETURNING c.id, changed.old_level, changed.new_level
+"""
+_LEVEL_SQL = ("(CASE WHEN light = 'red' AND due_date < %s THEN 3 WHEN light = 'red' THEN 2 "
+              "WHEN light = 'yellow' THEN 1 ELSE 0 END)")
 
 
 def clock_transitions(*, today: date) -> list[tuple[int, int, int]]:
-    """Lock the running clocks whose level changed, store the new level; (clock id, old, new) of each.
-    Call inside a transaction."""
-    level = level_expression(today)
-    rows = list(
-        Clock.objects.select_for_update(skip_locked=True)
-        .filter(state=ClockState.RUNNING)
-        .annotate(level=level)
-        .exclude(alert_level=F("level"))
-        .order_by("pk")
-        .values_list("pk", "alert_level", "level")
-    )
-    if rows:
-        Clock.objects.filter(pk__in=[pk for pk, _old, _new in rows]).update(alert_level=level)
-    return rows
+    """Lock the running clocks whose level changed and store the new level, in one statement (rows
+    another sweep holds are skipped; PostgreSQL re-checks the condition of a row whose lock it got
+    after a concurrent update). Returns (clock id, old level, new level) per change. Call inside a
+    transaction."""
+    cutoff = leader_cutoff(today)
+    sql = _TRANSITIONS_SQL.format(level=_LEVEL_SQL, table=connection.ops.quote_name(Clock._meta.db_table))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [cutoff, ClockState.RUNNING, cutoff])
+        return sorted(cursor.fetchall())
 
 
 def clock_alerts(*, today: date) -> list[SupervisionRecord]:
@@ -110,7 +107,7 @@ def clock_alerts(*, today: date) -> list[SupervisionRecord]:
 def _clock_alerts(rises: list[tuple[int, int]], today: date) -> list[Alert]:
     if not rises:
         return []
-    ids = [pk for pk, _level in rises]
+    ids = RawSQL("SELECT unnest(%s::integer[])", ([pk for pk, _level in rises],))  # one array, not N parameters
     assignments = {a.clock_id: a for a in Assignment.objects.filter(clock_id__in=ids).select_related(
         "application__accepted_by", "agency", "reviewer", "backup", "clock")}
     applications = {a.clock_id: a for a in Application.objects.filter(clock_id__in=ids).select_related(
