@@ -160,3 +160,12 @@ def test_budget_transitions_plug_in_as_a_source(case):
     assert len(records) == 1
     assert records[0].rule_code == "BUD-Y" and _addressees(records[0]) == {case.coordinator.pk}
     assert budget_transitions_alert([(case.project.pk, "green", "yellow")], today=YELLOW_DAY) == []  # once
+
+
+def test_the_beat_entry_runs_every_configured_minutes_and_expires_within_it(settings):
+    from tasks.schedule import BEAT_SCHEDULE
+
+    entry = BEAT_SCHEDULE["escalation-sweep"]
+    assert entry["task"] == "jointreview.escalation_sweep"
+    assert entry["schedule"] == 60 * settings.JR_ESCALATION_SWEEP_MINUTES == 900  # default 15 minutes
+    assert 0 < entry["options"]["expire_seconds"] < entry["schedule"]
