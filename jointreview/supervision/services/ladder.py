@@ -146,12 +146,15 @@ def _clock_alert(pk, level, today, a, app, leads, leaders) -> Alert:
 
 
 def unanswered_escalate(*, today: date) -> list[SupervisionRecord]:
-    """Open records past their response date, not yet escalated, below the top: one level up."""
+    """Open records past their response date, not yet escalated, below the top, whose case still runs
+    (its clock not stopped, its deferred material not delivered): one level up."""
     with transaction.atomic():
         stale = list(
             SupervisionRecord.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(status=SupervisionStatus.OPEN, respond_by__lt=today, escalated_at__isnull=True,
                     level__lt=SupervisionLevel.LEADER)
+            .exclude(clock__state=ClockState.STOPPED)  # the case was finished meanwhile: nothing to chase
+            .exclude(deferral__fulfilled_at__isnull=False)  # the material arrived meanwhile
             .select_related("application__accepted_by", "assignment").prefetch_related("addressees")
             .order_by("pk")
         )

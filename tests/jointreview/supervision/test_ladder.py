@@ -110,6 +110,13 @@ def test_unanswered_record_escalates_one_level_linked(case):
     assert AuditEvent.objects.filter(verb="supervision.escalate").count() == 2
 
 
+def test_a_record_of_a_finished_case_does_not_escalate(case):
+    lights_on(YELLOW_DAY)
+    escalation_sweep(today=YELLOW_DAY)
+    Clock.objects.filter(pk=case.agencies[0].assignment.clock_id).update(state="stopped")  # opinion signed
+    assert escalation_sweep(today=datetime.date(2026, 3, 25))["escalated"] == 0
+
+
 def test_an_answered_record_does_not_escalate(case):
     lights_on(YELLOW_DAY)
     escalation_sweep(today=YELLOW_DAY)
