@@ -44,6 +44,13 @@ def test_coordinator_answers_and_closes_a_supervision_record_by_clicking(new_pag
     record.refresh_from_db()
     assert (record.status, record.responded_by, record.closed_by) == ("closed", w.coordinator, w.coordinator)
 
+    # on a phone the record and the list fit the screen's width (a wide table scrolls inside its box)
+    page.set_viewport_size({"width": 390, "height": 844})
+    for url in (f"/supervision/{record.pk}/", "/supervision/"):
+        page.goto(url)
+        main_width = page.evaluate("document.querySelector('main').scrollWidth")
+        assert main_width <= 390, (url, main_width)
+
 
 def test_reviewer_asks_for_an_extension_and_the_lead_approves_it(new_page):
     w = make_world()
