@@ -22,6 +22,7 @@ from .models import (
     ClockEvent,
     DeadlineChange,
     Deferral,
+    ExtensionRequest,
     FeeOrder,
     FeeSplit,
     Finding,
@@ -40,6 +41,7 @@ from .models import (
     RegionalEvaluation,
     ReviewRound,
     Stage,
+    SupervisionRecord,
     SurveyReport,
     Workflow,
 )
@@ -192,6 +194,8 @@ for model, fields in [
     (NotificationRead, ["notification", "user", "read_at"]),
     (NotificationProfile, ["user", "read_upto", "updated_at"]),
     (NotificationDelivery, ["notification", "address", "language", "sent_at"]),
+    (SupervisionRecord, ["number", "level", "light", "rule_code", "application", "status", "respond_by"]),
+    (ExtensionRequest, ["assignment", "days", "status", "requested_by", "decided_by", "decided_at"]),
 ]:
     admin.site.register(model, type(f"{model.__name__}Admin", (ReadOnlyAdmin,), {"list_display": fields}))
 

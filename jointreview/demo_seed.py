@@ -20,6 +20,7 @@ OWNERS = [("示范城市建设投资集团有限公司", "城投集团"), ("华�
 USERS = [
     ("admin", "中心管理员 王敏", CENTRE, Role.CENTRE_ADMIN),
     ("coordinator", "窗口协调员 李静", CENTRE, Role.CENTRE_COORDINATOR),
+    ("leader", "中心负责人 赵主任", CENTRE, Role.CENTRE_LEADER),
     ("owner1", "城投集团 张工", "城投集团", Role.OWNER_STAFF),
     ("owner2", "华景置业 陈工", "华景置业", Role.OWNER_STAFF),
     ("shentu-lead", "审图中心 主任 刘强", "市审图中心", Role.AGENCY_LEAD),

@@ -12,6 +12,8 @@ ENTRIES: list[tuple[str, str, Promise, Promise]] = [
     ("centre", "review:coordination", _("Coordination"), _("Pauses, joint notices, certificates.")),
     ("centre", "clocks:dashboard", _("Deadlines"), _("Every clock and the 40-day timelines.")),
     ("agency", "review:inbox", _("Inbox"), _("This agency's assignments.")),
+    ("centre", "supervision:list", _("Supervision"), _("Supervision records (电子监察): answer, close, escalations.")),
+    ("agency", "supervision:list", _("Supervision"), _("Supervision records addressed to you, extensions to decide.")),
 ]
 
 

@@ -33,6 +33,7 @@ urlpatterns = [
     path("verify/<str:code>", review_views.verify, name="verify"),
     path("verify/<str:code>/", review_views.verify, name="verify_slash"),
     path("intake/", include("jointreview.intake.urls")),
+    path("supervision/", include("jointreview.supervision.urls")),
     path("api/intake/", include("jointreview.intake.api")),
     path("notifications/", include("jointreview.notifications.urls")),
     path("api/notifications/", include("jointreview.notifications.api")),

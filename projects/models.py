@@ -80,6 +80,10 @@ class Organization(models.Model):
         return self.short_name or self.name
 
     @property
+    def is_centre_leader(self) -> bool:
+        return self.role == Role.CENTRE_LEADER
+
+    @property
     def is_agency(self) -> bool:
         return self.kind == OrganizationKind.AGENCY
 
@@ -98,6 +102,9 @@ class Role(models.TextChoices):
     AGENCY_LEAD = "agency_lead", _("Agency lead")
     CENTRE_COORDINATOR = "centre_coordinator", _("Centre coordinator")
     CENTRE_ADMIN = "centre_admin", _("Centre admin")
+    # 中心负责人: reads everything the centre reads; the top of the escalation ladder (电子监察), closes
+    # supervision records and may approve clock extensions (jointreview/supervision)
+    CENTRE_LEADER = "centre_leader", _("Centre leader")
 
 
 ROLE_ORG_KIND = {
@@ -106,9 +113,10 @@ ROLE_ORG_KIND = {
     Role.AGENCY_LEAD: OrganizationKind.AGENCY,
     Role.CENTRE_COORDINATOR: OrganizationKind.CENTRE,
     Role.CENTRE_ADMIN: OrganizationKind.CENTRE,
+    Role.CENTRE_LEADER: OrganizationKind.CENTRE,
 }
 AGENCY_ROLES = frozenset({Role.AGENCY_REVIEWER, Role.AGENCY_LEAD})
-CENTRE_ROLES = frozenset({Role.CENTRE_COORDINATOR, Role.CENTRE_ADMIN})
+CENTRE_ROLES = frozenset({Role.CENTRE_COORDINATOR, Role.CENTRE_ADMIN, Role.CENTRE_LEADER})
 
 
 class User(AbstractUser):
@@ -150,6 +158,10 @@ class User(AbstractUser):
     @property
     def is_centre_admin(self) -> bool:
         return self.role == Role.CENTRE_ADMIN or self.is_superuser
+
+    @property
+    def is_centre_leader(self) -> bool:
+        return self.role == Role.CENTRE_LEADER
 
     @property
     def is_agency(self) -> bool:

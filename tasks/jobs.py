@@ -30,7 +30,7 @@ def notification_email_sweep() -> dict:
     return sweep()
 
 
-from . import documents, intake, review  # noqa: E402,F401
+from . import documents, intake, review, supervision  # noqa: E402,F401
 
 # every task module is imported: a task without its profile, or a beat entry that beat could not
 # send, stops the worker and beat here, at start (tasks/options.py)

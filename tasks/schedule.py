@@ -46,3 +46,13 @@ BEAT_SCHEDULE["notification-email-sweep"] = {
     "schedule": 60.0,
     "options": {"expire_seconds": 50},
 }
+
+# --- 电子监察: the escalation ladder (issue 10) ---
+from django.conf import settings  # noqa: E402
+
+_ESCALATION_SECONDS = 60.0 * settings.JR_ESCALATION_SWEEP_MINUTES
+BEAT_SCHEDULE["escalation-sweep"] = {
+    "task": "jointreview.escalation_sweep",
+    "schedule": _ESCALATION_SECONDS,  # JR_ESCALATION_SWEEP_MINUTES, default 15
+    "options": {"expire_seconds": int(_ESCALATION_SECONDS * 0.9)},
+}

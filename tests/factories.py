@@ -129,6 +129,11 @@ class CentreAdminFactory(UserFactory):
     role = Role.CENTRE_ADMIN
 
 
+class CentreLeaderFactory(UserFactory):
+    organization = factory.SubFactory(CentreFactory)
+    role = Role.CENTRE_LEADER
+
+
 class ZoneFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Zone

@@ -40,6 +40,12 @@ class NotificationKind(models.TextChoices):
     CLOCK_YELLOW = "clock_yellow", _("Deadline near")
     CLOCK_RED = "clock_red", _("Deadline passed")
     CALENDAR_MISSING = "calendar_missing", _("Holiday schedule missing")
+    SUPERVISION = "supervision", _("Supervision record")
+    SUPERVISION_ANSWERED = "supervision_answered", _("Supervision record answered")
+    DEFERRAL_OVERDUE = "deferral_overdue", _("Deferred material overdue")
+    EXTENSION_REQUESTED = "extension_requested", _("Clock extension requested")
+    EXTENSION_APPROVED = "extension_approved", _("Clock extension approved")
+    EXTENSION_REFUSED = "extension_refused", _("Clock extension refused")
 
 
 # (subject, body) per kind: English message ids with named parameters; body may be empty.
@@ -88,6 +94,25 @@ TEXTS: dict[str, tuple[Any, Any]] = {
         _("Deadlines reaching into %(year)s count Monday to Friday and are provisional until the schedule is "
           "imported: python manage.py workdays import FILE."),
     ),
+    NotificationKind.SUPERVISION: (
+        _("Supervision record %(number)s: %(what)s"),
+        _("%(rule)s. Answer it in the app by %(due)s; unanswered, it goes one level up."),
+    ),
+    NotificationKind.SUPERVISION_ANSWERED: (_("Supervision record %(number)s answered: %(what)s"), ""),
+    NotificationKind.DEFERRAL_OVERDUE: (
+        _("Deferred material overdue: %(what)s"),
+        _("“%(material)s” was promised by %(on)s and has not been delivered."),
+    ),
+    NotificationKind.EXTENSION_REQUESTED: (
+        _("Clock extension requested: %(what)s"),
+        _("%(days)s working days more are asked for; the agency lead or the centre leader decides."),
+    ),
+    NotificationKind.EXTENSION_APPROVED: (
+        _("Time limit extended: %(what)s"),
+        _("Under article 42 of the Administrative Licensing Law the time limit is extended by %(days)s "
+          "working days; the new due date is %(due)s."),
+    ),
+    NotificationKind.EXTENSION_REFUSED: (_("Clock extension refused: %(what)s"), ""),
 }
 
 # the conclusion of a joint notice, by the worst outcome of the round (``conclusion`` parameter)
@@ -120,6 +145,10 @@ def _shown(name: str, value: Any) -> Any:
         from jointreview.models import PauseReason
 
         return PauseReason(value).label if value in PauseReason.values else value
+    if name == "rule" and isinstance(value, str):
+        from jointreview.supervision.models import RULE_TEXTS
+
+        return RULE_TEXTS.get(value, value)
     return value
 
 

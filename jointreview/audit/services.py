@@ -54,6 +54,17 @@ def _create(*, actor, verb: str, target_type: str, target_id: str, application=N
     )
 
 
+def audit_record_many(*, verb: str, events: list[dict[str, Any]]) -> int:
+    """Many events of one verb by the system (a sweep), in one insert; each event holds ``target`` and
+    optionally ``application``, ``before``, ``after``, ``note`` (as ``audit_record``)."""
+    verb = _verb(verb)
+    rows = [AuditEvent(actor=None, **actor_snapshot(None), verb=verb, target_type=e["target"]._meta.label,
+                       target_id=str(e["target"].pk), application=e.get("application"),
+                       before=_jsonable(e.get("before") or {}), after=_jsonable(e.get("after") or {}),
+                       note=(e.get("note") or "")[:300]) for e in events]
+    return len(AuditEvent.objects.bulk_create(rows))
+
+
 def audit_record_login(
     *,
     actor,
@@ -115,6 +126,22 @@ def notify(*, key: str, kind: str, organization_id: int, params: dict[str, Any] 
                   "user": user, "application": application, "assignment": assignment},
     )
     return created
+
+
+def notify_many(rows: list[dict[str, Any]]) -> int:
+    """Many notifications in one insert (a sweep's alerts), each row holding ``notify``'s keyword
+    arguments; idempotent by key like ``notify`` (a key already stored is skipped)."""
+    objs = []
+    for row in rows:
+        try:
+            kind = NotificationKind(row["kind"])
+        except ValueError:
+            raise ValueError(f"unknown notification kind {row['kind']!r}: add it to "
+                             "jointreview/audit/notifications.py") from None
+        objs.append(Notification(key=row["key"][:120], organization_id=row["organization_id"], kind=kind,
+                                 params=_jsonable(row.get("params") or {}), user=row.get("user"),
+                                 application=row.get("application"), assignment=row.get("assignment")))
+    return len(Notification.objects.bulk_create(objs, ignore_conflicts=True))
 
 
 def centre_organizations(*, admins_only: bool = False) -> list[Organization]:

@@ -95,6 +95,9 @@ class Clock(models.Model):
     light = models.CharField(verbose_name=_("light"), max_length=10, choices=Light.choices, default=Light.GREEN)
     provisional = models.BooleanField(_("provisional (calendar not published)"), default=False)
     evaluated_on = models.DateField(verbose_name=_("evaluated on"), null=True, blank=True)
+    # the escalation ladder's last alerted level (jointreview/supervision/ladder.py: 0 none, 1 yellow,
+    # 2 red, 3 overdue to the centre leader); the escalation sweep alerts once per rise
+    alert_level = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         verbose_name = _("clock")

@@ -186,6 +186,8 @@ class Deferral(models.Model):
         "projects.DocumentVersion", verbose_name=_("fulfilling version"), on_delete=models.PROTECT, null=True,
         blank=True, related_name="+"
     )
+    # set once by the escalation sweep when the promised date passed unfulfilled (jointreview/supervision)
+    overdue_alerted_on = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["application", "promised_date"]

@@ -7,3 +7,4 @@ from jointreview.documents.models import *  # noqa: F403
 from jointreview.intake.models import *  # noqa: F403
 from jointreview.notifications.models import *  # noqa: F403
 from jointreview.review.models import *  # noqa: F403
+from jointreview.supervision.models import *  # noqa: F403

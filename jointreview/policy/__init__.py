@@ -53,6 +53,17 @@ from .review import (
     notice_issued,
     readable_opinions,
 )
+from .supervision import (
+    access_extension,
+    access_supervision,
+    can_answer_supervision,
+    can_close_supervision,
+    can_decide_extension,
+    can_request_extension,
+    can_view_supervision,
+    extensions_for,
+    supervision_records_for,
+)
 from .surveys import access_survey_report, can_deliver_reports, survey_reports_for
 
 __all__ = [
@@ -68,4 +79,7 @@ __all__ = [
     "can_view_assignment", "can_view_issued", "can_view_opinion", "can_watch_clocks", "grant", "grant_many",
     "inbox_is_lead", "not_found", "prefetch_grants", "notice_issued", "projects_for", "readable_opinions", "readable_versions",
     "require_centre", "survey_reports_for",
+    "access_extension", "access_supervision", "can_answer_supervision", "can_close_supervision",
+    "can_decide_extension", "can_request_extension", "can_view_supervision", "extensions_for",
+    "supervision_records_for",
 ]

@@ -246,6 +246,13 @@ CONTENT_SECURITY_POLICY = {
 JR_TIMELINE_TARGET_DAYS = env_int("JR_TIMELINE_TARGET_DAYS", 40)
 JR_WARN_DAYS = env_int("JR_WARN_DAYS", 3)
 JR_WARN_PERCENT = env_int("JR_WARN_PERCENT", 20)
+# 电子监察 (jointreview/supervision): the escalation sweep's beat interval; a running clock overdue by this
+# many working days goes to the centre leader; working days an addressee has to answer a supervision
+# record before it escalates one level; the days a clock extension adds (行政许可法 §42)
+JR_ESCALATION_SWEEP_MINUTES = env_int("JR_ESCALATION_SWEEP_MINUTES", 15, minimum=1)
+JR_ESCALATION_LEADER_DAYS = env_int("JR_ESCALATION_LEADER_DAYS", 3, minimum=1)
+JR_SUPERVISION_RESPONSE_DAYS = env_int("JR_SUPERVISION_RESPONSE_DAYS", 2, minimum=1)
+JR_EXTENSION_DAYS = env_int("JR_EXTENSION_DAYS", 10, minimum=1)
 JR_UPLOAD_MAX_BYTES = env_int("JR_UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
 JR_CENTRE_NAME = env_str("JR_CENTRE_NAME", "示范市政务服务中心")
 JR_FANOUT_MAX_ATTEMPTS = env_int("JR_FANOUT_MAX_ATTEMPTS", 10)

@@ -19,7 +19,16 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from jointreview.models import Assignment, IssuedDocument, IssuedKind, Notification, Opinion, ReviewRound
+from jointreview.models import (
+    Assignment,
+    Clock,
+    IssuedDocument,
+    IssuedKind,
+    Notification,
+    Opinion,
+    ReviewRound,
+    SupervisionRecord,
+)
 from jointreview.review import services as review
 from tests.integration_support import RedisServerProcess, WorkerProcess, wait_for
 from tests.jointreview.review.conftest import make_round
@@ -51,6 +60,17 @@ def a_completed_round_whose_consolidation_was_lost(monkeypatch):
     return rnd, side.assignment
 
 
+def a_running_clock_long_past_its_due_date():
+    """An accepted case whose assignment clock (due in March 2026) is red, as the clock sweep leaves it,
+    with a centre leader to tell."""
+    from tests.jointreview.supervision.conftest import accepted_round
+
+    s = accepted_round(1)
+    clock = Clock.objects.get(pk=s.agencies[0].assignment.clock_id)
+    Clock.objects.filter(pk=clock.pk).update(light="red")
+    return clock
+
+
 def test_every_installed_beat_entry_is_accepted_and_runs_in_a_real_worker(tmp_path, monkeypatch):
     from celery import beat
     from django_celery_beat.schedulers import DatabaseScheduler
@@ -58,6 +78,7 @@ def test_every_installed_beat_entry_is_accepted_and_runs_in_a_real_worker(tmp_pa
     from tasks.app import app
 
     rnd, assignment = a_completed_round_whose_consolidation_was_lost(monkeypatch)
+    red_clock = a_running_clock_long_past_its_due_date()
     server = RedisServerProcess().start()
     log_path = tmp_path / "worker.log"
     worker = scheduler = None
@@ -86,6 +107,10 @@ def test_every_installed_beat_entry_is_accepted_and_runs_in_a_real_worker(tmp_pa
                  timeout=30, what="fanout_sweep's re-dispatched notification")
         wait_for(lambda: IssuedDocument.objects.filter(round=rnd, kind=IssuedKind.JOINT_NOTICE).exclude(file="")
                  .exists(), timeout=60, what="consolidation_sweep's joint notice and its PDF")
+
+        # the escalation sweep (电子监察) raised the overdue clock's supervision record to the centre leader
+        wait_for(lambda: SupervisionRecord.objects.filter(clock_id=red_clock.pk, level=3).exists(), timeout=30,
+                 what="escalation_sweep's supervision record")
 
         def succeeded(task: str) -> bool:
             return re.search(rf"{re.escape(task)}\[[^]]+\] succeeded", log_path.read_text(errors="replace")) is not None

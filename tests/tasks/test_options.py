@@ -45,6 +45,7 @@ def test_every_registered_task_follows_its_profile_and_nothing_else():
         "jointreview.fanout_sweep": "sweep",
         "jointreview.consolidation_sweep": "sweep",
         "jointreview.notification_email_sweep": "sweep",
+        "jointreview.escalation_sweep": "sweep",
     }  # and no second name for a task (the old alias jointreview.render_review_document is gone)
     for task in found.values():  # what Celery checks before it sends one (the beat sweeps' old failure)
         assert task.soft_time_limit < task.time_limit

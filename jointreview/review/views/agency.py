@@ -24,6 +24,7 @@ from jointreview.review.forms import (
     PauseRequestForm,
 )
 from jointreview.review.views.common import PAGE_SIZE, _back, _int, _refused, _run
+from jointreview.supervision.selectors import extension_panel
 from jointreview.views.files import file_response
 from projects.models import AGENCY_ROLES, User
 
@@ -90,6 +91,7 @@ def assignment_detail(request, assignment_id: int):
         "carried": sel.carried_findings(a) if draft is None else [],
         "pauses": pauses,
         "history": history,
+        **extension_panel(user, a),
         "outcomes": Outcome.choices,
         "finding_states": Finding.State.choices,
         "pause_reasons": [c for c in PauseReason.choices if c[0] != PauseReason.SUPPLEMENT],

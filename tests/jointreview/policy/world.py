@@ -12,13 +12,22 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from jointreview.documents.services import issued_document_render
 from jointreview.intake import services as intake
-from jointreview.models import IssuedDocument, IssuedKind, Notification, Opinion, SurveyReport
+from jointreview.models import (
+    ExtensionRequest,
+    IssuedDocument,
+    IssuedKind,
+    Notification,
+    Opinion,
+    SupervisionRecord,
+    SurveyReport,
+)
 from jointreview.review import services as review
 from tests.factories import (
     PDF_BYTES,
     AgencyFactory,
     CentreAdminFactory,
     CentreFactory,
+    CentreLeaderFactory,
     CoordinatorFactory,
     ItemFactory,
     LeadFactory,
@@ -122,4 +131,21 @@ def build_world() -> dict:
         ReviewerFactory(organization=agency_z)
     foreign = _case(owner=OwnerUserFactory(), coordinator=coordinator, agencies={"z": agency_z}, lead=z_lead,
                     reviewer_a=z_a, reviewer_b=z_b, tag="foreign")
+    users["leader"] = CentreLeaderFactory(organization=centre)
+    own["record"], own["extension"] = _supervision(own, [users["reviewer_a"], users["reviewer_b"], users["lead"],
+                                                         coordinator], requester=users["reviewer_a"], tag="own")
+    foreign["record"], foreign["extension"] = _supervision(foreign, [z_lead, z_a], requester=z_a, tag="foreign")
     return {"users": users, "own": own, "foreign": foreign}
+
+
+def _supervision(case: dict, addressees: list, *, requester, tag: str):
+    """A red supervision record of the case's assignment and an extension request pending on it."""
+    a = case["assignment"]
+    record = SupervisionRecord.objects.create(
+        number=f"DB-{tag}", key=f"world-{tag}", source="clock", level=2, light="red", rule_code="CLK-R",
+        warning_type="2", application=case["application"], assignment=a, clock_id=a.clock_id,
+        department=a.agency, content=f"{case['application'].number} / {a.agency}", respond_by=TODAY)
+    record.addressees.set(addressees)
+    extension = ExtensionRequest.objects.create(assignment=a, clock_id=a.clock_id, days=10, reason="专家论证",
+                                                requested_by=requester)
+    return record, extension
