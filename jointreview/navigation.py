@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy
 
 # (audience, url name, label, one-line help)
 ENTRIES: list[tuple[str, str, str, str]] = [
     ("owner", "intake:project_list", "我的项目 My projects", "登记项目、发起联合审批、上传材料 Register projects, apply, upload."),
+    ("centre", "cockpit:cockpit", gettext_lazy("Cockpit"), gettext_lazy("Every open case: filters, counts, export.")),
     ("centre", "intake:window", "受理窗口 Intake window", "完整性审查、一次告知、受理 Check completeness, notify once, accept."),
     ("centre", "review:coordination", "审查协调 Coordination", "暂停申请、意见汇总、发证 Pauses, joint notices, certificates."),
     ("centre", "clocks:dashboard", "时限监察 Deadlines", "全部计时与40个工作日 Every clock and the 40-day timelines."),

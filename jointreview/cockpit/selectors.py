@@ -1,0 +1,180 @@
+"""The coordinator's cockpit: every open application with its open assignments, filtered, sorted and
+counted. Centre users only (``policy.can_use_cockpit``); everybody else reads nothing here.
+
+The query count of a page is constant in the number of rows: one count, one page of applications
+(project, zone, workflow, stage, clock and accepting coordinator joined), one prefetch of the page's
+open assignments (agency, reviewer, clock joined), and the counts at the top (three aggregates).
+
+Plug-in points for the parts built beside this one (the merger wires them, see ``extensions``):
+per-project budgets (part 10a) and unanswered supervision records 督办 (part 10b).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
+
+from jointreview import policy
+from jointreview.cockpit import extensions
+from jointreview.models import (
+    OPEN_ASSIGNMENT_STATUSES,
+    Application,
+    ApplicationStatus,
+    Assignment,
+    AssignmentStatus,
+    Clock,
+    ClockState,
+    Deferral,
+    Light,
+)
+from projects.models import CENTRE_ROLES, User
+
+OPEN_CLOCK_STATES = (ClockState.RUNNING, ClockState.PAUSED)
+# open at the centre: submitted to the window, returned, in review or in revision (drafts are the owner's)
+COCKPIT_STATUSES = frozenset({ApplicationStatus.SUBMITTED, ApplicationStatus.RETURNED, ApplicationStatus.ACCEPTED,
+                              ApplicationStatus.REVISION})
+WAITING_ON_OWNER_STATUSES = frozenset({ApplicationStatus.RETURNED, ApplicationStatus.REVISION})
+PAGE_SIZE = 50
+
+_LIGHT_RANK = {Light.RED: 0, Light.YELLOW: 1, Light.GREEN: 2}
+
+# sort key -> ORDER BY (the pk last, so pages never overlap)
+SORTS: dict[str, tuple] = {
+    "due": (F("clock__due_date").asc(nulls_last=True), "pk"),
+    "-due": (F("clock__due_date").desc(nulls_last=True), "-pk"),
+    "remaining": (F("clock__remaining_days").asc(nulls_last=True), "pk"),
+    "-remaining": (F("clock__remaining_days").desc(nulls_last=True), "-pk"),
+    "light": ("light_rank", F("clock__due_date").asc(nulls_last=True), "pk"),
+    "-light": ("-light_rank", F("clock__due_date").asc(nulls_last=True), "pk"),
+    "number": ("number",),
+    "-number": ("-number",),
+    "project": ("project__name", "pk"),
+    "-project": ("-project__name", "-pk"),
+    "workflow": ("workflow__code", "pk"),
+    "-workflow": ("-workflow__code", "-pk"),
+    "status": ("status", "pk"),
+    "-status": ("-status", "-pk"),
+    "accepted": (F("accepted_on").asc(nulls_last=True), "pk"),
+    "-accepted": (F("accepted_on").desc(nulls_last=True), "-pk"),
+}
+DEFAULT_SORT = "due"
+
+
+@dataclass(frozen=True)
+class CockpitFilters:
+    agency_id: int | None = None
+    workflow_id: int | None = None
+    stage: int | None = None
+    zone_id: int | None = None
+    light: str = ""
+    accepted_by_id: int | None = None
+    waiting: bool = False
+    provisional: bool = False
+    deferral_overdue: bool = False
+    due_today: bool = False
+    unassigned: bool = False
+    sort: str = ""
+
+
+def _open_assignments(**lookups) -> QuerySet[Assignment]:
+    return Assignment.objects.filter(application=OuterRef("pk"), status__in=OPEN_ASSIGNMENT_STATUSES, **lookups)
+
+
+def _clock_filter(today: date, f: CockpitFilters) -> Q:
+    """Filters on the lights, due dates and provisional flags: the application's own clock or the clock of
+    one of its open assignments."""
+    q = Q()
+    if f.light:
+        q &= Q(clock__light=f.light, clock__state__in=OPEN_CLOCK_STATES) | Exists(
+            _open_assignments(clock__light=f.light, clock__state__in=OPEN_CLOCK_STATES))
+    if f.due_today:
+        q &= Q(clock__due_date=today, clock__state__in=OPEN_CLOCK_STATES) | Exists(
+            _open_assignments(clock__due_date=today, clock__state__in=OPEN_CLOCK_STATES))
+    if f.provisional:
+        q &= Q(clock__provisional=True) | Exists(_open_assignments(clock__provisional=True))
+    return q
+
+
+def _case_filter(today: date, f: CockpitFilters) -> Q:
+    q = Q()
+    if f.agency_id:
+        q &= Exists(_open_assignments(agency_id=f.agency_id))
+    if f.workflow_id:
+        q &= Q(workflow_id=f.workflow_id)
+    if f.stage is not None:
+        q &= Q(workflow__stage__code=f.stage)
+    if f.zone_id:
+        q &= Q(project__zone_id=f.zone_id)
+    if f.accepted_by_id:
+        q &= Q(accepted_by_id=f.accepted_by_id)
+    if f.waiting:
+        q &= Q(status__in=WAITING_ON_OWNER_STATUSES)
+    if f.unassigned:
+        q &= Exists(_open_assignments(status=AssignmentStatus.UNASSIGNED))
+    if f.deferral_overdue:
+        q &= Exists(Deferral.objects.filter(application=OuterRef("pk"), fulfilled_at__isnull=True,
+                                            promised_date__lt=today))
+    return q
+
+
+def cockpit_applications(user, filters: CockpitFilters, *, today: date) -> QuerySet[Application]:
+    """Every open application matching the filters, sorted, with what a row shows joined or prefetched."""
+    if not policy.can_use_cockpit(user):
+        return Application.objects.none()
+    qs = Application.objects.filter(status__in=COCKPIT_STATUSES).filter(
+        _case_filter(today, filters) & _clock_filter(today, filters))
+    order = SORTS.get(filters.sort or DEFAULT_SORT, SORTS[DEFAULT_SORT])
+    if "light_rank" in order or "-light_rank" in order:
+        qs = qs.annotate(light_rank=_light_rank())
+    return (
+        qs.select_related("project__zone", "project__owner", "workflow__stage", "clock", "accepted_by")
+        .prefetch_related(Prefetch(
+            "assignments",
+            queryset=Assignment.objects.filter(status__in=OPEN_ASSIGNMENT_STATUSES)
+            .select_related("agency", "reviewer", "clock").order_by("agency__name", "pk"),
+            to_attr="open_assignments",
+        ))
+        .order_by(*order)
+    )
+
+
+def _light_rank():
+    from django.db.models import Case, When
+
+    return Coalesce(Case(*(When(clock__light=light, then=Value(rank)) for light, rank in _LIGHT_RANK.items()),
+                         output_field=IntegerField()), Value(3))
+
+
+def cockpit_counts(user, *, today: date) -> dict[str, int | None]:
+    """The counts at the top, over all open work (each links to the filter that shows those cases).
+
+    ``supervision_unanswered`` is None until the supervision records (督办, part 10b) exist."""
+    if not policy.can_use_cockpit(user):
+        return {}
+    clocks = Clock.objects.filter(state__in=OPEN_CLOCK_STATES).aggregate(
+        due_today=Count("pk", filter=Q(due_date=today)),
+        yellow=Count("pk", filter=Q(light=Light.YELLOW)),
+        red=Count("pk", filter=Q(light=Light.RED)),
+    )
+    return {
+        **clocks,
+        "unassigned": Assignment.objects.filter(status=AssignmentStatus.UNASSIGNED).count(),
+        "waiting": Application.objects.filter(status__in=WAITING_ON_OWNER_STATUSES).count(),
+        "supervision_unanswered": extensions.supervision_unanswered(user),
+    }
+
+
+def attach_budgets(applications: list[Application]) -> None:
+    """Each row's project budget (part 10a) as ``app.budget``; None while budgets do not exist."""
+    budgets = extensions.project_budgets({app.project_id for app in applications})
+    for app in applications:
+        app.budget = budgets.get(app.project_id) if budgets else None
+
+
+def cockpit_coordinators(user) -> list:
+    """The centre's staff, for the "accepted by" filter (首问负责)."""
+    if not policy.can_use_cockpit(user):
+        return []
+    return list(User.objects.filter(role__in=CENTRE_ROLES, is_active=True).order_by("display_name", "username"))
