@@ -12,6 +12,8 @@ from datetime import date
 
 from django.utils.translation import gettext as _
 
+from jointreview.cockpit.selectors import cockpit_rows
+
 CHUNK = 2000
 # a cell starting with one of these would be a formula in a spreadsheet (CSV/formula injection)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -48,8 +50,11 @@ def row(app) -> list:
 
 
 def rows(queryset) -> Iterator[list]:
-    for app in queryset.iterator(chunk_size=CHUNK):
-        yield row(app)
+    """Every row of the (lean, sorted) queryset, loaded CHUNK at a time."""
+    ids = list(queryset.values_list("pk", flat=True))
+    for start in range(0, len(ids), CHUNK):
+        for app in cockpit_rows(ids[start:start + CHUNK]):
+            yield row(app)
 
 
 def _safe(value) -> str:

@@ -120,7 +120,8 @@ def _case_filter(today: date, f: CockpitFilters) -> Q:
 
 
 def cockpit_applications(user, filters: CockpitFilters, *, today: date) -> QuerySet[Application]:
-    """Every open application matching the filters, sorted, with what a row shows joined or prefetched."""
+    """Every open application matching the filters, sorted: a lean query (the application and what it is
+    filtered and sorted on) to paginate; ``cockpit_rows`` then loads what the page shows."""
     if not policy.can_use_cockpit(user):
         return Application.objects.none()
     qs = Application.objects.filter(status__in=COCKPIT_STATUSES).filter(
@@ -128,16 +129,24 @@ def cockpit_applications(user, filters: CockpitFilters, *, today: date) -> Query
     order = SORTS.get(filters.sort or DEFAULT_SORT, SORTS[DEFAULT_SORT])
     if "light_rank" in order or "-light_rank" in order:
         qs = qs.annotate(light_rank=_light_rank())
-    return (
-        qs.select_related("project__zone", "project__owner", "workflow__stage", "clock", "accepted_by")
+    return qs.order_by(*order)
+
+
+def cockpit_rows(application_ids: list[int]) -> list[Application]:
+    """The rows of one page (or one export chunk), in the given order, with their project, zone, owner,
+    workflow, stage, clock and accepting coordinator joined and their open assignments prefetched."""
+    apps = (
+        Application.objects.filter(pk__in=application_ids)
+        .select_related("project__zone", "project__owner", "workflow__stage", "clock", "accepted_by")
         .prefetch_related(Prefetch(
             "assignments",
             queryset=Assignment.objects.filter(status__in=OPEN_ASSIGNMENT_STATUSES)
             .select_related("agency", "reviewer", "clock").order_by("agency__name", "pk"),
             to_attr="open_assignments",
         ))
-        .order_by(*order)
     )
+    by_id = {app.pk: app for app in apps}
+    return [by_id[pk] for pk in application_ids if pk in by_id]
 
 
 def _light_rank():

@@ -20,6 +20,7 @@ from jointreview.cockpit.selectors import (
     cockpit_applications,
     cockpit_coordinators,
     cockpit_counts,
+    cockpit_rows,
 )
 
 SORTABLE = ("number", "project", "workflow", "status", "accepted", "light", "due", "remaining")
@@ -60,8 +61,8 @@ def _sort_links(request, current: str) -> dict[str, dict[str, str]]:
 def cockpit(request):
     _require(request.user)
     form, filters, qs = _filtered(request)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = list(page.object_list)
+    page = Paginator(qs.values_list("pk", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = cockpit_rows(list(page.object_list))
     attach_budgets(rows)
     context = {
         "form": form,
