@@ -49,9 +49,9 @@ def row(app) -> list:
     ]
 
 
-def rows(queryset) -> Iterator[list]:
-    """Every row of the (lean, sorted) queryset, loaded CHUNK at a time."""
-    ids = list(queryset.values_list("pk", flat=True))
+def rows(ordered_ids) -> Iterator[list]:
+    """Every row of a filtered view, in its order (``selectors.ordered_ids``), loaded CHUNK at a time."""
+    ids = list(ordered_ids[0:None])
     for start in range(0, len(ids), CHUNK):
         for app in cockpit_rows(ids[start:start + CHUNK]):
             yield row(app)

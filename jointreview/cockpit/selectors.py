@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models import Count, F, IntegerField, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 
 from jointreview import policy
@@ -42,7 +42,7 @@ _LIGHT_RANK = {Light.RED: 0, Light.YELLOW: 1, Light.GREEN: 2}
 
 # sort key -> ORDER BY (the pk last, so pages never overlap)
 SORTS: dict[str, tuple] = {
-    "due": (F("clock__due_date").asc(nulls_last=True), "pk"),
+    "due": (F("clock__due_date").asc(nulls_last=True), F("clock_id").asc(nulls_last=True), "pk"),
     "-due": (F("clock__due_date").desc(nulls_last=True), "-pk"),
     "remaining": (F("clock__remaining_days").asc(nulls_last=True), "pk"),
     "-remaining": (F("clock__remaining_days").desc(nulls_last=True), "-pk"),
@@ -78,8 +78,22 @@ class CockpitFilters:
     sort: str = ""
 
 
-def _open_assignments(**lookups) -> QuerySet[Assignment]:
-    return Assignment.objects.filter(application=OuterRef("pk"), status__in=OPEN_ASSIGNMENT_STATUSES, **lookups)
+def _with_open_assignment(**lookups) -> Q:
+    """Applications with an open assignment matching ``lookups``: an uncorrelated IN (subquery), which
+    PostgreSQL hashes once (a correlated EXISTS per application costs ~100 ms at 30,000 applications)."""
+    ids = Assignment.objects.filter(status__in=OPEN_ASSIGNMENT_STATUSES, **lookups).values("application_id")
+    return Q(pk__in=ids)
+
+
+def _clock_q(**lookups) -> Q:
+    """Applications whose own clock, or the clock of one of whose assignments, is open and matches
+    ``lookups``. An open (running or paused) assignment clock belongs to an open assignment (signing or
+    cancelling stops it). Both go through the clock's indexes and the unique clock_id indexes."""
+    clocks = Clock.objects.filter(state__in=OPEN_CLOCK_STATES, **lookups)
+    own = clocks.filter(kind=Clock.Kind.APPLICATION).values("pk")
+    of_assignments = Assignment.objects.filter(
+        clock_id__in=clocks.filter(kind=Clock.Kind.ASSIGNMENT).values("pk")).values("application_id")
+    return Q(clock_id__in=own) | Q(pk__in=of_assignments)
 
 
 def _clock_filter(today: date, f: CockpitFilters) -> Q:
@@ -87,20 +101,18 @@ def _clock_filter(today: date, f: CockpitFilters) -> Q:
     one of its open assignments."""
     q = Q()
     if f.light:
-        q &= Q(clock__light=f.light, clock__state__in=OPEN_CLOCK_STATES) | Exists(
-            _open_assignments(clock__light=f.light, clock__state__in=OPEN_CLOCK_STATES))
+        q &= _clock_q(light=f.light)
     if f.due_today:
-        q &= Q(clock__due_date=today, clock__state__in=OPEN_CLOCK_STATES) | Exists(
-            _open_assignments(clock__due_date=today, clock__state__in=OPEN_CLOCK_STATES))
+        q &= _clock_q(due_date=today)
     if f.provisional:
-        q &= Q(clock__provisional=True) | Exists(_open_assignments(clock__provisional=True))
+        q &= _clock_q(provisional=True)
     return q
 
 
 def _case_filter(today: date, f: CockpitFilters) -> Q:
     q = Q()
     if f.agency_id:
-        q &= Exists(_open_assignments(agency_id=f.agency_id))
+        q &= _with_open_assignment(agency_id=f.agency_id)
     if f.workflow_id:
         q &= Q(workflow_id=f.workflow_id)
     if f.stage is not None:
@@ -112,10 +124,10 @@ def _case_filter(today: date, f: CockpitFilters) -> Q:
     if f.waiting:
         q &= Q(status__in=WAITING_ON_OWNER_STATUSES)
     if f.unassigned:
-        q &= Exists(_open_assignments(status=AssignmentStatus.UNASSIGNED))
+        q &= _with_open_assignment(status=AssignmentStatus.UNASSIGNED)
     if f.deferral_overdue:
-        q &= Exists(Deferral.objects.filter(application=OuterRef("pk"), fulfilled_at__isnull=True,
-                                            promised_date__lt=today))
+        q &= Q(pk__in=Deferral.objects.filter(fulfilled_at__isnull=True, promised_date__lt=today)
+               .values("application_id"))
     return q
 
 
@@ -130,6 +142,40 @@ def cockpit_applications(user, filters: CockpitFilters, *, today: date) -> Query
     if "light_rank" in order or "-light_rank" in order:
         qs = qs.annotate(light_rank=_light_rank())
     return qs.order_by(*order)
+
+
+class _DueFirstIds:
+    """The ids of the default view (soonest due first) without sorting every open application: the
+    applications with a clock come in the order of the clock's (due_date, id) index, the ones without a
+    clock (at the window, returned) after them by id -- the same order as ``SORTS["due"]``, read as
+    two index scans that stop at the page (a sort of the joined rows costs ~50 ms at 30,000)."""
+
+    def __init__(self, applications: QuerySet[Application]):
+        self.applications = applications.order_by()
+
+    def count(self) -> int:
+        return self.applications.count()
+
+    def _clocked(self):
+        return (Clock.objects.filter(kind=Clock.Kind.APPLICATION, application__in=self.applications)
+                .order_by(F("due_date").asc(nulls_last=True), "pk").values_list("application__pk", flat=True))
+
+    def __getitem__(self, window: slice) -> list[int]:
+        start, stop = window.start or 0, window.stop
+        ids = list(self._clocked()[start:stop])
+        if stop is not None and len(ids) == stop - start:
+            return ids
+        clocked = start + len(ids) if ids or not start else self._clocked().count()
+        rest = self.applications.filter(clock__isnull=True).order_by("pk").values_list("pk", flat=True)
+        return ids + list(rest[max(0, start - clocked):None if stop is None else stop - clocked])
+
+
+def ordered_ids(applications: QuerySet[Application], filters: CockpitFilters):
+    """The sorted ids of the filtered applications, sliceable (a page, or all of them for an export)."""
+    if (filters.sort or DEFAULT_SORT) == "due" and filters == CockpitFilters(sort=filters.sort):
+        return _DueFirstIds(applications)  # the unfiltered default view: two index scans
+    # a filtered view: the filters select few rows, sorted after the join
+    return applications.values_list("pk", flat=True)
 
 
 def cockpit_rows(application_ids: list[int]) -> list[Application]:

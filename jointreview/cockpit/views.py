@@ -21,6 +21,7 @@ from jointreview.cockpit.selectors import (
     cockpit_coordinators,
     cockpit_counts,
     cockpit_rows,
+    ordered_ids,
 )
 
 SORTABLE = ("number", "project", "workflow", "status", "accepted", "light", "due", "remaining")
@@ -61,7 +62,7 @@ def _sort_links(request, current: str) -> dict[str, dict[str, str]]:
 def cockpit(request):
     _require(request.user)
     form, filters, qs = _filtered(request)
-    page = Paginator(qs.values_list("pk", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(ordered_ids(qs, filters), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = cockpit_rows(list(page.object_list))
     attach_budgets(rows)
     context = {
@@ -80,16 +81,16 @@ def cockpit(request):
 
 def _export(request, fmt: str):
     _require(request.user)
-    form, _filters, qs = _filtered(request)
+    form, filters, qs = _filtered(request)
     if form.errors:  # an export of a view the user did not ask for would mislead: refuse it
         problems = "; ".join(f"{form.fields[name].label}: {' '.join(errs)}" for name, errs in form.errors.items())
         return HttpResponseBadRequest(_("Bad filter: %(problems)s") % {"problems": problems},
                                       content_type="text/plain; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     if fmt == "csv":
-        body, content_type = exports.to_csv(exports.rows(qs)), "text/csv; charset=utf-8"
+        body, content_type = exports.to_csv(exports.rows(ordered_ids(qs, filters))), "text/csv; charset=utf-8"
     else:
-        body = exports.to_xlsx(exports.rows(qs))
+        body = exports.to_xlsx(exports.rows(ordered_ids(qs, filters)))
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="cockpit-{stamp}.{fmt}"'

@@ -34,9 +34,9 @@ CSV_URL = reverse("cockpit:export_csv")
 XLSX_URL = reverse("cockpit:export_xlsx")
 
 
-def clock(light=Light.GREEN, due=None, provisional=False, state=ClockState.RUNNING):
+def clock(light=Light.GREEN, due=None, provisional=False, state=ClockState.RUNNING, kind="application"):
     today = timezone.localdate()
-    return Clock.objects.create(kind="application", limit_value=10, state=state, light=light, started_on=today,
+    return Clock.objects.create(kind=kind, limit_value=10, state=state, light=light, started_on=today,
                                 due_date=due or today + datetime.timedelta(days=10), remaining_days=5,
                                 provisional=provisional)
 
@@ -51,7 +51,7 @@ def case(status=ApplicationStatus.ACCEPTED, *, light=Light.GREEN, due=None, agen
     if agency is not None:
         rnd = ReviewRoundFactory(application=app)
         AssignmentFactory(round=rnd, agency=agency, status=assignment_status,
-                          clock=clock(assignment_light or Light.GREEN))
+                          clock=clock(assignment_light or Light.GREEN, kind="assignment"))
     return app
 
 
@@ -168,6 +168,30 @@ def test_sorted_and_paginated_50_a_page_and_the_export_holds_every_page(client, 
     backwards = client.get(f"{URL}?sort=-due")
     assert backwards.context["rows"][0].number == apps[-1].number
     assert csv_numbers(client.get(CSV_URL).content) == [a.number for a in apps]
+
+
+def test_default_order_puts_applications_without_a_clock_last_on_every_page(client, coord):
+    today = timezone.localdate()
+    clocked = [case(due=today + datetime.timedelta(days=i + 1)) for i in range(48)]
+    at_window = []
+    for _ in range(4):
+        app = case(ApplicationStatus.SUBMITTED)
+        type(app).objects.filter(pk=app.pk).update(clock=None)
+        at_window.append(app)
+    client.force_login(coord)
+    expected = [a.number for a in clocked] + [a.number for a in at_window]
+    first = [r.number for r in client.get(URL).context["rows"]]
+    second = [r.number for r in client.get(f"{URL}?page=2").context["rows"]]
+    assert first + second == expected and len(first) == 50
+    # the export of the default view: the same order, every page
+    assert csv_numbers(client.get(CSV_URL).content) == expected
+    # the plain sorted query (used for filtered views) gives the same order as the two index scans
+    from jointreview.cockpit.selectors import CockpitFilters, cockpit_applications, ordered_ids
+
+    plain = cockpit_applications(coord, CockpitFilters(), today=today).values_list("number", flat=True)
+    assert list(plain) == expected
+    fast = ordered_ids(cockpit_applications(coord, CockpitFilters(), today=today), CockpitFilters())
+    assert fast[3:51] == [a.pk for a in clocked[3:]] + [a.pk for a in at_window[:3]]
 
 
 def test_excel_export_has_the_filtered_rows(client, coord):
