@@ -208,3 +208,23 @@ def test_coordinator_pages_link_applications_assignments_and_certificates(client
     assert f'href="{reverse("review:issued_file", args=[cert.pk])}"' in page
     a = assignment_of(app, w.sides[0])
     assert f'href="{reverse("review:assignment", args=[a.pk])}"' in page
+
+
+def test_open_deferrals_are_the_owners_next_step_until_delivered(django_capture_on_commit_callbacks):
+    from jointreview.models import Deferral
+
+    w = make_world()
+    app = accepted_app(w)
+    Deferral.objects.create(application=app, material=w.sides[0].material, promised_date=app.accepted_on,
+                            commitment="按期补交", recorded_by=w.coordinator)
+    s = steps(w, app)
+    assert s["owner"] == ("owner_delivers_deferred", True, [app_page(app, "#materials")])
+    assert s["centre"][0] == "agencies_review"  # the agencies still review meanwhile
+    sign_all(w, app)
+    assert steps(w, app)["centre"][0] == "centre_issues_notice"
+    review.notice_issue(actor=w.coordinator,
+                        notice_id=IssuedDocument.objects.get(application=app, kind=IssuedKind.JOINT_NOTICE).pk)
+    s = steps(w, app)
+    # every agency passed: the centre sees why no certificate yet, the owner what to deliver
+    assert s["centre"] == ("owner_delivers_deferred", False, [app_page(app, "#materials")])
+    assert s["owner"][:2] == ("owner_delivers_deferred", True)
