@@ -87,8 +87,8 @@ class Clock(models.Model):
         indexes = [
             models.Index(fields=["state", "light"]),
             models.Index(fields=["provisional"]),
-            # the cockpit's default view: applications soonest due first, read in index order
-            models.Index(fields=["due_date", "id"], condition=models.Q(kind="application"), name="clock_app_due_idx"),
+            # the cockpit: applications soonest due first read in index order, the clocks due today counted
+            models.Index(fields=["due_date", "id"], name="clock_due_idx"),
         ]
         constraints = [models.CheckConstraint(condition=models.Q(limit_value__gte=1), name="clock_limit_positive")]
 
