@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 # (audience, url name, label, one-line help): English message ids, translated when a page shows them
 ENTRIES: list[tuple[str, str, Promise, Promise]] = [
     ("owner", "intake:project_list", _("My projects"), _("Register projects, apply, upload.")),
+    ("centre", "cockpit:cockpit", _("Cockpit"), _("Every open case: filters, counts, export.")),
     ("centre", "intake:window", _("Intake window"), _("Check completeness, notify once, accept.")),
     ("centre", "review:coordination", _("Coordination"), _("Pauses, joint notices, certificates.")),
     ("centre", "clocks:dashboard", _("Deadlines"), _("Every clock and the 40-day timelines.")),

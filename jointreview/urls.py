@@ -27,6 +27,7 @@ urlpatterns = [
     path("api/docs/", csp_update({"img-src": ["data:"]})(login_required(SpectacularSwaggerSplitView.as_view(
         url_name="api-schema", template_name="api/swagger_ui.html"))), name="api-docs"),
     path("clocks/", include("jointreview.clocks.urls")),
+    path("cockpit/", include("jointreview.cockpit.urls")),
     path("api/clocks/", include("jointreview.clocks.api")),
     path("review/", include("jointreview.review.urls")),
     path("api/review/", include("jointreview.review.api")),

@@ -102,7 +102,12 @@ class Clock(models.Model):
     class Meta:
         verbose_name = _("clock")
         verbose_name_plural = _("clocks")
-        indexes = [models.Index(fields=["state", "light"]), models.Index(fields=["provisional"])]
+        indexes = [
+            models.Index(fields=["state", "light"]),
+            models.Index(fields=["provisional"]),
+            # the cockpit: applications soonest due first read in index order, the clocks due today counted
+            models.Index(fields=["due_date", "id"], name="clock_due_idx"),
+        ]
         constraints = [models.CheckConstraint(condition=models.Q(limit_value__gte=1), name="clock_limit_positive")]
 
     def __str__(self) -> str:

@@ -28,6 +28,7 @@ from jointreview.intake.forms import (
     UploadForm,
     WithdrawForm,
 )
+from jointreview.intake.next_step import next_step
 from jointreview.intake.selectors import (
     application_items,
     application_materials,
@@ -132,6 +133,10 @@ def application_detail(request, application_id):
     assignments = app.assignments.select_related("agency", "clock").order_by("agency__name")
     if not acts["sees_all_assignments"]:
         assignments = assignments.filter(pk__in=policy.agency_assignments(user).values("pk"))
+    assignments = list(assignments)
+    policy.prefetch_grants(user, assignments)
+    for a in assignments:
+        a.can_open = policy.can_view_assignment(user, a)
     context = {
         "app": app,
         "items": items,
@@ -145,8 +150,9 @@ def application_detail(request, application_id):
         "notices": list(completeness_notices(app)) if acts["sees_completeness_notices"] else [],
         "reports": list(survey_reports_for(user, app)),
         "can_deliver": policy.can_deliver_reports(user, app),
-        "assignments": list(assignments),
+        "assignments": assignments,
         "withdraw_form": WithdrawForm(),
+        "next": next_step(user, app),
     }
     return render(request, "intake/application_detail.html", context)
 

@@ -15,7 +15,7 @@ from .applications import (
     can_upload_material,
     can_view_application,
 )
-from .centre import can_coordinate, can_use_window, can_watch_clocks, require_centre
+from .centre import can_coordinate, can_use_cockpit, can_use_window, can_watch_clocks, require_centre
 from .core import grant, grant_many, not_found, prefetch_grants
 from .documents import (
     access_assignment_version,
@@ -75,7 +75,7 @@ __all__ = [
     "can_cite_version", "can_coordinate", "can_decide_pause", "can_deliver_reports", "can_edit_application",
     "can_end_pause", "can_grant_privileges", "can_issue", "can_lead_agency", "can_lead_assignment",
     "can_list_projects", "can_read_document", "can_register_project", "can_review_assignment",
-    "can_upload_material", "can_use_admin", "can_use_inbox", "can_use_window", "can_view_application",
+    "can_upload_material", "can_use_admin", "can_use_cockpit", "can_use_inbox", "can_use_window", "can_view_application",
     "can_view_assignment", "can_view_issued", "can_view_opinion", "can_watch_clocks", "grant", "grant_many",
     "inbox_is_lead", "not_found", "prefetch_grants", "notice_issued", "projects_for", "readable_opinions", "readable_versions",
     "require_centre", "survey_reports_for",

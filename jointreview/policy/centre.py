@@ -1,4 +1,5 @@
-"""The centre's pages: the window queue, coordination, the deadlines dashboard (rule: centre role)."""
+"""The centre's pages: the window queue, coordination, the deadlines dashboard, the cockpit (rule: centre
+role)."""
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
@@ -16,6 +17,11 @@ def can_coordinate(user) -> bool:
 
 
 def can_watch_clocks(user) -> bool:
+    return is_centre(user)
+
+
+def can_use_cockpit(user) -> bool:
+    """The coordinator's cockpit and its exports: the centre's staff."""
     return is_centre(user)
 
 

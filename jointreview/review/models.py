@@ -124,7 +124,11 @@ class Assignment(models.Model):
                 fields=["application", "agency", "round_number"], name="assignment_unique_per_round"
             ),
         ]
-        indexes = [models.Index(fields=["notify_status", "created_at"]), models.Index(fields=["agency", "status"])]
+        indexes = [
+            models.Index(fields=["notify_status", "created_at"]),
+            models.Index(fields=["agency", "status"]),
+            models.Index(fields=["status"], name="assignment_status_idx"),  # the cockpit's counts
+        ]
 
     def __str__(self) -> str:
         return f"{self.application.number} / {self.agency} / round {self.round_number}"

@@ -176,6 +176,7 @@ class Coordination:
     notices: list[IssuedDocument]
     ready: list[Application]
     blocked: list[tuple[Application, list[str]]]
+    certificates: list[IssuedDocument] = field(default_factory=list)
 
 
 def coordination(user) -> Coordination:
@@ -206,7 +207,11 @@ def coordination(user) -> Coordination:
             blocked.append((app, outstanding))
         else:
             ready.append(app)
-    return Coordination(pauses=pauses, notices=notices, ready=ready, blocked=blocked)
+    certificates = list(
+        IssuedDocument.objects.filter(kind=IssuedKind.CERTIFICATE, state=IssuedDocument.State.ISSUED)
+        .select_related("application__project").order_by("-issued_at", "-pk")[:20]
+    )
+    return Coordination(pauses=pauses, notices=notices, ready=ready, blocked=blocked, certificates=certificates)
 
 
 def verify_lookup(code: str) -> IssuedDocument | None:

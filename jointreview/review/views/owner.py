@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jointreview import policy
+from jointreview.intake.next_step import next_step
 from jointreview.models import Finding
 from jointreview.review import selectors as sel
 from jointreview.review import services as svc
@@ -47,6 +48,7 @@ def application_rounds(request, application_id: int):
         "unanswered": sum(1 for f in to_answer if not f.response),
         "documents": sel.other_issued(user, app),
         "responses": [c for c in Finding.Response.choices if c[0]],
+        "next": next_step(user, app),
     })
 
 
