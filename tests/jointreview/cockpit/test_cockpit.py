@@ -139,8 +139,9 @@ def test_counts_at_the_top(client, coord):
     counts = client.get(URL).context["counts"]
     assert counts["red"] == 2 and counts["yellow"] == 1 and counts["due_today"] == 1
     assert counts["unassigned"] == 1 and counts["waiting"] == 1
-    assert counts["supervision_unanswered"] is None  # no supervision records on this branch: not shown, not faked
-    assert 'id="count-supervision"' not in client.get(URL).content.decode()
+    assert counts["supervision_unanswered"] == 0  # no supervision record yet (tests/jointreview/supervision)
+    page = client.get(URL).content.decode()
+    assert 'id="count-supervision"' in page and "/supervision/?status=open" in page
 
 
 @pytest.mark.parametrize("query", [
