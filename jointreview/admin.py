@@ -37,6 +37,7 @@ from .models import (
     RegionalEvaluation,
     ReviewRound,
     Stage,
+    StageCap,
     SurveyReport,
     Workflow,
 )
@@ -58,7 +59,15 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 # --- catalogue: edited by the centre admin -------------------------------------------------
 @admin.register(Stage)
 class StageAdmin(AuditedAdmin):
-    list_display = ["code", "name", "lead_agency", "cap_days", "counts_to_timeline"]
+    list_display = ["code", "name", "lead_agency", "counts_to_timeline"]
+
+
+@admin.register(StageCap)
+class StageCapAdmin(AuditedAdmin):
+    """Caps per stage and project type; StageCap.clean refuses stage 1-3 caps over JR_TOTAL_TARGET_DAYS."""
+
+    list_display = ["flow_type", "stage", "cap_days", "source"]
+    list_filter = ["flow_type", "stage"]
 
 
 @admin.register(Workflow)

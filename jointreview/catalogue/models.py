@@ -1,10 +1,13 @@
 """The catalogue a centre edits in the admin: stages, joint workflows, review items, materials."""
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from jointreview.limits import DESCRIPTION_MAX, text_limit
+from projects.models import FlowType
 
 
 class TimeUnit(models.TextChoices):
@@ -26,7 +29,6 @@ class Stage(models.Model):
         "projects.Organization", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name="牵头部门 lead department",
     )
-    cap_days = models.PositiveIntegerField("阶段时限(工作日) stage cap", null=True, blank=True)
     counts_to_timeline = models.BooleanField(
         "计入40个工作日 counts toward the filing-to-permit target", default=False
     )
@@ -38,6 +40,58 @@ class Stage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+
+def total_target_days() -> int:
+    """The centre's filing-to-permit target in working days (setting ``JR_TOTAL_TARGET_DAYS``, default 40)."""
+    return int(getattr(settings, "JR_TOTAL_TARGET_DAYS", 40))
+
+
+class StageCap(models.Model):
+    """The cap of one stage for one project type (审批流程类型), in working days of government time.
+
+    The caps of the stages that count toward the filing-to-permit target (stages 1-3) must add up to at most
+    the centre's target for every project type (``clean``, used by the admin and the seed).
+    """
+
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="caps", verbose_name=_("stage"))
+    flow_type = models.CharField(_("project type"), max_length=20, choices=FlowType.choices)
+    cap_days = models.PositiveSmallIntegerField(_("cap (working days)"))
+    source = models.CharField(
+        _("source"), max_length=200,
+        help_text=_("The law or local plan that sets this number, or \"city target\"."),
+    )
+
+    class Meta:
+        ordering = ["flow_type", "stage__code"]
+        verbose_name = _("stage cap")
+        verbose_name_plural = _("stage caps")
+        constraints = [
+            models.UniqueConstraint(fields=["stage", "flow_type"], name="stagecap_unique_per_type"),
+            models.CheckConstraint(condition=models.Q(cap_days__gte=1), name="stagecap_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stage} / {self.get_flow_type_display()}: {self.cap_days}"
+
+    def clean(self) -> None:
+        if not self.stage_id or not self.flow_type or self.cap_days is None:
+            return
+        stage = Stage.objects.filter(pk=self.stage_id).first()
+        if stage is None or not stage.counts_to_timeline:
+            return
+        others = (
+            StageCap.objects.filter(flow_type=self.flow_type, stage__counts_to_timeline=True)
+            .exclude(stage_id=self.stage_id)
+            .aggregate(total=models.Sum("cap_days"))["total"] or 0
+        )
+        total, target = others + self.cap_days, total_target_days()
+        if total > target:
+            raise ValidationError({"cap_days": _(
+                "The caps of the stages counted toward the target add up to %(total)d working days for "
+                "%(type)s, over the centre's target of %(target)d working days. Lower this cap or another "
+                "stage's cap."
+            ) % {"total": total, "type": self.get_flow_type_display(), "target": target}})
 
 
 class WorkflowKind(models.TextChoices):
@@ -60,6 +114,11 @@ class Workflow(models.Model):
         verbose_name="牵头单位 lead",
     )
     limit_value = models.PositiveIntegerField("整体时限 overall limit", default=15)
+    sequence = models.PositiveSmallIntegerField(
+        _("order within the stage"), default=1,
+        help_text=_("Workflows of a stage with the same number run in parallel; a higher number follows the lower "
+                    "ones (联合审图 1, then 施工许可证 2). The projected finish adds the longest limit of each step."),
+    )
     limit_unit = models.CharField(max_length=10, choices=TimeUnit.choices, default=TimeUnit.WORKING)
     check_limit_days = models.PositiveIntegerField("完整性审查时限 completeness check (WD)", default=5)
     single_fee = models.BooleanField("一次收费 one fee split among recipients", default=False)

@@ -1,0 +1,260 @@
+"""A project's filing-to-permit budget as four counters (pure: no Django, no ORM).
+
+docs/domain.md §3.1 keeps four counters of working days: government, applicant (the owner), intermediary
+(中介服务: its own clock, from contract to report) and statutory suspensions (特别程序). Each working day after the
+filing date (核准/备案) is given to ONE counter, so a day is never counted twice:
+
+- the application clock runs and some government assignment clock runs → government;
+- else an intermediary assignment clock runs → intermediary;
+- else an assignment clock is paused for a special procedure (expert review, hearing …) → suspended;
+- else an assignment clock is paused for the owner (supplement, revision) → applicant;
+- else the application clock runs (the centre's own time: checks, consolidation) → government;
+- the application clock is paused for the owner (supplement, revision) → applicant, for anything else → suspended.
+
+Across applications (a stage, or the whole timeline) the priority is government > intermediary > suspended >
+applicant. In the total, a day after the filing date on which nothing of the above happens (no clock of stages
+1-3 open: the owner has not applied for the next step yet) counts as the owner's.
+
+The projected finish adds, to what is used, the promised days of what remains: a stage not started needs its
+promised days (the longest workflow limit of each step, steps one after another); a stage in progress needs its
+promised days minus its government days (at least nothing more). The light is red when the projected or the
+actual government time of a stage exceeds its cap, or of the whole exceeds the target; yellow when it comes
+within ``margin`` working days of one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from jointreview.workdays.calendar import WorkCalendar
+
+GOVERNMENT, INTERMEDIARY, SUSPENDED, APPLICANT = "government", "intermediary", "suspended", "applicant"
+COUNTERS = (GOVERNMENT, APPLICANT, INTERMEDIARY, SUSPENDED)
+_PRIORITY = {GOVERNMENT: 0, INTERMEDIARY: 1, SUSPENDED: 2, APPLICANT: 3}
+APPLICANT_PAUSES = frozenset({"supplement", "revision"})  # the owner's move; other pause reasons are 特别程序
+GREEN, YELLOW, RED = "green", "yellow", "red"
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One clock event: kind in start/pause/resume/extend/stop, its date and (pauses) its reason."""
+
+    kind: str
+    on: date
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AssignmentTrack:
+    events: Sequence[Event]
+    intermediary: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AppTrack:
+    """One application of stage 1-3 with its clock events and its agencies' assignment clocks."""
+
+    stage: int
+    events: Sequence[Event]
+    assignments: Sequence[AssignmentTrack] = ()
+    approved_on: date | None = None  # its clock's stop date when the application was approved
+    ends_timeline: bool = False  # it issues the item that ends the timeline (施工许可证)
+    step: int = 1  # the workflow's step within its stage (Workflow.sequence)
+
+
+@dataclass(frozen=True, slots=True)
+class StageRule:
+    """A stage of the target: its code(s) (2 and 3 when merged), its cap, promised days and last step."""
+
+    key: str
+    codes: tuple[int, ...]
+    cap: int | None
+    promised: int
+    last_step: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Counters:
+    government: int = 0
+    applicant: int = 0
+    intermediary: int = 0
+    suspended: int = 0
+
+    @property
+    def elapsed(self) -> int:
+        return self.government + self.applicant + self.intermediary + self.suspended
+
+
+@dataclass(frozen=True, slots=True)
+class StageFigures:
+    key: str
+    codes: tuple[int, ...]
+    cap: int | None
+    promised: int
+    counters: Counters
+    started: bool
+    done: bool
+    projected: int  # government days this stage is expected to take in all
+    light: str
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetFigures:
+    target: int
+    stages: tuple[StageFigures, ...]
+    total: Counters
+    remaining: int  # target minus government days used (negative: over)
+    projected_total: int  # government days used plus the promised days of what remains
+    projected_finish: date  # the finish date, or the projection when not finished
+    complete: bool
+    light: str
+    provisional: bool
+    as_of: date = field(default=date.min)
+
+
+def _segments(events: Iterable[Event], until: int) -> list[tuple[int, int, str]]:
+    """(start, end, state) spans of a clock: state "run" or "pause:<reason>"; days count in (start, end]."""
+    out: list[tuple[int, int, str]] = []
+    state, since = "", 0
+    for ev in events:
+        o = ev.on.toordinal()
+        if ev.kind in ("start", "resume") and not state.startswith("run"):
+            if state:
+                out.append((since, o, state))
+            state, since = "run", o
+        elif ev.kind == "pause" and state == "run":
+            out.append((since, o, state))
+            state, since = f"pause:{ev.reason}", o
+        elif ev.kind == "stop" and state:
+            out.append((since, o, state))
+            state = "stop"
+    if state and state != "stop":
+        out.append((since, until, state))
+    return [(s, min(e, until), st) for s, e, st in out if min(e, until) > s]
+
+
+def _days(segments: list[tuple[int, int, str]], is_work, floor: int) -> dict[int, str]:
+    out: dict[int, str] = {}
+    for s, e, st in segments:
+        for o in range(max(s, floor) + 1, e + 1):
+            if is_work(o):
+                out[o] = st
+    return out
+
+
+def _assignment_category(o: int, asg_days: list[tuple[bool, dict[int, str]]]) -> str | None:
+    best: str | None = None
+    for intermediary, days in asg_days:
+        st = days.get(o)
+        if st is None:
+            continue
+        if st == "run":
+            cat = INTERMEDIARY if intermediary else GOVERNMENT
+        else:
+            cat = APPLICANT if st[6:] in APPLICANT_PAUSES else SUSPENDED
+        if best is None or _PRIORITY[cat] < _PRIORITY[best]:
+            best = cat
+    return best
+
+
+def application_days(app: AppTrack, *, floor: int, until: int, is_work) -> dict[int, str]:
+    """Working day ordinal -> counter, for one application (see the module docstring)."""
+    own = _days(_segments(app.events, until), is_work, floor)
+    asg_days = [(a.intermediary, _days(_segments(a.events, until), is_work, floor)) for a in app.assignments]
+    out: dict[int, str] = {}
+    for o in set(own) | {o for _, days in asg_days for o in days}:
+        st = own.get(o)
+        if st is not None and st != "run":
+            cat: str | None = APPLICANT if st[6:] in APPLICANT_PAUSES else SUSPENDED
+        else:
+            cat = _assignment_category(o, asg_days)
+            if st == "run" and cat is None:
+                cat = GOVERNMENT  # the centre's own time (checks, consolidation)
+            if st is None and cat != INTERMEDIARY:
+                continue  # the application's own clock is not open: only the intermediary's clock counts
+        out[o] = cat
+    return out
+
+
+def _merge(maps: Iterable[dict[int, str]]) -> dict[int, str]:
+    out: dict[int, str] = {}
+    for m in maps:
+        for o, cat in m.items():
+            old = out.get(o)
+            if old is None or _PRIORITY[cat] < _PRIORITY[old]:
+                out[o] = cat
+    return out
+
+
+def _count(days: dict[int, str]) -> Counters:
+    n = {c: 0 for c in COUNTERS}
+    for cat in days.values():
+        n[cat] += 1
+    return Counters(**n)
+
+
+def _light(value: int, limit: int | None, margin: int) -> str:
+    if limit is None:
+        return GREEN
+    if value > limit:
+        return RED
+    return YELLOW if value > limit - margin else GREEN
+
+
+def _worst(lights: Iterable[str]) -> str:
+    order = {GREEN: 0, YELLOW: 1, RED: 2}
+    return max(lights, key=order.__getitem__, default=GREEN)
+
+
+def _stage_figures(rule: StageRule, apps: list[AppTrack], days: dict[int, str], margin: int) -> StageFigures:
+    counters = _count(days)
+    started = any(a.events for a in apps)
+    done = any(a.approved_on is not None and a.step >= rule.last_step for a in apps) and all(
+        a.approved_on is not None or not a.events or a.events[-1].kind == "stop" for a in apps
+    )
+    used = counters.government
+    projected = used if done else max(used, rule.promised)
+    light = _worst([_light(projected, rule.cap, margin), _light(used, rule.cap, margin)])
+    return StageFigures(rule.key, rule.codes, rule.cap, rule.promised, counters, started, done, projected, light)
+
+
+def budget(
+    apps: Sequence[AppTrack],
+    *,
+    rules: Sequence[StageRule],
+    filing_date: date | None,
+    target: int,
+    calendar: WorkCalendar,
+    today: date,
+    margin: int = 5,
+) -> BudgetFigures:
+    """The four counters per stage and in total, the projection and the light of one project."""
+    finished = [a.approved_on for a in apps if a.ends_timeline and a.approved_on is not None]
+    complete = bool(finished)
+    first = min((e.on for a in apps for e in a.events[:1]), default=today)
+    start = filing_date or first
+    as_of = max(min(finished), start) if complete else today
+    floor, until = start.toordinal(), as_of.toordinal()
+
+    def is_work(o: int) -> bool:
+        return calendar.is_workday(date.fromordinal(o))
+
+    per_app = [application_days(a, floor=floor, until=until, is_work=is_work) for a in apps]
+    stages = []
+    for rule in rules:
+        mine = [i for i, a in enumerate(apps) if a.stage in rule.codes]
+        stages.append(_stage_figures(rule, [apps[i] for i in mine], _merge(per_app[i] for i in mine), margin))
+    all_days = _merge(per_app)
+    idle = {o: APPLICANT for o in range(floor + 1, until + 1) if o not in all_days and is_work(o)}
+    total = _count(all_days | idle)
+    used = total.government
+    still = 0 if complete else sum(max(0, s.promised - s.counters.government) for s in stages if not s.done)
+    finish = as_of if complete else calendar.add(as_of, still)
+    projected_total = used + still
+    light = _worst([_light(projected_total, target, margin), _light(used, target, margin)]
+                   + [s.light for s in stages])
+    provisional = calendar.span_provisional(min(start, as_of), finish)
+    return BudgetFigures(target, tuple(stages), total, target - used, projected_total, finish, complete, light,
+                         provisional, as_of)
