@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.conf import settings
@@ -54,12 +54,14 @@ class ProjectBudget:
       provisional       the dates touch a year without an official holiday schedule
       applications      how many stage 1-3 applications with a clock were counted
       merged            stages 2 and 3 merged (land sold with a design scheme)
+      stage_names       stage key -> the stage's name (catalogue data), for ``stage_rows``
     """
 
     project: Project
     figures: core.BudgetFigures
     applications: int
     merged: bool
+    stage_names: dict = field(default_factory=dict)
 
     target = property(lambda self: self.figures.target)
     stages = property(lambda self: self.figures.stages)
@@ -79,17 +81,25 @@ class ProjectBudget:
         return min(100, round(100 * self.used / self.target)) if self.target else 100
 
     @property
+    def stage_rows(self) -> list[dict[str, object]]:
+        return [{"name": self.stage_names.get(s.key, s.key), "stage": s} for s in self.stages]
+
+    @property
     def bar(self) -> dict[str, object]:
-        """The owner's bar: one segment per counter, widths in % of the longer of the target and the time."""
+        """The owner's bar (an SVG 100 units wide): government days, the government days still expected, then the
+        owner's, intermediary and suspended days, stacked; the target mark counts against the first two only."""
         t = self.total
-        scale = max(self.target, t.elapsed, self.projected_total, 1)
-        counts = {"government": t.government, "applicant": t.applicant, "intermediary": t.intermediary,
-                  "suspended": t.suspended}
-        return {
-            "segments": [{"counter": k, "days": v, "width": round(100 * v / scale, 1)} for k, v in counts.items() if v],
-            "target_at": round(100 * self.target / scale, 1),
-            "projected_at": round(100 * self.projected_total / scale, 1),
-        }
+        ahead = 0 if self.complete else max(0, self.projected_total - t.government)
+        scale = max(self.target, t.elapsed + ahead, 1)
+        counts = [("government", t.government), ("projected", ahead), ("applicant", t.applicant),
+                  ("intermediary", t.intermediary), ("suspended", t.suspended)]
+        segments, x = [], 0.0
+        for counter, days in counts:
+            width = round(100 * days / scale, 2)
+            if days:
+                segments.append({"counter": counter, "days": days, "x": x, "width": width})
+            x = round(x + width, 2)
+        return {"segments": segments, "target_at": round(100 * self.target / scale, 2)}
 
 
 @dataclass
@@ -183,5 +193,7 @@ def project_budgets(project_ids: Iterable[int], *, today: date | None = None) ->
         rules = stage_rules(cat, project)
         figures = core.budget(apps, rules=rules, filing_date=project.filing_date, target=target,
                               calendar=calendar, today=today, margin=margin)
-        out[project.pk] = ProjectBudget(project, figures, len(apps), any(r.key == MERGED for r in rules))
+        names = {str(st.code): st.name for st in cat.stages}
+        names[MERGED] = f"{names.get('2', '2')} + {names.get('3', '3')}"
+        out[project.pk] = ProjectBudget(project, figures, len(apps), any(r.key == MERGED for r in rules), names)
     return out

@@ -247,8 +247,9 @@ def test_inbox_query_count_is_constant(client, django_assert_num_queries, n):
     _many_assignments(lead, n)
     client.force_login(lead)
     client.get(reverse("review:inbox"))  # warm the session/user caches
-    # session, user, its organization (header), count, rows, items prefetch, members, workflows
-    with django_assert_num_queries(8):
+    # session, user, its organization (header), count, rows, items prefetch, members, workflows,
+    # + the projects' budgets: which are visible (1), catalogue (4), projects, applications, assignments (3)
+    with django_assert_num_queries(15):
         response = client.get(reverse("review:inbox"))
     assert len(response.context["page"]) == n
 
