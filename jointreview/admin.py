@@ -34,6 +34,7 @@ from .models import (
     Opinion,
     OpinionAttachment,
     PauseRequest,
+    ProjectLight,
     RegionalEvaluation,
     ReviewRound,
     Stage,
@@ -60,6 +61,14 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 @admin.register(Stage)
 class StageAdmin(AuditedAdmin):
     list_display = ["code", "name", "lead_agency", "counts_to_timeline"]
+
+
+@admin.register(ProjectLight)
+class ProjectLightAdmin(ReadOnlyAdmin):
+    """The cached budget light of each project, refreshed by ``project_budget_refresh``; read only."""
+
+    list_display = ["project", "light", "used_days", "remaining_days", "projected_finish", "complete", "evaluated_on"]
+    list_filter = ["light", "complete"]
 
 
 @admin.register(StageCap)

@@ -143,6 +143,9 @@ ITEMS = [
     ("54Y", "archives-acceptance", "城建档案验收", "filing", "市城建档案馆", "archives", (10, "working"),
      (5, "working"), "resume", True, True, "0", {}, "", "",
      [("archive-list", "工程档案移交清单", True, "pdf"), ("archive-photos", "声像档案", False, "pdf,jpg,png")]),
+    ("4F", "completion-filing", "竣工验收备案", "filing", "市住建局", "architecture", (5, "working"), (3, "working"),
+     "resume", False, False, "0", {}, "", "房屋建筑和市政基础设施工程竣工验收备案管理办法 §4, §7",
+     [("completion-filing-form", "竣工验收备案表", True, "pdf"), ("acceptance-opinion", "联合验收意见书", True, "pdf")]),
 ]
 
 

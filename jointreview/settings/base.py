@@ -242,7 +242,8 @@ CONTENT_SECURITY_POLICY = {
 # the centre's total target, filing (核准/备案) to 施工许可, in working days of government time; the catalogue's
 # stage 1-3 caps must fit inside it (StageCap.clean)
 JR_TOTAL_TARGET_DAYS = env_int("JR_TOTAL_TARGET_DAYS", 40)
-# a project budget is yellow when its projection comes within this many working days of a stage cap or the total
+# a project budget is yellow when a stage or the whole, still open, has at most this many working days left of
+# its cap or of the target (red: projected or actual over it)
 JR_BUDGET_YELLOW_DAYS = env_int("JR_BUDGET_YELLOW_DAYS", 5)
 # the catalogue item whose approval ends the filing-to-permit timeline (施工许可证)
 JR_TIMELINE_END_ITEM = env_str("JR_TIMELINE_END_ITEM", "construction-permit")

@@ -18,8 +18,8 @@ applicant. In the total, a day after the filing date on which nothing of the abo
 The projected finish adds, to what is used, the promised days of what remains: a stage not started needs its
 promised days (the longest workflow limit of each step, steps one after another); a stage in progress needs its
 promised days minus its government days (at least nothing more). The light is red when the projected or the
-actual government time of a stage exceeds its cap, or of the whole exceeds the target; yellow when it comes
-within ``margin`` working days of one.
+actual government time of a stage exceeds its cap, or of the whole exceeds the target; yellow when a stage or
+the whole is still open with no more than ``margin`` working days left of its cap or of the target.
 """
 
 from __future__ import annotations
@@ -195,12 +195,14 @@ def _count(days: dict[int, str]) -> Counters:
     return Counters(**n)
 
 
-def _light(value: int, limit: int | None, margin: int) -> str:
+def _light(used: int, projected: int, limit: int | None, margin: int, *, done: bool) -> str:
+    """Red: the projection or the actual is over the limit. Yellow: still open and no more than ``margin``
+    working days left of the limit. A finished stage (or timeline) is red or green only."""
     if limit is None:
         return GREEN
-    if value > limit:
+    if used > limit or projected > limit:
         return RED
-    return YELLOW if value > limit - margin else GREEN
+    return YELLOW if not done and limit - used <= margin else GREEN
 
 
 def _worst(lights: Iterable[str]) -> str:
@@ -216,7 +218,7 @@ def _stage_figures(rule: StageRule, apps: list[AppTrack], days: dict[int, str], 
     )
     used = counters.government
     projected = used if done else max(used, rule.promised)
-    light = _worst([_light(projected, rule.cap, margin), _light(used, rule.cap, margin)])
+    light = _light(used, projected, rule.cap, margin, done=done)
     return StageFigures(rule.key, rule.codes, rule.cap, rule.promised, counters, started, done, projected, light)
 
 
@@ -253,8 +255,7 @@ def budget(
     still = 0 if complete else sum(max(0, s.promised - s.counters.government) for s in stages if not s.done)
     finish = as_of if complete else calendar.add(as_of, still)
     projected_total = used + still
-    light = _worst([_light(projected_total, target, margin), _light(used, target, margin)]
-                   + [s.light for s in stages])
+    light = _worst([_light(used, projected_total, target, margin, done=complete)] + [s.light for s in stages])
     provisional = calendar.span_provisional(min(start, as_of), finish)
     return BudgetFigures(target, tuple(stages), total, target - used, projected_total, finish, complete, light,
                          provisional, as_of)

@@ -51,7 +51,7 @@ def _refresh_batch(budgets: dict[int, ProjectBudget], today: date) -> list[tuple
             if old.get(pk) != budgets[pk].light:
                 moves += [pk, old.get(pk, Light.GREEN), budgets[pk].light]
         with connection.cursor() as cur:
-            cur.execute(_figures_sql(len(ids)), [*figures, today])
+            cur.execute(_figures_sql(len(ids)), [today, *figures])  # evaluated_on comes first in the SQL
             if not moves:
                 return []
             cur.execute(_light_sql(len(moves) // 3), moves)
