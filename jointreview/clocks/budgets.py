@@ -99,7 +99,8 @@ class ProjectBudget:
             if days:
                 segments.append({"counter": counter, "days": days, "x": x, "width": width})
             x = round(x + width, 2)
-        return {"segments": segments, "target_at": round(100 * self.target / scale, 2)}
+        # the target mark (0.6 wide) stays inside the bar when the target is its whole width
+        return {"segments": segments, "target_at": min(round(100 * self.target / scale, 2), 99.4)}
 
 
 @dataclass
