@@ -226,3 +226,33 @@ def test_an_application_of_stage_4_is_not_counted():
     Stage.objects.filter(code=4).update(counts_to_timeline=False)
     assert project_budgets([project.pk], today=date(2025, 9, 30))[project.pk].applications == 0
     assert Application.objects.filter(project=project).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_refreshes_at_the_same_time_return_each_transition_once():
+    import threading
+
+    projects = [ProjectFactory(filing_date=FILING) for _ in range(5)]
+    for project in projects:
+        started(project, on=date(2025, 9, 2), agency=AgencyFactory())
+    StageCap.objects.create(stage=Stage.objects.get(code=1), flow_type=FlowType.SOCIAL, cap_days=12, source="test")
+    barrier, results, errors = threading.Barrier(2), [], []
+
+    def refresh():
+        try:
+            barrier.wait(timeout=10)
+            results.append(svc.project_budget_refresh(today=date(2025, 9, 22)))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=refresh) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert errors == []
+    moved = sorted(m for r in results for m in r)
+    assert moved == [(p.pk, "green", "red") for p in projects]  # five transitions in all, not ten
+    assert set(ProjectLight.objects.values_list("light", flat=True)) == {"red"}

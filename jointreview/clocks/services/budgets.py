@@ -41,7 +41,11 @@ def _refresh_batch(budgets: dict[int, ProjectBudget], today: date) -> list[tuple
     ids = sorted(budgets)
     with transaction.atomic():
         ProjectLight.objects.bulk_create([ProjectLight(project_id=pk) for pk in ids], ignore_conflicts=True)
-        old = dict(ProjectLight.objects.filter(pk__in=ids).values_list("project_id", "light"))
+        # the rows locked in pk order (docs/architecture.md §3.7): a concurrent sweep waits here, then reads the
+        # lights this one wrote, so it finds no transition to repeat
+        old = dict(
+            ProjectLight.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("project_id", "light")
+        )
         figures: list = []
         for pk in ids:
             b = budgets[pk]
