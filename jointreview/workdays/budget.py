@@ -135,19 +135,26 @@ def _segments(events: Iterable[Event], until: int) -> list[tuple[int, int, str]]
     return [(s, min(e, until), st) for s, e, st in out if min(e, until) > s]
 
 
-def _days(segments: list[tuple[int, int, str]], is_work, floor: int) -> dict[int, str]:
-    out: dict[int, str] = {}
+def _state(segments: list[tuple[int, int, str]], p: int, q: int) -> str | None:
+    """The state of a clock over the piece (p, q], which lies wholly inside one of its segments or none."""
     for s, e, st in segments:
-        for o in range(max(s, floor) + 1, e + 1):
-            if is_work(o):
-                out[o] = st
-    return out
+        if s <= p and q <= e:
+            return st
+    return None
 
 
-def _assignment_category(o: int, asg_days: list[tuple[bool, dict[int, str]]]) -> str | None:
+def _pieces(points: Iterable[int], floor: int, until: int) -> list[tuple[int, int]]:
+    """Consecutive pieces (p, q] of (floor, until] cut at the given points."""
+    if until <= floor:
+        return []
+    pts = sorted({min(max(p, floor), until) for p in points} | {floor, until})
+    return list(zip(pts, pts[1:], strict=False))
+
+
+def _assignment_category(p: int, q: int, asg: list[tuple[bool, list[tuple[int, int, str]]]]) -> str | None:
     best: str | None = None
-    for intermediary, days in asg_days:
-        st = days.get(o)
+    for intermediary, segments in asg:
+        st = _state(segments, p, q)
         if st is None:
             continue
         if st == "run":
@@ -159,39 +166,42 @@ def _assignment_category(o: int, asg_days: list[tuple[bool, dict[int, str]]]) ->
     return best
 
 
-def application_days(app: AppTrack, *, floor: int, until: int, is_work) -> dict[int, str]:
-    """Working day ordinal -> counter, for one application (see the module docstring)."""
-    own = _days(_segments(app.events, until), is_work, floor)
-    asg_days = [(a.intermediary, _days(_segments(a.events, until), is_work, floor)) for a in app.assignments]
-    out: dict[int, str] = {}
-    for o in set(own) | {o for _, days in asg_days for o in days}:
-        st = own.get(o)
+def application_spans(app: AppTrack, *, floor: int, until: int) -> list[tuple[int, int, str]]:
+    """(p, q, counter) pieces of one application: the days in (p, q] count for that counter (module docstring).
+
+    The work is done per piece between two events of any of its clocks, not per day, so a long timeline costs
+    no more than a short one."""
+    own = _segments(app.events, until)
+    asg = [(a.intermediary, _segments(a.events, until)) for a in app.assignments]
+    points = [x for s, e, _ in own for x in (s, e)] + [x for _, segs in asg for s, e, _ in segs for x in (s, e)]
+    out: list[tuple[int, int, str]] = []
+    for p, q in _pieces(points, floor, until):
+        st = _state(own, p, q)
         if st is not None and st != "run":
-            cat: str | None = APPLICANT if st[6:] in APPLICANT_PAUSES else SUSPENDED
-        else:
-            cat = _assignment_category(o, asg_days)
-            if st == "run" and cat is None:
-                cat = GOVERNMENT  # the centre's own time (checks, consolidation)
-            if st is None and cat != INTERMEDIARY:
-                continue  # the application's own clock is not open: only the intermediary's clock counts
-        out[o] = cat
+            out.append((p, q, APPLICANT if st[6:] in APPLICANT_PAUSES else SUSPENDED))
+            continue
+        cat = _assignment_category(p, q, asg)
+        if st == "run" and cat is None:
+            cat = GOVERNMENT  # the centre's own time (checks, consolidation)
+        if cat is not None and (st is not None or cat == INTERMEDIARY):  # no own clock: only the firm's counts
+            out.append((p, q, cat))
     return out
 
 
-def _merge(maps: Iterable[dict[int, str]]) -> dict[int, str]:
-    out: dict[int, str] = {}
-    for m in maps:
-        for o, cat in m.items():
-            old = out.get(o)
-            if old is None or _PRIORITY[cat] < _PRIORITY[old]:
-                out[o] = cat
+def _merge(span_lists: Iterable[list[tuple[int, int, str]]], floor: int, until: int) -> list[tuple[int, int, str]]:
+    spans = [sp for lst in span_lists for sp in lst]
+    out = []
+    for p, q in _pieces([x for a, b, _ in spans for x in (a, b)], floor, until):
+        cats = [c for a, b, c in spans if a <= p and q <= b]
+        if cats:
+            out.append((p, q, min(cats, key=_PRIORITY.__getitem__)))
     return out
 
 
-def _count(days: dict[int, str]) -> Counters:
+def _count(spans: list[tuple[int, int, str]], count) -> Counters:
     n = {c: 0 for c in COUNTERS}
-    for cat in days.values():
-        n[cat] += 1
+    for p, q, cat in spans:
+        n[cat] += count(q) - count(p)
     return Counters(**n)
 
 
@@ -210,8 +220,7 @@ def _worst(lights: Iterable[str]) -> str:
     return max(lights, key=order.__getitem__, default=GREEN)
 
 
-def _stage_figures(rule: StageRule, apps: list[AppTrack], days: dict[int, str], margin: int) -> StageFigures:
-    counters = _count(days)
+def _stage_figures(rule: StageRule, apps: list[AppTrack], counters: Counters, margin: int) -> StageFigures:
     started = any(a.events for a in apps)
     done = any(a.approved_on is not None and a.step >= rule.last_step for a in apps) and all(
         a.approved_on is not None or not a.events or a.events[-1].kind == "stop" for a in apps
@@ -240,17 +249,23 @@ def budget(
     as_of = max(min(finished), start) if complete else today
     floor, until = start.toordinal(), as_of.toordinal()
 
-    def is_work(o: int) -> bool:
-        return calendar.is_workday(date.fromordinal(o))
-
-    per_app = [application_days(a, floor=floor, until=until, is_work=is_work) for a in apps]
+    count = calendar._count  # working days up to an ordinal (the calendar's O(1) fast path)
+    per_app = [application_spans(a, floor=floor, until=until) for a in apps]
     stages = []
     for rule in rules:
         mine = [i for i, a in enumerate(apps) if a.stage in rule.codes]
-        stages.append(_stage_figures(rule, [apps[i] for i in mine], _merge(per_app[i] for i in mine), margin))
-    all_days = _merge(per_app)
-    idle = {o: APPLICANT for o in range(floor + 1, until + 1) if o not in all_days and is_work(o)}
-    total = _count(all_days | idle)
+        counters = _count(_merge((per_app[i] for i in mine), floor, until), count)
+        stages.append(_stage_figures(rule, [apps[i] for i in mine], counters, margin))
+    covered = _merge(per_app, floor, until)
+    # a piece with nothing open (the owner has not applied for the next step yet) is the owner's
+    gaps, last = [], floor
+    for p, q, _ in covered:
+        if p > last:
+            gaps.append((last, p, APPLICANT))
+        last = q
+    if until > last:
+        gaps.append((last, until, APPLICANT))
+    total = _count(covered + gaps, count)
     used = total.government
     still = 0 if complete else sum(max(0, s.promised - s.counters.government) for s in stages if not s.done)
     finish = as_of if complete else calendar.add(as_of, still)

@@ -1,7 +1,11 @@
 """The project budget's pure core: four counters, per stage and in total, projection and light (no database)."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from jointreview.workdays import default_calendar
 from jointreview.workdays.budget import AppTrack, AssignmentTrack, Event, StageRule, budget
@@ -124,3 +128,36 @@ def test_the_timeline_ends_at_the_construction_permit():
     b = run([drawings, permit], today=D(2025, 4, 30), filing=D(2025, 3, 3))
     assert b.complete and b.stages[2].done and b.projected_finish == D(2025, 3, 12)
     assert b.total.elapsed == CAL.between(D(2025, 3, 3), D(2025, 3, 12))  # nothing counted after the permit
+
+
+def _clock(start, steps):
+    """A valid event list from a start offset and (gap, kind, reason) steps."""
+    events, on, state = [E("start", D(2025, 3, 3) + timedelta(start))], D(2025, 3, 3) + timedelta(start), "run"
+    for gap, kind, reason in steps:
+        on += timedelta(gap)
+        if state == "run" and kind in ("pause", "stop"):
+            events.append(E(kind, on, reason if kind == "pause" else ""))
+            state = "pause" if kind == "pause" else "stop"
+        elif state == "pause" and kind in ("resume", "stop"):
+            events.append(E(kind, on))
+            state = "run" if kind == "resume" else "stop"
+    return events
+
+
+STEPS = st.lists(st.tuples(st.integers(1, 20), st.sampled_from(["pause", "resume", "stop"]),
+                           st.sampled_from(["supplement", "revision", "expert_review", "hearing"])), max_size=5)
+CLOCKS = st.tuples(st.integers(0, 60), STEPS)
+
+
+@hsettings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 3), CLOCKS, st.lists(st.tuples(st.booleans(), CLOCKS), max_size=3)),
+                max_size=4), st.integers(0, 90))
+def test_every_working_day_is_counted_once(raw, today_offset):
+    apps = [AppTrack(stage, _clock(*own), [AssignmentTrack(_clock(*c), intermediary=i) for i, c in asg])
+            for stage, own, asg in raw]
+    filing, today = D(2025, 3, 3), D(2025, 3, 3) + timedelta(today_offset)
+    b = run(apps, today=today, filing=filing)
+    assert b.total.elapsed == CAL.between(filing, today)  # four counters, each day in exactly one
+    for s in b.stages:  # a stage's days are a part of the whole; its government days never exceed the total's
+        assert s.counters.elapsed <= b.total.elapsed and s.counters.government <= b.total.government
+    assert sum(s.counters.elapsed for s in b.stages) >= b.total.elapsed - b.total.applicant
