@@ -10,6 +10,11 @@ from jointreview.limits import DESCRIPTION_MAX, text_limit
 from projects.models import FlowType
 
 
+def total_target_days() -> int:
+    """The centre's filing-to-permit target in working days (setting ``JR_TOTAL_TARGET_DAYS``, default 40)."""
+    return int(getattr(settings, "JR_TOTAL_TARGET_DAYS", 40))
+
+
 class TimeUnit(models.TextChoices):
     WORKING = "working", "工作日 working days"
     NATURAL = "natural", "自然日 natural days"
@@ -41,10 +46,22 @@ class Stage(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
-
-def total_target_days() -> int:
-    """The centre's filing-to-permit target in working days (setting ``JR_TOTAL_TARGET_DAYS``, default 40)."""
-    return int(getattr(settings, "JR_TOTAL_TARGET_DAYS", 40))
+    def clean(self) -> None:
+        """A stage counted toward the target brings its caps: refused if a project type would go over."""
+        if not self.counts_to_timeline or self.pk is None:
+            return
+        counted = set(Stage.objects.filter(counts_to_timeline=True).values_list("pk", flat=True)) | {self.pk}
+        totals = (
+            StageCap.objects.filter(stage_id__in=counted).values("flow_type")
+            .annotate(total=models.Sum("cap_days")).order_by("flow_type")
+        )
+        target = total_target_days()
+        for row in totals:
+            if row["total"] > target:
+                raise ValidationError({"counts_to_timeline": _(
+                    "Counting this stage would bring the caps of %(type)s to %(total)d working days, over the "
+                    "centre's target of %(target)d working days."
+                ) % {"type": FlowType(row["flow_type"]).label, "total": row["total"], "target": target}})
 
 
 class StageCap(models.Model):

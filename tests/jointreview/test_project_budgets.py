@@ -256,3 +256,13 @@ def test_two_refreshes_at_the_same_time_return_each_transition_once():
     moved = sorted(m for r in results for m in r)
     assert moved == [(p.pk, "green", "red") for p in projects]  # five transitions in all, not ten
     assert set(ProjectLight.objects.values_list("light", flat=True)) == {"red"}
+
+
+def test_counting_another_stage_is_refused_when_its_caps_would_go_over_the_target():
+    seed_catalogue()
+    stage4 = Stage.objects.get(code=4)
+    stage4.counts_to_timeline = True
+    with translation.override("en"), pytest.raises(ValidationError) as exc:
+        stage4.full_clean()
+    assert "to 55 working days" in str(exc.value)
+    Stage.objects.get(code=1).full_clean()  # the seeded stages 1-3 pass
