@@ -38,9 +38,11 @@ from .models import (
     Opinion,
     OpinionAttachment,
     PauseRequest,
+    ProjectLight,
     RegionalEvaluation,
     ReviewRound,
     Stage,
+    StageCap,
     SupervisionRecord,
     SurveyReport,
     Workflow,
@@ -63,7 +65,23 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 # --- catalogue: edited by the centre admin -------------------------------------------------
 @admin.register(Stage)
 class StageAdmin(AuditedAdmin):
-    list_display = ["code", "name", "lead_agency", "cap_days", "counts_to_timeline"]
+    list_display = ["code", "name", "lead_agency", "counts_to_timeline"]
+
+
+@admin.register(ProjectLight)
+class ProjectLightAdmin(ReadOnlyAdmin):
+    """The cached budget light of each project, refreshed by ``project_budget_refresh``; read only."""
+
+    list_display = ["project", "light", "used_days", "remaining_days", "projected_finish", "complete", "evaluated_on"]
+    list_filter = ["light", "complete"]
+
+
+@admin.register(StageCap)
+class StageCapAdmin(AuditedAdmin):
+    """Caps per stage and project type; StageCap.clean refuses stage 1-3 caps over JR_TOTAL_TARGET_DAYS."""
+
+    list_display = ["flow_type", "stage", "cap_days", "source"]
+    list_filter = ["flow_type", "stage"]
 
 
 @admin.register(Workflow)

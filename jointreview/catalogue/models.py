@@ -1,11 +1,18 @@
 """The catalogue a centre edits in the admin: stages, joint workflows, review items, materials."""
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from jointreview.limits import DESCRIPTION_MAX, text_limit
+from projects.models import FlowType
+
+
+def total_target_days() -> int:
+    """The centre's filing-to-permit target in working days (setting ``JR_TOTAL_TARGET_DAYS``, default 40)."""
+    return int(getattr(settings, "JR_TOTAL_TARGET_DAYS", 40))
 
 
 class TimeUnit(models.TextChoices):
@@ -27,7 +34,6 @@ class Stage(models.Model):
         "projects.Organization", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("lead department"),
     )
-    cap_days = models.PositiveIntegerField(_("stage cap (working days)"), null=True, blank=True)
     counts_to_timeline = models.BooleanField(
         _("counts toward the filing-to-permit target"), default=False
     )
@@ -39,6 +45,70 @@ class Stage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    def clean(self) -> None:
+        """A stage counted toward the target brings its caps: refused if a project type would go over."""
+        if not self.counts_to_timeline or self.pk is None:
+            return
+        counted = set(Stage.objects.filter(counts_to_timeline=True).values_list("pk", flat=True)) | {self.pk}
+        totals = (
+            StageCap.objects.filter(stage_id__in=counted).values("flow_type")
+            .annotate(total=models.Sum("cap_days")).order_by("flow_type")
+        )
+        target = total_target_days()
+        for row in totals:
+            if row["total"] > target:
+                raise ValidationError({"counts_to_timeline": _(
+                    "Counting this stage would bring the caps of %(type)s to %(total)d working days, over the "
+                    "centre's target of %(target)d working days."
+                ) % {"type": FlowType(row["flow_type"]).label, "total": row["total"], "target": target}})
+
+
+class StageCap(models.Model):
+    """The cap of one stage for one project type (审批流程类型), in working days of government time.
+
+    The caps of the stages that count toward the filing-to-permit target (stages 1-3) must add up to at most
+    the centre's target for every project type (``clean``, used by the admin and the seed).
+    """
+
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="caps", verbose_name=_("stage"))
+    flow_type = models.CharField(_("project type"), max_length=20, choices=FlowType.choices)
+    cap_days = models.PositiveSmallIntegerField(_("cap (working days)"))
+    source = models.CharField(
+        _("source"), max_length=200,
+        help_text=_("The law or local plan that sets this number, or \"city target\"."),
+    )
+
+    class Meta:
+        ordering = ["flow_type", "stage__code"]
+        verbose_name = _("stage cap")
+        verbose_name_plural = _("stage caps")
+        constraints = [
+            models.UniqueConstraint(fields=["stage", "flow_type"], name="stagecap_unique_per_type"),
+            models.CheckConstraint(condition=models.Q(cap_days__gte=1), name="stagecap_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stage} / {self.get_flow_type_display()}: {self.cap_days}"
+
+    def clean(self) -> None:
+        if not self.stage_id or not self.flow_type or self.cap_days is None:
+            return
+        stage = Stage.objects.filter(pk=self.stage_id).first()
+        if stage is None or not stage.counts_to_timeline:
+            return
+        others = (
+            StageCap.objects.filter(flow_type=self.flow_type, stage__counts_to_timeline=True)
+            .exclude(stage_id=self.stage_id)
+            .aggregate(total=models.Sum("cap_days"))["total"] or 0
+        )
+        total, target = others + self.cap_days, total_target_days()
+        if total > target:
+            raise ValidationError({"cap_days": _(
+                "The caps of the stages counted toward the target add up to %(total)d working days for "
+                "%(type)s, over the centre's target of %(target)d working days. Lower this cap or another "
+                "stage's cap."
+            ) % {"total": total, "type": self.get_flow_type_display(), "target": target}})
 
 
 class WorkflowKind(models.TextChoices):
@@ -63,6 +133,11 @@ class Workflow(models.Model):
         verbose_name=_("lead agency"),
     )
     limit_value = models.PositiveIntegerField(_("overall limit"), default=15)
+    sequence = models.PositiveSmallIntegerField(
+        _("order within the stage"), default=1,
+        help_text=_("Workflows of a stage with the same number run in parallel; a higher number follows the lower "
+                    "ones (联合审图 1, then 施工许可证 2). The projected finish adds the longest limit of each step."),
+    )
     limit_unit = models.CharField(
         verbose_name=_("limit unit"), max_length=10, choices=TimeUnit.choices, default=TimeUnit.WORKING,
     )

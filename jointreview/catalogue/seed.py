@@ -10,17 +10,29 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from jointreview.models import Item, Material, Stage, Workflow
-from projects.models import AgencyType, Organization, OrganizationKind, Speciality
+from jointreview.models import Item, Material, Stage, StageCap, Workflow
+from projects.models import AgencyType, FlowType, Organization, OrganizationKind, Speciality
 from projects.services import organization_create
 
+# code, name, counts toward the filing-to-permit target, lead department (牵头部门, short name)
 STAGES = [
-    (1, "立项用地规划许可", True),
-    (2, "工程建设许可", True),
-    (3, "施工许可", True),
-    (4, "竣工验收", False),
-    (5, "并行推进", False),
+    (1, "立项用地规划许可", True, "市发改委"),
+    (2, "工程建设许可", True, "市自然资源和规划局"),
+    (3, "施工许可", True, "市住建局"),
+    (4, "竣工验收", False, "市住建局"),
+    (5, "并行推进", False, None),
 ]
+
+CITY_TARGET = "城市目标 city target (示范市实施方案: 核准/备案至施工许可40个工作日)"
+# Stage caps in working days per project type (docs/domain.md §3.1: no national per-stage numbers; a city's
+# 实施方案 sets them). Stages 1-3 add up to 40 for every type; stage 4 is outside the target.
+STAGE_CAP_DAYS = {1: 12, 2: 10, 3: 18, 4: 15}
+STAGE_CAP_SOURCES = {
+    1: CITY_TARGET + ": 多评合一 12 ‖ 用地规划许可 10",
+    2: CITY_TARGET + ": 方案联审 10",
+    3: CITY_TARGET + ": 联合审图 15 → 施工许可证 3 (上海2023: 决定3个工作日)",
+    4: "城市目标 city target: 联合验收/多测合一 ≤ 10 → 竣工验收备案 3 (outside the 40-day target)",
+}
 
 SPECIALITIES = [
     ("architecture", "建筑"), ("structure", "结构"), ("fire", "消防"), ("civil-defence", "人防"),
@@ -47,13 +59,16 @@ AGENCIES = [
     ("安泰安全评价有限公司", "安泰安评", AgencyType.INTERMEDIARY, ["safety"], "B"),
 ]
 
-# code, kind, name, stage, lead (short name), limit, unit, single_fee, certificate title
+# code, kind, name, stage, lead (short name), limit, unit, single_fee, certificate title, sequence in the stage
 WORKFLOWS = [
-    ("51", "joint_evaluation", "多评合一", 1, "市发改委", 20, "working", False, "联合评审意见书"),
-    ("52", "other", "方案联审", 2, "市自然资源和规划局", 10, "working", False, "设计方案审查意见书"),
-    ("53", "joint_drawing_review", "多图联审", 3, "市审图中心", 15, "working", True, "施工图联合审查合格书"),
-    ("54C", "joint_survey", "多测合一", 4, "市自然资源和规划局", 10, "working", True, "联合测绘成果确认书"),
-    ("54Y", "joint_acceptance", "联合验收", 4, "市住建局", 7, "working", False, "联合验收意见书"),
+    ("1L", "other", "用地规划许可", 1, "市自然资源和规划局", 10, "working", False, "建设用地规划许可证", 1),
+    ("51", "joint_evaluation", "多评合一", 1, "市发改委", 12, "working", False, "联合评审意见书", 1),
+    ("52", "other", "方案联审", 2, "市自然资源和规划局", 10, "working", False, "设计方案审查意见书", 1),
+    ("53", "joint_drawing_review", "多图联审", 3, "市审图中心", 15, "working", True, "施工图联合审查合格书", 1),
+    ("3P", "other", "施工许可证核发", 3, "市住建局", 3, "working", False, "建筑工程施工许可证", 2),
+    ("54C", "joint_survey", "多测合一", 4, "市自然资源和规划局", 10, "working", True, "联合测绘成果确认书", 1),
+    ("54Y", "joint_acceptance", "联合验收", 4, "市住建局", 7, "working", False, "联合验收意见书", 1),
+    ("4F", "other", "竣工验收备案", 4, "市住建局", 3, "working", False, "竣工验收备案证明", 2),
 ]
 
 UNDERGROUND = {"field": "underground_area", "op": ">", "value": 0}
@@ -62,7 +77,13 @@ UNDERGROUND = {"field": "underground_area", "op": ">", "value": 0}
 # promised (v, unit), policy, deferral, commitment, fee, applicability, rule text, legal basis,
 # materials [(code, name, essential, types)]
 ITEMS = [
-    ("51", "eia", "环境影响评价审批(报告表)", "licence", "市生态环境局", "environment", (30, "natural"), (15, "working"),
+    ("1L", "land-siting", "用地预审与选址意见书", "licence", "市自然资源和规划局", "planning", (20, "working"),
+     (5, "working"), "resume", False, False, "0", {}, "", "城乡规划法 §36; 土地管理法实施条例 §24; 行政许可法 §42",
+     [("siting-form", "用地预审与选址申请表", True, "pdf"), ("red-line", "项目用地红线图", True, "pdf,dwg")]),
+    ("1L", "land-planning-permit", "建设用地规划许可证核发", "licence", "市自然资源和规划局", "planning",
+     (20, "working"), (5, "working"), "resume", False, False, "0", {}, "", "城乡规划法 §37, §38; 行政许可法 §42",
+     [("land-contract", "国有建设用地使用权出让合同或划拨决定书", True, "pdf")]),
+    ("51", "eia", "环境影响评价审批(报告表)", "licence", "市生态环境局", "environment", (30, "natural"), (12, "working"),
      "resume", True, True, "0", {}, "", "环境影响评价法 §22",
      [("eia-report", "环境影响报告表", True, "pdf"), ("eia-public", "公众参与说明", False, "pdf")]),
     ("51", "energy", "节能审查", "licence", "市发改委", "energy", (20, "working"), (10, "working"), "resume",
@@ -74,10 +95,10 @@ ITEMS = [
     ("51", "geohazard", "地质灾害危险性评估", "technical", "市自然资源和规划局", "geology", (20, "working"),
      (10, "working"), "resume", False, False, "0", {}, "", "地质灾害防治条例 §21",
      [("geo-report", "地质灾害危险性评估报告", True, "pdf")]),
-    ("51", "traffic", "交通影响评价", "intermediary", None, "traffic", (20, "working"), (15, "working"), "resume",
+    ("51", "traffic", "交通影响评价", "intermediary", None, "traffic", (20, "working"), (12, "working"), "resume",
      False, False, "30000", {"field": "floor_area", "op": ">=", "value": 10000}, "总建筑面积 ≥ 10000㎡", "",
      [("traffic-brief", "项目交通需求说明", True, "pdf")]),
-    ("51", "safety-eval", "安全预评价", "intermediary", None, "safety", (20, "working"), (15, "working"), "resume",
+    ("51", "safety-eval", "安全预评价", "intermediary", None, "safety", (20, "working"), (12, "working"), "resume",
      False, False, "20000", {"field": "special_construction", "op": "==", "value": True}, "特殊建设工程", "",
      [("safety-brief", "安全预评价委托资料", True, "pdf")]),
     ("52", "scheme-review", "设计方案审查", "technical", "市自然资源和规划局", "planning", (20, "working"),
@@ -91,6 +112,9 @@ ITEMS = [
      (15, "working"), (10, "working"), "restart", False, False, "0", {}, "", "住建部令13号 §12",
      [("drawings", "施工图设计文件(全专业)", True, "pdf,dwg"), ("survey-docs", "岩土工程勘察文件", True, "pdf"),
       ("calc", "结构计算书", False, "pdf")]),
+    ("3P", "construction-permit", "建筑工程施工许可证核发", "licence", "市住建局", "architecture", (7, "working"),
+     (3, "working"), "resume", False, True, "0", {}, "", "建筑工程施工许可管理办法(住建部令42号) §5; 上海2023: 3个工作日",
+     [("construction-contract", "施工合同及中标通知书", True, "pdf"), ("quality-safety", "工程质量安全监督手续", True, "pdf")]),
     ("53", "fire-design", "消防设计审查", "licence", "市住建局", "fire", (15, "working"), (10, "working"), "resume",
      False, False, "0", {"field": "special_construction", "op": "==", "value": True}, "特殊建设工程",
      "住建部令51号 §22", [("fire-design", "消防设计文件", True, "pdf,dwg")]),
@@ -119,6 +143,9 @@ ITEMS = [
     ("54Y", "archives-acceptance", "城建档案验收", "filing", "市城建档案馆", "archives", (10, "working"),
      (5, "working"), "resume", True, True, "0", {}, "", "",
      [("archive-list", "工程档案移交清单", True, "pdf"), ("archive-photos", "声像档案", False, "pdf,jpg,png")]),
+    ("4F", "completion-filing", "竣工验收备案", "filing", "市住建局", "architecture", (5, "working"), (3, "working"),
+     "resume", False, False, "0", {}, "", "房屋建筑和市政基础设施工程竣工验收备案管理办法 §4, §7",
+     [("completion-filing-form", "竣工验收备案表", True, "pdf"), ("acceptance-opinion", "联合验收意见书", True, "pdf")]),
 ]
 
 
@@ -131,8 +158,9 @@ LEAD_READS_ALL = {"53"}  # the drawing-review centre leads 联合审图 and read
 
 @transaction.atomic
 def seed_catalogue() -> dict[str, int]:
-    """Create the specialities, agencies, stages, workflows, items and materials that are missing."""
-    created = {"specialities": 0, "agencies": 0, "stages": 0, "workflows": 0, "items": 0, "materials": 0}
+    """Create the specialities, agencies, stages, caps, workflows, items and materials that are missing."""
+    created = {"specialities": 0, "agencies": 0, "stages": 0, "stage_caps": 0, "workflows": 0, "items": 0,
+               "materials": 0}
     specs = {}
     for code, name in SPECIALITIES:
         specs[code], new = Speciality.objects.get_or_create(code=code, defaults={"name": name})
@@ -147,22 +175,45 @@ def seed_catalogue() -> dict[str, int]:
             )
             created["agencies"] += 1
         agencies[short] = org
-    stages = {}
-    for code, name, counts in STAGES:
-        stages[code], new = Stage.objects.get_or_create(
-            code=code, defaults={"name": name, "counts_to_timeline": counts}
-        )
-        created["stages"] += new
+    stages = _seed_stages(agencies, created)
     workflows = {}
-    for code, kind, name, stage, lead, limit, unit, single_fee, cert in WORKFLOWS:
+    for code, kind, name, stage, lead, limit, unit, single_fee, cert, sequence in WORKFLOWS:
         workflows[code], new = Workflow.objects.get_or_create(
             code=code,
             defaults=dict(
                 kind=kind, name=name, stage=stages[stage], lead_agency=agencies[lead], limit_value=limit,
                 limit_unit=unit, single_fee=single_fee, certificate_title=cert, lead_reads_all=code in LEAD_READS_ALL,
+                sequence=sequence,
             ),
         )
         created["workflows"] += new
+    _seed_items(workflows, agencies, specs, created)
+    return created
+
+
+def _seed_stages(agencies: dict, created: dict[str, int]) -> dict[int, Stage]:
+    """Stages with their lead department (set where still empty) and their caps per project type."""
+    stages = {}
+    for code, name, counts, lead in STAGES:
+        lead_agency = agencies[lead] if lead else None
+        stages[code], new = Stage.objects.get_or_create(
+            code=code, defaults={"name": name, "counts_to_timeline": counts, "lead_agency": lead_agency}
+        )
+        created["stages"] += new
+        if not new and lead_agency is not None:
+            Stage.objects.filter(pk=stages[code].pk, lead_agency__isnull=True).update(lead_agency=lead_agency)
+    for flow_type in FlowType.values:
+        for code, days in STAGE_CAP_DAYS.items():
+            if StageCap.objects.filter(stage=stages[code], flow_type=flow_type).exists():
+                continue
+            cap = StageCap(stage=stages[code], flow_type=flow_type, cap_days=days, source=STAGE_CAP_SOURCES[code])
+            cap.full_clean()  # the seed obeys the same total-target check as the admin
+            cap.save()
+            created["stage_caps"] += 1
+    return stages
+
+
+def _seed_items(workflows: dict, agencies: dict, specs: dict, created: dict[str, int]) -> None:
     for order, row in enumerate(ITEMS):
         (wf, code, name, kind, agency, spec, legal, promised, policy, deferral, commitment, fee, rule,
          rule_text, basis, materials) = row
@@ -185,4 +236,3 @@ def seed_catalogue() -> dict[str, int]:
                               shared=m_code in SHARED_MATERIALS),
             )
             created["materials"] += new
-    return created

@@ -189,3 +189,29 @@ class DeadlineChange(models.Model):
 
     def __str__(self) -> str:
         return f"clock {self.clock_id}: {self.old_due} -> {self.new_due}"
+
+
+class ProjectLight(models.Model):
+    """The last evaluation of a project's filing-to-permit budget (a cache the sweep refreshes in bulk).
+
+    The truth is the clocks' events (``clocks.budgets.project_budgets``); ``project_budget_refresh`` moves these
+    rows with conditional updates and returns the light transitions, so each transition is seen once.
+    """
+
+    project = models.OneToOneField(
+        "projects.Project", on_delete=models.CASCADE, primary_key=True, related_name="budget_light"
+    )
+    light = models.CharField(max_length=10, choices=Light.choices, default=Light.GREEN)
+    used_days = models.IntegerField(default=0)
+    remaining_days = models.IntegerField(default=0)
+    projected_finish = models.DateField(null=True, blank=True)
+    complete = models.BooleanField(default=False)
+    evaluated_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("project budget light")
+        verbose_name_plural = _("project budget lights")
+        indexes = [models.Index(fields=["light"])]
+
+    def __str__(self) -> str:
+        return f"project {self.project_id}: {self.light}"

@@ -6,21 +6,16 @@ may see the project (the caller checks that).
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date
 
-from django.conf import settings
-from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
-from django.utils import timezone
+from django.db.models import Case, IntegerField, QuerySet, Value, When
 
-from jointreview import policy, workdays
-from jointreview.clocks.calendar import get_calendar, missing_years
+from jointreview import policy
+from jointreview.clocks.budgets import COUNTED_APPLICATIONS, ProjectBudget, project_budgets
+from jointreview.clocks.calendar import missing_years
 from jointreview.models import (
     Application,
-    ApplicationStatus,
     Clock,
-    ClockEvent,
     ClockState,
     DeadlineChange,
     Light,
@@ -34,8 +29,6 @@ LIGHT_ORDER = Case(
     default=Value(2),
     output_field=IntegerField(),
 )
-# Applications whose government time counts toward the filing-to-permit target (stages 1-3).
-COUNTED_APPLICATIONS = Q(workflow__stage__counts_to_timeline=True) | Q(workflow__stage__code__lte=3)
 
 
 def clock_list(user, *, light: str = "", provisional: bool = False) -> QuerySet[Clock]:
@@ -104,118 +97,28 @@ def calendar_warning(*, today: date | None = None) -> list[int]:
 
 
 # ---------------------------------------------------------------------------
-# the project timeline
+# the project timeline (the budget: four counters per stage and in total)
 # ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ProjectTimeline:
-    project: Project
-    target: int
-    filing_date: date | None
-    used: int
-    remaining: int
-    projected_finish: date
-    red: bool
-    provisional: bool
-    applications: int
-    complete: bool
-
-    @property
-    def percent(self) -> int:
-        return min(100, round(100 * self.used / self.target)) if self.target else 100
-
-    @property
-    def light(self) -> str:
-        if self.red:
-            return Light.RED
-        warn_days, warn_percent = settings.JR_WARN_DAYS, settings.JR_WARN_PERCENT
-        if not self.complete and (self.remaining <= warn_days or self.remaining * 100 <= warn_percent * self.target):
-            return Light.YELLOW
-        return Light.GREEN
+def budgets_for(user, project_ids, *, today: date | None = None) -> dict[int, ProjectBudget]:
+    """The budgets of those projects the user may see (policy.budget_project_ids), by project id."""
+    return project_budgets(policy.budget_project_ids(user, project_ids), today=today)
 
 
-def government_intervals(events: Iterable) -> list[tuple[date, date | None]]:
-    """Running intervals of one clock: start->pause, resume->pause/stop, last one open (None)."""
-    out: list[tuple[date, date | None]] = []
-    open_since: date | None = None
-    for event in events:
-        kind, on = event.kind, event.on
-        if kind in ("start", "resume"):
-            if open_since is None:
-                open_since = on
-        elif kind in ("pause", "stop") and open_since is not None:
-            out.append((open_since, on))
-            open_since = None
-    if open_since is not None:
-        out.append((open_since, None))
-    return out
-
-
-def _timeline_for(project: Project, applications: list[Application], today: date) -> ProjectTimeline:
-    target = int(getattr(settings, "JR_TIMELINE_TARGET_DAYS", 40))
-    calendar = get_calendar()
-    intervals: list[tuple[date, date | None]] = []
-    complete_on: date | None = None
-    complete = False
-    for app in applications:
-        clock = app.clock
-        if clock is None:
-            continue
-        events = sorted(clock.events.all(), key=lambda e: e.seq)
-        intervals.extend(government_intervals(events))
-        stage_code = app.workflow.stage.code
-        if stage_code == 3 and app.status == ApplicationStatus.APPROVED and events and events[-1].kind == "stop":
-            complete = True
-            complete_on = max(complete_on or events[-1].on, events[-1].on)
-    filing = project.filing_date
-    start = filing or min((s for s, _ in intervals), default=today)
-    as_of = today
-    if complete and complete_on is not None:
-        as_of = max(complete_on, start)
-    status = workdays.timeline(
-        intervals, filing_date=min(start, as_of), target=target, calendar=calendar, today=as_of
-    )
-    finish = complete_on if complete and complete_on else status.projected_finish
-    return ProjectTimeline(
-        project=project,
-        target=target,
-        filing_date=filing,
-        used=status.used,
-        remaining=status.remaining,
-        projected_finish=finish,
-        red=status.red,
-        provisional=status.provisional,
-        applications=len(applications),
-        complete=complete,
-    )
-
-
-def _counted_applications_prefetch() -> Prefetch:
-    return Prefetch(
-        "applications",
-        queryset=Application.objects.filter(COUNTED_APPLICATIONS, clock__isnull=False)
-        .select_related("clock", "workflow__stage")
-        .prefetch_related(Prefetch("clock__events", queryset=ClockEvent.objects.order_by("seq")))
-        .order_by("pk"),
-        to_attr="counted_applications",
-    )
-
-
-def project_timelines(user, *, today: date | None = None, limit: int = 100) -> list[ProjectTimeline]:
-    """Timelines of projects with a started stage 1-3 clock, red first (centre users only)."""
+def project_timelines(user, *, today: date | None = None, limit: int = 100) -> list[ProjectBudget]:
+    """Budgets of projects with a started stage 1-3 clock, red first, then yellow (centre users only)."""
     if not policy.can_watch_clocks(user):
         return []
-    today = today or timezone.localdate()
-    projects = (
+    ids = list(
         Project.objects.filter(
             pk__in=Application.objects.filter(COUNTED_APPLICATIONS, clock__started_on__isnull=False).values(
                 "project_id"
             )
-        )
-        .prefetch_related(_counted_applications_prefetch())
-        .order_by("-filing_date", "-pk")[:limit]
+        ).order_by("-filing_date", "-pk").values_list("pk", flat=True)[:limit]
     )
-    out = [_timeline_for(p, p.counted_applications, today) for p in projects]
-    out.sort(key=lambda t: (not t.red, t.complete, -t.used))
+    budgets = project_budgets(ids, today=today)
+    order = {Light.RED: 0, Light.YELLOW: 1, Light.GREEN: 2}
+    out = [budgets[pk] for pk in ids if pk in budgets]
+    out.sort(key=lambda b: (order.get(b.light, 3), b.complete, -b.used))
     return out

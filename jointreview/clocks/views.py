@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from jointreview import policy
 from jointreview.clocks.selectors import (
+    budgets_for,
     calendar_warning,
     clock_counts,
     clock_list,
@@ -49,6 +50,9 @@ def dashboard(request):
     )
     counts = clock_counts(request.user)
     rows = [{"clock": clock, **clock_subject(clock)} for clock in page.object_list]
+    budgets = budgets_for(request.user, {row["project"].pk for row in rows if row["project"] is not None}, today=today)
+    for row in rows:
+        row["budget"] = budgets.get(row["project"].pk) if row["project"] is not None else None
     context = {
         "rows": rows,
         "page": page,

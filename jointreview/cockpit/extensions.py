@@ -1,24 +1,24 @@
 """Where the cockpit reads what other parts of issue 10 build (the merger wires them here, nowhere else).
 
-- ``project_budgets``: part 10a's ``jointreview.clocks.selectors.project_budgets(project_ids)`` (per-project
-  counters, projected finish, light). Used as soon as that function exists; until then no budget column.
+- ``project_budgets``: ``jointreview.clocks.budgets.project_budgets(project_ids)`` (per-project counters,
+  projected finish, light).
 - ``supervision_unanswered``: the supervision records (督办, jointreview/supervision) awaiting an answer.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from jointreview.clocks import selectors as clock_selectors
+from jointreview.clocks import budgets
 from jointreview.models import SupervisionStatus
 from jointreview.policy.supervision import supervision_records_for
 
 
 def project_budgets(project_ids: Iterable[int]) -> dict:
-    """project id -> budget (10a's object), or {} while budgets do not exist. One call per page."""
-    budgets = getattr(clock_selectors, "project_budgets", None)
-    if budgets is None or not project_ids:
+    """project id -> ``clocks.budgets.ProjectBudget`` (the cockpit is the centre's: every project), in a
+    constant number of queries. One call per page."""
+    if not project_ids:
         return {}
-    return budgets(sorted(project_ids))
+    return budgets.project_budgets(sorted(project_ids))
 
 
 def supervision_unanswered(user) -> int:

@@ -6,7 +6,7 @@ The query count of a page is constant in the number of rows: one count, one page
 open assignments (agency, reviewer, clock joined), and the counts at the top (three aggregates).
 
 Plug-in points for the parts built beside this one (the merger wires them, see ``extensions``):
-per-project budgets (part 10a) and unanswered supervision records 督办 (part 10b).
+per-project budgets (clocks.budgets) and unanswered supervision records (督办, jointreview/supervision).
 """
 from __future__ import annotations
 
@@ -224,7 +224,7 @@ def cockpit_counts(user, *, today: date) -> dict[str, int | None]:
 
 
 def attach_budgets(applications: list[Application]) -> None:
-    """Each row's project budget (part 10a) as ``app.budget``; None while budgets do not exist."""
+    """Each row's project budget (``clocks.budgets.ProjectBudget``) as ``app.budget``."""
     budgets = extensions.project_budgets({app.project_id for app in applications})
     for app in applications:
         app.budget = budgets.get(app.project_id) if budgets else None

@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from jointreview import policy
+from jointreview.clocks.selectors import budgets_for
 from jointreview.forms_common import refusal_text
 from jointreview.intake import services as intake
 from jointreview.intake.forms import (
@@ -93,6 +94,7 @@ def project_detail(request, project_id):
     apps = list(applications_for(request.user).filter(project=project).order_by("-created_at"))
     return render(request, "intake/project_detail.html", {
         "project": project, "applications": apps,
+        "budget": budgets_for(request.user, [project.pk]).get(project.pk),
         "open_form": OpenApplicationForm() if policy.can_apply(request.user, project) else None,
     })
 

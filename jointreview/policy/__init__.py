@@ -32,7 +32,14 @@ from .notifications import (
     notifications_of,
     notifications_q,
 )
-from .projects import access_project, can_apply, can_list_projects, can_register_project, projects_for
+from .projects import (
+    access_project,
+    budget_project_ids,
+    can_apply,
+    can_list_projects,
+    can_register_project,
+    projects_for,
+)
 from .review import (
     AssignmentActions,
     access_assignment,
@@ -70,7 +77,7 @@ __all__ = [
     "AssignmentActions", "access_application", "access_notification", "can_read_notification",
     "can_use_notifications", "notifications_of", "notifications_q", "access_assignment", "access_assignment_version",
     "access_document_version", "access_issued_document", "access_opinion", "access_opinion_attachment",
-    "access_pause", "access_project", "access_survey_report", "agency_assignments", "application_actions",
+    "access_pause", "access_project", "budget_project_ids", "access_survey_report", "agency_assignments", "application_actions",
     "applications_for", "assignment_actions", "can_apply", "can_change_user", "can_check_application",
     "can_cite_version", "can_coordinate", "can_decide_pause", "can_deliver_reports", "can_edit_application",
     "can_end_pause", "can_grant_privileges", "can_issue", "can_lead_agency", "can_lead_assignment",

@@ -44,3 +44,26 @@ def access_project(user, project_id, verb: str = "view") -> Project:
     if verb == "apply" and not can_apply(user, project):
         raise PermissionDenied(_("Only the project's owner may open an application."))
     return project
+
+
+def budget_project_ids(user, project_ids) -> set[int]:
+    """Which of ``project_ids`` the user may see the filing-to-permit budget of: the centre every project; an
+    owner's staff their organization's projects; an agency's staff the projects it holds an assignment on."""
+    from jointreview.models import Assignment  # the review models load after projects
+
+    ids = {int(pk) for pk in project_ids}
+    if not ids or not authenticated(user):
+        return set()
+    if is_centre(user):
+        return ids
+    org = user.organization_id
+    if org is None:
+        return set()
+    if user.is_owner:
+        return set(Project.objects.filter(pk__in=ids, owner_id=org).values_list("pk", flat=True))
+    if not user.is_agency:
+        return set()
+    return set(
+        Assignment.objects.filter(application__project_id__in=ids, agency_id=org)
+        .values_list("application__project_id", flat=True).distinct()
+    )

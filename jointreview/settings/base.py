@@ -243,7 +243,14 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # The centre's rules (docs/domain.md: local examples become configuration)
-JR_TIMELINE_TARGET_DAYS = env_int("JR_TIMELINE_TARGET_DAYS", 40)
+# the centre's total target, filing (核准/备案) to 施工许可, in working days of government time; the catalogue's
+# stage 1-3 caps must fit inside it (StageCap.clean)
+JR_TOTAL_TARGET_DAYS = env_int("JR_TOTAL_TARGET_DAYS", 40)
+# a project budget is yellow when a stage or the whole, still open, has at most this many working days left of
+# its cap or of the target (red: projected or actual over it)
+JR_BUDGET_YELLOW_DAYS = env_int("JR_BUDGET_YELLOW_DAYS", 5)
+# the catalogue item whose approval ends the filing-to-permit timeline (施工许可证)
+JR_TIMELINE_END_ITEM = env_str("JR_TIMELINE_END_ITEM", "construction-permit")
 JR_WARN_DAYS = env_int("JR_WARN_DAYS", 3)
 JR_WARN_PERCENT = env_int("JR_WARN_PERCENT", 20)
 # 电子监察 (jointreview/supervision): the escalation sweep's beat interval; a running clock overdue by this

@@ -21,16 +21,13 @@ from jointreview.workdays.clock import EVENT_KINDS as EVENT_KINDS
 from jointreview.workdays.clock import ClockError, ClockEvent, ClockStatus, evaluate, validate
 from jointreview.workdays.clock import Policy as Policy
 from jointreview.workdays.clock import Unit as Unit
-from jointreview.workdays.timeline import TimelineStatus, timeline
 
 __all__ = [
     "ClockError",
     "ClockEvent",
     "ClockStatus",
-    "TimelineStatus",
     "WorkCalendar",
     "default_calendar",
     "evaluate",
-    "timeline",
     "validate",
 ]

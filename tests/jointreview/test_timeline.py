@@ -8,11 +8,12 @@ from django.urls import reverse
 
 from jointreview.clocks import services as svc
 from jointreview.clocks.calendar import get_calendar, invalidate_calendar
-from jointreview.clocks.selectors import government_intervals, project_timelines
+from jointreview.clocks.selectors import project_timelines
 from jointreview.models import ApplicationStatus, Clock, PauseReason
 from tests.factories import (
     ApplicationFactory,
     CoordinatorFactory,
+    ItemFactory,
     OwnerUserFactory,
     ProjectFactory,
     StageFactory,
@@ -32,9 +33,9 @@ def _fresh_calendar():
     invalidate_calendar()
 
 
-def application(project, stage_code=3, counts=True, **kw):
+def application(project, stage_code=3, counts=True, limit=20, **kw):
     stage = StageFactory(code=stage_code, name=f"阶段{stage_code}", counts_to_timeline=counts)
-    app = ApplicationFactory(project=project, workflow=WorkflowFactory(stage=stage), **kw)
+    app = ApplicationFactory(project=project, workflow=WorkflowFactory(stage=stage, limit_value=limit), **kw)
     app.clock = svc.clock_create(kind=Clock.Kind.APPLICATION, limit_value=20)
     app.save(update_fields=["clock"])
     return app
@@ -58,7 +59,8 @@ def test_running_application_counts_from_its_start():
     t = project_timeline(project, today=TODAY)
     assert t.used == wd(date(2025, 9, 10), TODAY) == 15  # incl. Sun Sep 28 (调休 worked)
     assert t.remaining == 40 - 15
-    assert t.projected_finish == get_calendar().add(TODAY, 25)
+    # the projection adds what the stage still promises: its workflow's 20 days, 15 used
+    assert t.projected_total == 20 and t.projected_finish == get_calendar().add(TODAY, 5)
     assert not t.red and not t.provisional and t.applications == 1
 
 
@@ -100,7 +102,7 @@ def test_time_before_filing_is_not_counted():
 
 
 def test_red_when_target_exceeded(settings):
-    settings.JR_TIMELINE_TARGET_DAYS = 10
+    settings.JR_TOTAL_TARGET_DAYS = 10
     project = ProjectFactory(filing_date=FILING)
     app = application(project)
     svc.clock_start(clock=app.clock, on=date(2025, 9, 10), actor=None)
@@ -108,31 +110,27 @@ def test_red_when_target_exceeded(settings):
     assert t.target == 10 and t.red and t.remaining == 10 - 15 and t.light == "red"
 
 
-def test_complete_when_the_construction_permit_stage_is_approved():
+def test_complete_when_the_construction_permit_is_approved():
     project = ProjectFactory(filing_date=FILING)
+    drawings = application(project, status=ApplicationStatus.APPROVED)
+    svc.clock_start(clock=drawings.clock, on=date(2025, 9, 2), actor=None)
+    svc.clock_stop(clock=drawings.clock, on=date(2025, 9, 9), actor=None)
+    assert not project_timeline(project, today=date(2025, 12, 1)).complete  # 联合审图 done: not the end yet
     app = application(project, status=ApplicationStatus.APPROVED)
+    ItemFactory(code="construction-permit", workflow=app.workflow)  # 施工许可证 ends the timeline
     svc.clock_start(clock=app.clock, on=date(2025, 9, 10), actor=None)
     svc.clock_stop(clock=app.clock, on=date(2025, 9, 19), actor=None)
     t = project_timeline(project, today=date(2025, 12, 1))
     assert t.complete and t.projected_finish == date(2025, 9, 19)
-    assert t.used == wd(date(2025, 9, 10), date(2025, 9, 19))
+    assert t.used == wd(date(2025, 9, 2), date(2025, 9, 9)) + wd(date(2025, 9, 10), date(2025, 9, 19))
 
 
 def test_timeline_into_an_unpublished_year_is_provisional():
     project = ProjectFactory(filing_date=date(2026, 12, 1))
-    app = application(project)
+    app = application(project, limit=40)
     svc.clock_start(clock=app.clock, on=date(2026, 12, 1), actor=None)
     t = project_timeline(project, today=date(2026, 12, 10))
     assert t.projected_finish.year == 2027 and t.provisional
-
-
-def test_government_intervals_from_events():
-    from jointreview.workdays import ClockEvent as E
-
-    events = [E("start", date(2025, 9, 1)), E("pause", date(2025, 9, 5)), E("resume", date(2025, 9, 10)),
-              E("extend", date(2025, 9, 11), 3), E("stop", date(2025, 9, 12))]
-    assert government_intervals(events) == [(date(2025, 9, 1), date(2025, 9, 5)), (date(2025, 9, 10), date(2025, 9, 12))]
-    assert government_intervals(events[:3]) == [(date(2025, 9, 1), date(2025, 9, 5)), (date(2025, 9, 10), None)]
 
 
 def test_dashboard_panel_lists_project_timelines(client):

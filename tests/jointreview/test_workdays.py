@@ -15,7 +15,6 @@ from jointreview.workdays import (
     WorkCalendar,
     default_calendar,
     evaluate,
-    timeline,
     validate,
 )
 
@@ -425,65 +424,3 @@ def test_evaluate_rejects_bad_parameters():
         evaluate(events, limit=5, policy="reset", calendar=CAL, today=D(2025, 3, 4))
     with pytest.raises(ValueError, match="limit"):
         evaluate(events, limit=-1, calendar=CAL, today=D(2025, 3, 4))
-
-
-# ---------------------------------------------------------------------------
-# Project timeline
-# ---------------------------------------------------------------------------
-
-
-def test_timeline_counts_overlaps_once():
-    intervals = [(D(2025, 3, 3), D(2025, 3, 14)), (D(2025, 3, 10), D(2025, 3, 21))]
-    # union (3 Mar, 21 Mar]: 4-7 (4) + 10-14 (5) + 17-21 (5) = 14
-    t = timeline(intervals, filing_date=D(2025, 3, 1), target=20, calendar=CAL, today=D(2025, 3, 24))
-    assert (t.used, t.remaining, t.red) == (14, 6, False)
-    assert t.projected_finish == CAL.add(D(2025, 3, 24), 6)
-
-
-def test_timeline_disjoint_clipped_and_open_intervals():
-    intervals = [
-        (D(2025, 3, 3), D(2025, 3, 7)),  # clipped by filing date 5 Mar -> 6, 7 (2)
-        (D(2025, 3, 14), None),  # running until today 21 Mar -> 17-21 (5)
-        (D(2025, 3, 17), D(2025, 3, 18)),  # inside the open one: counted once
-        (D(2025, 2, 1), D(2025, 2, 20)),  # entirely before filing: ignored
-    ]
-    t = timeline(intervals, filing_date=D(2025, 3, 5), target=5, calendar=CAL, today=D(2025, 3, 21))
-    assert (t.used, t.remaining, t.red) == (7, -2, True)
-    assert t.projected_finish == D(2025, 3, 21)
-
-
-def test_timeline_empty_and_invalid():
-    t = timeline([], filing_date=D(2025, 3, 5), target=10, calendar=CAL, today=D(2025, 3, 5))
-    assert (t.used, t.remaining, t.red, t.projected_finish) == (0, 10, False, D(2025, 3, 19))
-    with pytest.raises(ValueError, match="before it starts"):
-        timeline(
-            [(D(2025, 3, 9), D(2025, 3, 1))],
-            filing_date=D(2025, 3, 1),
-            target=1,
-            calendar=CAL,
-            today=D(2025, 4, 1),
-        )
-
-
-@settings(max_examples=200, deadline=None)
-@given(
-    st.lists(
-        st.tuples(st.integers(0, 200), st.integers(0, 60)),
-        max_size=6,
-    ),
-    st.integers(0, 100),
-)
-def test_timeline_union_matches_day_set(raw, filing_offset):
-    origin = D(2025, 1, 1)
-    today = origin + timedelta(250)
-    filing = origin + timedelta(filing_offset)
-    intervals = [(origin + timedelta(s), origin + timedelta(s + ln)) for s, ln in raw]
-    days = set()
-    for s, e in intervals:
-        cur = max(s, filing) + timedelta(1)
-        while cur <= min(e, today):
-            if CAL.is_workday(cur):
-                days.add(cur)
-            cur += timedelta(1)
-    t = timeline(intervals, filing_date=filing, target=30, calendar=CAL, today=today)
-    assert t.used == len(days)

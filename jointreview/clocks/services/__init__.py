@@ -10,10 +10,12 @@ One module per family of actions (docs/architecture.md §2.3), all re-exported h
 - ``events``: ``clock_create``, ``clock_start`` / ``pause`` / ``resume`` / ``extend`` / ``stop``,
   ``clock_status``, ``clock_refresh``;
 - ``sweep``: ``clock_sweep`` (beat);
+- ``budgets``: ``project_budget_refresh`` (the cached project lights, transitions returned once);
 - ``calendar``: ``calendar_parse``, ``calendar_import``, ``calendar_recompute``,
   ``calendar_missing_year_check``, ``calendar_day_set``, ``calendar_day_delete``;
 - ``common``: evaluation of the stored events, the cached fields, notices to the centre.
 """
+from jointreview.clocks.services.budgets import project_budget_refresh
 from jointreview.clocks.services.calendar import (
     calendar_day_delete,
     calendar_day_set,
@@ -44,6 +46,7 @@ __all__ = [
     "clock_status",
     "clock_refresh",
     "clock_sweep",
+    "project_budget_refresh",
     "calendar_parse",
     "calendar_import",
     "calendar_recompute",

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jointreview import policy
+from jointreview.clocks.selectors import budgets_for
 from jointreview.forms_filters import InboxFilterForm, refused_filter_messages
 from jointreview.models import Assignment, Finding, Opinion, Outcome, PauseReason, PauseRequest, Workflow
 from jointreview.policy.portions import portion_labels
@@ -39,6 +40,9 @@ def inbox(request):
     for message in refused_filter_messages(form, errors):
         messages.error(request, message)  # the bad filter is ignored
     page = Paginator(sel.inbox(user, **filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    budgets = budgets_for(user, {a.application.project_id for a in page.object_list})
+    for a in page.object_list:
+        a.project_budget = budgets.get(a.application.project_id)  # the project's remaining budget on the row
     members = list(
         User.objects.filter(organization_id=user.organization_id, role__in=AGENCY_ROLES, is_active=True)
         .order_by("display_name", "username")

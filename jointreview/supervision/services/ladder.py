@@ -13,8 +13,9 @@ Sources, each in one transaction, in bulk:
 - **unanswered records**: open past ``respond_by`` and not yet escalated: a new record one level up,
   linked to the old one (level 3, the centre leader, is the top).
 - **overdue 容缺**: a deferral not fulfilled by its promised date, once (``Deferral.overdue_alerted_on``).
-- **project budgets** (10a's cached per-project light): ``budget_transitions_alert(transitions)``
-  takes ``(project_id, old_light, new_light)`` values; the merger wires it to ``project_budget_refresh``.
+- **project budgets**: ``clocks.services.project_budget_refresh`` moves the cached per-project lights
+  (``ProjectLight``) in bulk and returns each ``(project_id, old_light, new_light)`` once;
+  ``budget_transitions_alert`` raises an alert for each rise.
 """
 from __future__ import annotations
 
@@ -50,8 +51,11 @@ LIGHT_BY_LEVEL = {1: Light.YELLOW, 2: Light.RED, 3: Light.RED}
 def escalation_sweep(*, today: date | None = None) -> dict[str, int]:
     """Every source once; returns how many alerts each raised."""
     today = today or timezone.localdate()
+    from jointreview.clocks.services import project_budget_refresh
+
     return {
         "clocks": len(clock_alerts(today=today)),
+        "budgets": len(budget_transitions_alert(project_budget_refresh(today=today), today=today)),
         "escalated": len(unanswered_escalate(today=today)),
         "deferrals": len(deferral_alerts(today=today)),
     }
