@@ -136,7 +136,8 @@ class Workflow(models.Model):
     sequence = models.PositiveSmallIntegerField(
         _("order within the stage"), default=1,
         help_text=_("Workflows of a stage with the same number run in parallel; a higher number follows the lower "
-                    "ones (联合审图 1, then 施工许可证 2). The projected finish adds the longest limit of each step."),
+                    "ones (the joint drawing review 1, then the construction permit 2). The projected finish adds "
+                    "the longest limit of each step."),
     )
     limit_unit = models.CharField(
         verbose_name=_("limit unit"), max_length=10, choices=TimeUnit.choices, default=TimeUnit.WORKING,

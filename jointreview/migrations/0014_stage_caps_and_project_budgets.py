@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='workflow',
             name='sequence',
-            field=models.PositiveSmallIntegerField(default=1, help_text='Workflows of a stage with the same number run in parallel; a higher number follows the lower ones (联合审图 1, then 施工许可证 2). The projected finish adds the longest limit of each step.', verbose_name='order within the stage'),
+            field=models.PositiveSmallIntegerField(default=1, help_text='Workflows of a stage with the same number run in parallel; a higher number follows the lower ones (the joint drawing review 1, then the construction permit 2). The projected finish adds the longest limit of each step.', verbose_name='order within the stage'),
         ),
         migrations.CreateModel(
             name='ProjectLight',

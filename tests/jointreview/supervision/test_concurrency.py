@@ -61,4 +61,4 @@ def test_concurrent_sweeps_alert_each_transition_once(monkeypatch, slow):
     assert SupervisionRecord.objects.filter(source="clock", assignment__isnull=False).count() == 4
     assert SupervisionRecord.objects.filter(source="deferral").count() == 1
     # and a later run finds nothing new
-    assert ladder.escalation_sweep(today=RED_DAY) == {"clocks": 0, "escalated": 0, "deferrals": 0}
+    assert ladder.escalation_sweep(today=RED_DAY) == {"clocks": 0, "budgets": 0, "escalated": 0, "deferrals": 0}
