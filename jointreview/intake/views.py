@@ -18,7 +18,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from jointreview import policy
-from jointreview.clocks.selectors import budgets_for
+from jointreview.clocks.selectors import attach_budgets, budgets_for
 from jointreview.forms_common import refusal_text
 from jointreview.intake import services as intake
 from jointreview.intake.forms import (
@@ -141,6 +141,7 @@ def application_detail(request, application_id):
         a.can_open = policy.can_view_assignment(user, a)
     context = {
         "app": app,
+        "budget": budgets_for(user, [app.project_id]).get(app.project_id),
         "items": items,
         "rows": rows,
         "upload_form": UploadForm(),
@@ -247,6 +248,7 @@ def window(request):
         applications_for(request.user).exclude(status__in=[ApplicationStatus.SUBMITTED, ApplicationStatus.DRAFT])
         .order_by("-created_at")[:30]
     )
+    attach_budgets(request.user, queue + recent)
     return render(request, "intake/window.html", {"queue": queue, "recent": recent})
 
 

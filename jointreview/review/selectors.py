@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from jointreview import policy
+from jointreview.clocks.selectors import attach_budgets
 from jointreview.documents.services import plausible_verification_code
 from jointreview.models import (
     OPEN_ASSIGNMENT_STATUSES,
@@ -211,6 +212,8 @@ def coordination(user) -> Coordination:
         IssuedDocument.objects.filter(kind=IssuedKind.CERTIFICATE, state=IssuedDocument.State.ISSUED)
         .select_related("application__project").order_by("-issued_at", "-pk")[:20]
     )
+    attach_budgets(user, [p.assignment.application for p in pauses] + [n.application for n in notices] + ready
+                   + [app for app, _reasons in blocked])
     return Coordination(pauses=pauses, notices=notices, ready=ready, blocked=blocked, certificates=certificates)
 
 

@@ -220,6 +220,28 @@ def test_the_coordinator_sees_budgets_on_the_deadlines_page(en_client):
     assert "预算项目" in html and f'id="budget-{project.pk}"' in html and "working days left" in html
 
 
+def test_the_coordinator_sees_the_budget_wherever_a_project_appears(en_client):
+    """The application page, the window's lists and the coordination worklist carry the project's budget
+    pill (the cockpit and the deadlines page have their own tests); an agency sees it on the application
+    page of a case it reviews."""
+    from jointreview.models import PauseRequest
+
+    lead = LeadFactory()
+    project = ProjectFactory(filing_date=recent(), name="预算项目")
+    app = started(project, on=recent(), agency=lead.organization)
+    PauseRequest.objects.create(assignment=app.assignments.get(), reason="testing", reason_text="检测",
+                                expected_days=3, requested_by=lead)
+    en_client.force_login(CoordinatorFactory())
+    for url in (reverse("intake:application_detail", args=[app.pk]), reverse("intake:window"),
+                reverse("review:coordination")):
+        html = en_client.get(url).content.decode()
+        assert 'class="budget-pill' in html and "of 40 working days left" in html, url
+    en_client.force_login(lead)
+    assert 'class="budget-pill' in en_client.get(reverse("intake:application_detail", args=[app.pk])).content.decode()
+    en_client.force_login(OwnerUserFactory())  # another owner: not found, no budget
+    assert en_client.get(reverse("intake:application_detail", args=[app.pk])).status_code == 404
+
+
 def test_an_application_of_stage_4_is_not_counted():
     project = ProjectFactory(filing_date=FILING)
     started(project, stage=4)
