@@ -4,7 +4,12 @@ Services never import ``tasks`` (imports flow tasks -> jointreview): a task is s
 name through a producer-only Celery app configured from the same Django settings (in the worker, or
 anywhere ``tasks.app`` is loaded, that app itself).
 
-- ``enqueue(task_name, **kwargs)`` sends now; it raises if the broker is unreachable.
+- ``enqueue(task_name, **kwargs)`` sends now; it raises if the broker is unreachable. It never touches
+  the result backend (no task result is read: ``ignore_result``; Celery would otherwise subscribe to
+  the result channel first and, with Redis down, sit in the backend's reconnect loop for about 20 s),
+  and a publish is retried once, briefly (``PUBLISH_RETRY``), with short socket timeouts in the web
+  process's producer (``PRODUCER_TRANSPORT_OPTIONS``): a broker outage costs a request a fraction of
+  a second, and the sweeps pick up what could not be published (``RETRIED_BY``).
 - ``enqueue_after_commit(task_name, *, on_failure="log", **kwargs)`` sends once the current
   transaction commits (at once outside a transaction). The database is the source of truth, so a
   broker failure never undoes the committed work: by default it is logged, naming what will pick the
@@ -30,6 +35,12 @@ RETRIED_BY: dict[str, str] = {
 
 _producer: dict[str, Any] = {"app": None}
 
+# one quick retry of a publish (a broker restarting), then the failure is the caller's (logged)
+PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.1}
+# the web process's producer: a broker that does not answer is given up on quickly (the worker keeps
+# the settings' options: its connections are long-lived and wait on the queue)
+PRODUCER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 1.0}
+
 
 def _producer_app():
     from celery import Celery, current_app
@@ -39,13 +50,16 @@ def _producer_app():
     if _producer["app"] is None:
         app = Celery("jointreview", set_as_current=False)
         app.config_from_object("django.conf:settings", namespace="CELERY")
+        app.conf.broker_transport_options = {**(app.conf.broker_transport_options or {}),
+                                             **PRODUCER_TRANSPORT_OPTIONS}
         _producer["app"] = app
     return _producer["app"]
 
 
 def enqueue(task_name: str, **kwargs) -> None:
     """Send a task by name now. Raises if the broker is unreachable."""
-    _producer_app().send_task(task_name, kwargs=kwargs)
+    _producer_app().send_task(task_name, kwargs=kwargs, ignore_result=True, retry=True,
+                              retry_policy=PUBLISH_RETRY)
 
 
 def _enqueue_handled(task_name: str, on_failure: str | Callable[..., Any], kwargs: dict[str, Any]) -> None:

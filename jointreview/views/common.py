@@ -11,10 +11,24 @@ from jointreview.middleware import stamp_session
 
 
 def healthz(request):
-    """Liveness + database check for compose/orchestrators; no login, no data."""
+    """Liveness for compose/orchestrators, naming each dependency; no login, no data. The database is
+    needed to serve (down: 503); the broker is not in the request path (down: 200 "degraded", the sweeps
+    publish what waits once it is back)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    broker = "ok" if _broker_answers() else "down"
+    return JsonResponse({"status": "ok" if broker == "ok" else "degraded", "database": "ok", "broker": broker})
+
+
+def _broker_answers() -> bool:
+    import redis
+    from django.conf import settings
+
+    try:
+        return bool(redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=0.5,
+                                         socket_timeout=0.5).ping())
+    except (redis.RedisError, OSError, ValueError):
+        return False
 
 
 @login_required
