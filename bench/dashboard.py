@@ -34,33 +34,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import recreate_database, setup_django  # noqa: E402
+
 DB_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/jointreview_bench_dashboard")
 os.environ["DATABASE_URL"] = DB_URL
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jointreview.settings.test")
 BATCH = 5000
-
-
-def recreate_database() -> None:
-    import dj_database_url
-    import psycopg
-
-    cfg = dj_database_url.parse(DB_URL)
-    conninfo = {k: v for k, v in {
-        "host": cfg.get("HOST") or "127.0.0.1", "port": cfg.get("PORT") or 5432, "user": cfg.get("USER") or "postgres",
-        "password": cfg.get("PASSWORD") or None, "dbname": "postgres",
-    }.items() if v is not None}
-    with psycopg.connect(**conninfo, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{cfg["NAME"]}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{cfg["NAME"]}"')
-
-
-def setup_django() -> None:
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def _organizations():
@@ -219,7 +198,7 @@ def main() -> None:
                         help="also time the daily clock sweep on this many clocks, extrapolated (0: skip)")
     args = parser.parse_args()
 
-    recreate_database()
+    recreate_database(DB_URL)
     setup_django()
     from django.conf import settings
     from django.db import connection

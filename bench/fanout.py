@@ -36,6 +36,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import recreate_database, setup_django  # noqa: E402
+
 DB_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/jointreview_bench")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/6")
 os.environ["DATABASE_URL"] = DB_URL
@@ -43,30 +45,6 @@ os.environ["REDIS_URL"] = REDIS_URL
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jointreview.settings.test")
 QUEUE = "celery"
 IDLE_QUEUE = "bench-idle"
-
-
-def recreate_database() -> None:
-    import dj_database_url
-    import psycopg
-
-    cfg = dj_database_url.parse(DB_URL)
-    name = cfg["NAME"]
-    conninfo = {k: v for k, v in {
-        "host": cfg.get("HOST") or "127.0.0.1", "port": cfg.get("PORT") or 5432, "user": cfg.get("USER") or "postgres",
-        "password": cfg.get("PASSWORD") or None, "dbname": "postgres",
-    }.items() if v is not None}
-    with psycopg.connect(**conninfo, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def setup_django() -> None:
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def build_data(n_apps: int, n_agencies: int):
@@ -196,7 +174,7 @@ def main() -> None:
 
     (ROOT / "var").mkdir(exist_ok=True)
     print(f"database {DB_URL} (recreated), broker {REDIS_URL} (flushed)", flush=True)
-    recreate_database()
+    recreate_database(DB_URL)
     r = redis.Redis.from_url(REDIS_URL)
     r.flushdb()
     setup_django()

@@ -17,6 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import recreate_database, setup_django  # noqa: E402
+
 DB_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/jointreview_bench_notifications")
 os.environ["DATABASE_URL"] = DB_URL
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jointreview.settings.test")
@@ -24,19 +26,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jointreview.settings.test")
 CENTRE_ROWS = 100_000
 AGENCIES, AGENCY_MEMBERS, AGENCY_ROWS = 20, 10, 80_000
 OWNERS, OWNER_ROWS = 200, 20_000
-
-
-def recreate_database() -> None:
-    import dj_database_url
-    import psycopg
-
-    cfg = dj_database_url.parse(DB_URL)
-    conninfo = {k: v for k, v in {
-        "host": cfg.get("HOST") or "127.0.0.1", "port": cfg.get("PORT") or 5432, "user": cfg.get("USER") or "postgres",
-        "password": cfg.get("PASSWORD") or None, "dbname": "postgres"}.items() if v is not None}
-    with psycopg.connect(**conninfo, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{cfg["NAME"]}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{cfg["NAME"]}"')
 
 
 def build() -> dict:
@@ -81,17 +70,13 @@ def median_ms(fn, runs: int = 15) -> float:
 
 
 def main() -> None:
-    recreate_database()
-    import django
-
-    django.setup()
+    recreate_database(DB_URL)
+    setup_django()
     from django.conf import settings
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    call_command("migrate", verbosity=0)
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.ALLOWED_HOSTS = ["*"]
     data = build()
