@@ -50,13 +50,8 @@ from jointreview.policy import (
     survey_reports_for,
 )
 from jointreview.services.errors import ServiceError
-from jointreview.views.actions import refuse
+from jointreview.views.actions import form_refused, refuse
 from jointreview.views.files import document_preparing, file_response
-
-
-def _fail(request, exc: ServiceError) -> None:
-    refuse(request, exc)  # a permission refusal is the 403 page, anything else a message
-
 
 # --------------------------------------------------------------------------------------------- owner
 
@@ -81,7 +76,7 @@ def project_register(request):
             fields = {f: form.cleaned_data[f] for f in form.Meta.fields}
             project = intake.project_register(actor=request.user, **fields)
         except ServiceError as exc:
-            _fail(request, exc)
+            refuse(request, exc)  # a permission refusal is the 403 page, anything else a message
         else:
             messages.success(request, _("Registered: %(project)s") % {"project": project.name})
             return redirect("intake:project_detail", project_id=project.pk)
@@ -110,7 +105,7 @@ def application_open(request, project_id):
     try:
         app = intake.application_open(actor=request.user, project=project, workflow=form.cleaned_data["workflow"])
     except ServiceError as exc:
-        _fail(request, exc)
+        refuse(request, exc)  # a permission refusal is the 403 page, anything else a message
         return redirect("intake:project_detail", project_id=project.pk)
     messages.success(request, _("Application %(number)s created: upload the required materials.") % {"number": app.number})
     return redirect("intake:application_detail", application_id=app.pk)
@@ -174,7 +169,7 @@ def application_choose(request, application_id, item_id):
                 intake.application_choose_intermediary(actor=request.user, application=app, item=item,
                                                        agency=agency)
             except ServiceError as exc:
-                _fail(request, exc)
+                refuse(request, exc)  # a permission refusal is the 403 page, anything else a message
             else:
                 messages.success(request, _("%(firm)s chosen for “%(item)s”.") % {"firm": agency, "item": item.name})
                 return redirect("intake:application_detail", application_id=app.pk)
@@ -196,7 +191,7 @@ def material_upload(request, application_id, material_id):
             v = intake.document_upload(actor=request.user, application_material=am, upload=form.cleaned_data["file"],
                                        note=form.cleaned_data["note"])
         except ServiceError as exc:
-            _fail(request, exc)
+            refuse(request, exc)  # a permission refusal is the 403 page, anything else a message
         else:
             messages.success(request, _("“%(material)s”: version %(version)s uploaded (sha256 %(sha)s…).") % {
                 "material": am.material.name, "version": v.number, "sha": v.sha256[:12]})
@@ -210,7 +205,7 @@ def application_submit(request, application_id):
     try:
         intake.application_submit(actor=request.user, application=app)
     except ServiceError as exc:
-        _fail(request, exc)
+        refuse(request, exc)  # a permission refusal is the 403 page, anything else a message
     else:
         messages.success(request, _("Submitted to the window."))
     return redirect("intake:application_detail", application_id=app.pk)
@@ -222,15 +217,12 @@ def application_withdraw(request, application_id):
     app = access_application(request.user, application_id, "edit")
     form = WithdrawForm(request.POST)
     if not form.is_valid():  # an over-long reason is refused (400), not silently dropped
-        messages.error(request, refusal_text(form))
-        response = application_detail(request, app.pk)
-        response.status_code = 400
-        return response
+        return form_refused(request, form, lambda: application_detail(request, app.pk))
     reason = form.cleaned_data["reason"]
     try:
         intake.application_withdraw(actor=request.user, application=app, reason=reason)
     except ServiceError as exc:
-        _fail(request, exc)
+        refuse(request, exc)  # a permission refusal is the 403 page, anything else a message
     else:
         messages.success(request, _("Application withdrawn."))
     return redirect("intake:application_detail", application_id=app.pk)
@@ -272,7 +264,7 @@ def application_check(request, application_id):
             try:
                 intake.completeness_check(actor=request.user, application=app, results=results)
             except ServiceError as exc:
-                _fail(request, exc)
+                refuse(request, exc)  # a permission refusal is the 403 page, anything else a message
             else:
                 messages.success(request, _("Check saved."))
                 return redirect("intake:application_check", application_id=app.pk)
@@ -298,7 +290,7 @@ def application_return(request, application_id):
     try:
         notice = intake.application_return(actor=request.user, application=app)
     except ServiceError as exc:
-        _fail(request, exc)
+        refuse(request, exc)  # a permission refusal is the 403 page, anything else a message
         return redirect("intake:application_check", application_id=app.pk)
     count = notice.defects.count()
     messages.success(request, ngettext("Returned with one notice %(number)s (%(count)d item).",
@@ -326,7 +318,7 @@ def application_accept(request, application_id):
     try:
         intake.application_accept(actor=request.user, application=app, deferrals=deferrals)
     except ServiceError as exc:
-        _fail(request, exc)
+        refuse(request, exc)  # a permission refusal is the 403 page, anything else a message
         return redirect("intake:application_check", application_id=app.pk)
     if deferrals:
         text = _("%(number)s accepted with gaps: sent to the agencies.")
@@ -375,7 +367,7 @@ def survey_report_deliver(request, report_id):
             intake.survey_report_deliver(actor=request.user, report=report, upload=form.cleaned_data["file"],
                                          note=form.cleaned_data["note"])
         except ServiceError as exc:
-            _fail(request, exc)
+            refuse(request, exc)  # a permission refusal is the 403 page, anything else a message
         else:
             messages.success(request, _("Report “%(title)s” delivered.") % {"title": report.title})
     return redirect("intake:application_detail", application_id=report.application_id)

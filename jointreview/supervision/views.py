@@ -10,21 +10,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jointreview import policy
-from jointreview.forms_common import refusal_text
 from jointreview.models import SupervisionStatus
 from jointreview.supervision import selectors as sel
 from jointreview.supervision import services as svc
 from jointreview.supervision.forms import AnswerForm, CloseForm, ExtensionDecisionForm, ExtensionRequestForm
-from jointreview.views.actions import run_service
+from jointreview.views.actions import form_refused, run_service
 
 PAGE_SIZE = 50
-
-
-def _invalid(request, form, back):
-    messages.error(request, refusal_text(form))
-    response = back()
-    response.status_code = 400
-    return response
 
 
 @login_required
@@ -72,7 +64,7 @@ def record_answer(request, record_id: int):
     policy.access_supervision(request.user, record_id, "answer")
     form = AnswerForm(request.POST)
     if not form.is_valid():
-        return _invalid(request, form, lambda: record_detail(request, record_id, answer_form=form))
+        return form_refused(request, form, lambda: record_detail(request, record_id, answer_form=form))
     run_service(request, lambda: svc.supervision_answer(actor=request.user, record=record_id,
                                                         response=form.cleaned_data["response"]),
                 _("Answer recorded; the coordinator has been told."))
@@ -85,7 +77,7 @@ def record_close(request, record_id: int):
     policy.access_supervision(request.user, record_id, "close")
     form = CloseForm(request.POST)
     if not form.is_valid():
-        return _invalid(request, form, lambda: record_detail(request, record_id))
+        return form_refused(request, form, lambda: record_detail(request, record_id))
     run_service(request, lambda: svc.supervision_close(actor=request.user, record=record_id,
                                                        note=form.cleaned_data["note"]),
                 _("Supervision record closed."))
@@ -100,7 +92,7 @@ def extension_request(request, assignment_id: int):
         policy.access_assignment(request.user, assignment_id, "review")  # the 403 with its reason
     form = ExtensionRequestForm(request.POST)
     if not form.is_valid():
-        return _invalid(request, form, lambda: redirect("review:assignment", assignment_id=a.pk))
+        return form_refused(request, form, lambda: redirect("review:assignment", assignment_id=a.pk))
     run_service(request, lambda: svc.extension_request(actor=request.user, assignment_id=a.pk,
                                                        reason=form.cleaned_data["reason"]),
                 _("Extension requested; the agency lead decides."))
@@ -113,7 +105,7 @@ def extension_decide(request, extension_id: int):
     ext = policy.access_extension(request.user, extension_id, "decide")
     form = ExtensionDecisionForm(request.POST)
     if not form.is_valid():
-        return _invalid(request, form, lambda: redirect("review:assignment", assignment_id=ext.assignment_id))
+        return form_refused(request, form, lambda: redirect("review:assignment", assignment_id=ext.assignment_id))
     approve = form.cleaned_data["decision"] == "approve"
     run_service(request, lambda: svc.extension_decide(actor=request.user, extension_id=ext.pk, approve=approve,
                                                       note=form.cleaned_data["note"]),

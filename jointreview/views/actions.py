@@ -7,7 +7,9 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
 
+from jointreview.forms_common import refusal_text
 from jointreview.services.errors import PermissionDeniedError, ServiceError, validation_refusal
 
 
@@ -18,6 +20,15 @@ def refuse(request, exc: ServiceError | ValidationError) -> None:
     if isinstance(exc, ValidationError):  # a model check the service did not turn into a ServiceError
         exc = validation_refusal(exc)
     messages.error(request, exc.message)
+
+
+def form_refused(request, form, page: Callable[[], HttpResponse]) -> HttpResponse:
+    """A posted form that did not validate (too long, out of range, a NUL character ...): ``page()``
+    answered with 400 and the form's errors as a message."""
+    messages.error(request, refusal_text(form))
+    response = page()
+    response.status_code = 400
+    return response
 
 
 def run_service(request, action: Callable[[], object], success: str = "") -> bool:

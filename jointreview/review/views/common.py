@@ -3,12 +3,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect
 
-from jointreview.forms_common import refusal_text
-from jointreview.views.actions import run_service
+from jointreview.views.actions import form_refused, run_service
 
 PAGE_SIZE = 100
 
@@ -21,12 +19,7 @@ def _run(request, action: Callable[[], object], success: str) -> bool:
 def _refused(request, form, page: Callable[[], HttpResponse]) -> HttpResponse | None:
     """None when the posted form is valid; else the page (``page()``) answered with 400 and the
     form's errors as a message (too long, out of range, a NUL character ...)."""
-    if form.is_valid():
-        return None
-    messages.error(request, refusal_text(form))
-    response = page()
-    response.status_code = 400
-    return response
+    return None if form.is_valid() else form_refused(request, form, page)
 
 
 def _int(value, default=None):
