@@ -55,6 +55,10 @@ class ClockState(models.TextChoices):
     STOPPED = "stopped", _("stopped")
 
 
+# a clock that has started and not stopped: what the sweeps evaluate and the pages count as open
+OPEN_CLOCK_STATES = (ClockState.RUNNING, ClockState.PAUSED)
+
+
 class Light(models.TextChoices):
     GREEN = "green", _("green")
     YELLOW = "yellow", _("yellow")

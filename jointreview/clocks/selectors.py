@@ -14,15 +14,14 @@ from jointreview import policy
 from jointreview.clocks.budgets import COUNTED_APPLICATIONS, ProjectBudget, project_budgets
 from jointreview.clocks.calendar import missing_years
 from jointreview.models import (
+    OPEN_CLOCK_STATES,
     Application,
     Clock,
-    ClockState,
     DeadlineChange,
     Light,
 )
 from projects.models import Project
 
-OPEN_STATES = (ClockState.RUNNING, ClockState.PAUSED)
 LIGHT_ORDER = Case(
     When(light=Light.RED, then=Value(0)),
     When(light=Light.YELLOW, then=Value(1)),
@@ -36,7 +35,7 @@ def clock_list(user, *, light: str = "", provisional: bool = False) -> QuerySet[
     if not policy.can_watch_clocks(user):
         return Clock.objects.none()
     qs = (
-        Clock.objects.filter(state__in=OPEN_STATES)
+        Clock.objects.filter(state__in=OPEN_CLOCK_STATES)
         .select_related(
             "application__project",
             "application__workflow",
@@ -61,7 +60,7 @@ def clock_counts(user) -> dict[str, int]:
     from django.db.models import Count
 
     counts = {row["light"]: row["n"] for row in
-              Clock.objects.filter(state__in=OPEN_STATES).values("light").annotate(n=Count("pk")).order_by()}
+              Clock.objects.filter(state__in=OPEN_CLOCK_STATES).values("light").annotate(n=Count("pk")).order_by()}
     return {light: counts.get(light, 0) for light in Light.values}
 
 

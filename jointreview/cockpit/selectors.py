@@ -20,18 +20,17 @@ from jointreview import policy
 from jointreview.cockpit import extensions
 from jointreview.models import (
     OPEN_ASSIGNMENT_STATUSES,
+    OPEN_CLOCK_STATES,
     Application,
     ApplicationStatus,
     Assignment,
     AssignmentStatus,
     Clock,
-    ClockState,
     Deferral,
     Light,
 )
 from projects.models import CENTRE_ROLES, User
 
-OPEN_CLOCK_STATES = (ClockState.RUNNING, ClockState.PAUSED)
 # open at the centre: submitted to the window, returned, in review or in revision (drafts are the owner's)
 COCKPIT_STATUSES = frozenset({ApplicationStatus.SUBMITTED, ApplicationStatus.RETURNED, ApplicationStatus.ACCEPTED,
                               ApplicationStatus.REVISION})

@@ -11,9 +11,7 @@ from django.utils import timezone
 from jointreview.audit.services import notify_centre
 from jointreview.clocks.calendar import get_calendar
 from jointreview.clocks.services.common import SWEEP_BATCH, _cache_values, _evaluate_batch, mirror_due_date
-from jointreview.models import Application, Assignment, Clock, ClockState, Light
-
-OPEN_STATES = (ClockState.RUNNING, ClockState.PAUSED)
+from jointreview.models import OPEN_CLOCK_STATES, Application, Assignment, Clock, ClockState, Light
 
 
 def _clock_subject(clock: Clock) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -51,7 +49,7 @@ def clock_sweep(*, today: date | None = None, batch_size: int = SWEEP_BATCH) -> 
         with transaction.atomic():
             batch = list(
                 Clock.objects.select_for_update(skip_locked=True)
-                .filter(state__in=OPEN_STATES, pk__gt=last_pk)
+                .filter(state__in=OPEN_CLOCK_STATES, pk__gt=last_pk)
                 .filter(Q(evaluated_on__isnull=True) | ~Q(evaluated_on=today))
                 .order_by("pk")[:batch_size]
             )

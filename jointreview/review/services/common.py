@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from jointreview.models import (
     OPEN_ASSIGNMENT_STATUSES,
+    OPEN_CLOCK_STATES,
     Application,
     ApplicationStatus,
     Assignment,
@@ -114,9 +115,7 @@ def _application_clock(actor, app: Application, status: str, on: date) -> None:
     if status == ApplicationStatus.REVISION and clock.state == ClockState.RUNNING:
         clocks.clock_pause(clock=clock, on=on, reason=PauseReason.REVISION,
                            reason_text="建设单位修改复审", actor=actor)
-    elif status in (ApplicationStatus.REJECTED, ApplicationStatus.APPROVED) and clock.state in (
-        ClockState.RUNNING, ClockState.PAUSED
-    ):
+    elif status in (ApplicationStatus.REJECTED, ApplicationStatus.APPROVED) and clock.state in OPEN_CLOCK_STATES:
         clocks.clock_stop(clock=clock, on=on, actor=actor)
     elif status == ApplicationStatus.ACCEPTED and clock.state == ClockState.PAUSED:
         clocks.clock_resume(clock=clock, on=on, actor=actor)

@@ -14,13 +14,13 @@ from jointreview.audit.services import audit_record
 from jointreview.audit.verbs import AuditVerb
 from jointreview.models import (
     OPEN_ASSIGNMENT_STATUSES,
+    OPEN_CLOCK_STATES,
     OUTCOMES_NEEDING_FINDINGS,
     PASSING_OUTCOMES,
     Application,
     Assignment,
     AssignmentStatus,
     Clock,
-    ClockState,
     Finding,
     IssuedDocument,
     Opinion,
@@ -138,7 +138,7 @@ def _stop_assignment_clock(actor, a: Assignment, on: date) -> None:
     if a.clock_id is None:
         return
     clock = Clock.objects.get(pk=a.clock_id)
-    if clock.state in (ClockState.RUNNING, ClockState.PAUSED):
+    if clock.state in OPEN_CLOCK_STATES:
         clocks.clock_stop(clock=clock, on=max(on, _last_event_on(clock) or on), actor=actor)
 
 

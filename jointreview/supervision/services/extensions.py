@@ -15,7 +15,13 @@ from jointreview.audit.notifications import NotificationKind
 from jointreview.audit.services import audit_record, notify
 from jointreview.audit.verbs import AuditVerb
 from jointreview.clocks.services import clock_extend
-from jointreview.models import Clock, ClockEvent, ClockState, ExtensionRequest, ExtensionStatus
+from jointreview.models import (
+    OPEN_CLOCK_STATES,
+    Clock,
+    ClockEvent,
+    ExtensionRequest,
+    ExtensionStatus,
+)
 from jointreview.policy.supervision import can_decide_extension, can_request_extension
 from jointreview.review.models import OPEN_ASSIGNMENT_STATUSES
 from jointreview.review.services.common import _lock_assignment
@@ -38,7 +44,7 @@ def extension_request(*, actor, assignment_id: int, reason: str) -> ExtensionReq
             raise ConflictError(_("The assignment is %(status)s: its clock is stopped.")
                                 % {"status": a.get_status_display()})
         clock = Clock.objects.select_for_update().filter(pk=a.clock_id).first()
-        if clock is None or clock.state not in (ClockState.RUNNING, ClockState.PAUSED):
+        if clock is None or clock.state not in OPEN_CLOCK_STATES:
             raise ConflictError(_("Only a running clock can be extended."))
         _require_first(clock)
         ext = ExtensionRequest(assignment=a, clock=clock, days=int(settings.JR_EXTENSION_DAYS), reason=reason,
