@@ -18,8 +18,8 @@ def consolidate_round(round_id: int) -> int:
 
 
 @app.task(name="jointreview.consolidation_sweep", **SWEEP)
-def consolidation_sweep() -> int:
+def consolidation_sweep(older_than_s: int = 120) -> int:
     """Beat: re-dispatch the consolidation of completed rounds without a joint notice (lost publish)."""
     from jointreview.review.services import consolidation_sweep as service
 
-    return service()
+    return service(older_than_s=older_than_s)

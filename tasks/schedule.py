@@ -40,6 +40,18 @@ BEAT_SCHEDULE["consolidation-sweep"] = {
     "options": {"expire_seconds": 240},
 }
 
+# --- issued documents: PDFs whose render was lost, files no row refers to (issue 11) ---
+BEAT_SCHEDULE["render-sweep"] = {
+    "task": "jointreview.render_sweep",
+    "schedule": 120.0,  # documents still without their PDF 120 s after they were drafted or issued
+    "options": {"expire_seconds": 110},
+}
+BEAT_SCHEDULE["orphan-file-sweep"] = {
+    "task": "jointreview.orphan_file_sweep",
+    "schedule": 3600.0,  # stored files no row refers to, older than JR_ORPHAN_FILE_MINUTES (default 60)
+    "options": {"expire_seconds": 3000},
+}
+
 # --- e-mail copies of notifications (off the fan-out's hot path) ---
 BEAT_SCHEDULE["notification-email-sweep"] = {
     "task": "jointreview.notification_email_sweep",

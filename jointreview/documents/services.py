@@ -4,15 +4,19 @@ document's content snapshot by one service and one task (``jointreview.render_is
 
 Rendering is idempotent and race-safe without holding a row lock while the PDF is built:
 
-- a document that already has its file is left alone unless ``force``;
-- the file is stored first, then recorded with a conditional update on what was rendered (state,
-  content) and on the file it replaces: a document issued or redrafted meanwhile (that change clears
-  the file and enqueues its own render), or rendered by someone else meanwhile, never gets a stale
-  file; the loser deletes the file it stored.
+- renders of one document take turns (``render_lock``, an advisory lock, not a row lock); a document
+  that already has its file is left alone unless ``force``;
+- the file is stored at ONE path per document and state (``stored_name``), then recorded with a
+  conditional update on what was rendered (state, content) and on the file it replaces: a document
+  issued or redrafted meanwhile (that change clears the file and enqueues its own render) never gets a
+  stale file; the loser deletes the file it stored. A render whose record fails deletes its file; one
+  killed between the save and the record leaves its file at that path, and the retry (the task
+  redelivered, ``documents.sweeps.render_sweep``) replaces it: one file per document, never an orphan.
 """
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import secrets
 from collections.abc import Callable, Iterator
@@ -23,6 +27,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
+from django.db import DatabaseError, connection
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
@@ -30,7 +35,10 @@ from jointreview.models import IssuedDocument, IssuedKind
 from jointreview.services.errors import ServiceError
 from jointreview.services.queue import enqueue_after_commit
 
+log = logging.getLogger(__name__)
+
 RENDER_TASK = "jointreview.render_issued_document"
+_RENDER_LOCK_SPACE = 0x4A52  # advisory lock namespace of renders ("JR"); the key is the document id
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
 # what /verify/<code> looks up at all (codes are 12 characters of the alphabet; some slack for
 # codes typed with 0/O or 1/I, which simply match nothing); anything else is "no such document"
@@ -88,7 +96,7 @@ def verify_url(code: str) -> str:
 
 def render_after_commit(document_id: int) -> None:
     """Enqueue the rendering of a document's PDF when the transaction commits (a broker failure is
-    logged: the download views queue it again when someone asks for the missing file)."""
+    logged: ``render_sweep`` re-dispatches it, and a download of the missing file queues it too)."""
     enqueue_after_commit(RENDER_TASK, document_id=document_id)
 
 
@@ -119,12 +127,17 @@ def _builders() -> dict[str, Callable[[dict], bytes]]:
 
 def issued_document_render(*, document_id: int, force: bool = False) -> IssuedDocument:
     """Render a document's PDF from its content snapshot and store it (see the module doc)."""
-    try:
-        doc = IssuedDocument.objects.get(pk=document_id)
-    except IssuedDocument.DoesNotExist:
-        raise ServiceError("no such issued document", code="not_found") from None
-    if doc.file and not force:
-        return doc
+    with render_lock(document_id):  # a second render of the same document waits, then finds the file
+        try:
+            doc = IssuedDocument.objects.get(pk=document_id)
+        except IssuedDocument.DoesNotExist:
+            raise ServiceError("no such issued document", code="not_found") from None
+        if doc.file and not force:
+            return doc
+        return _render_and_record(doc)
+
+
+def _render_and_record(doc: IssuedDocument) -> IssuedDocument:
     builder = _builders().get(doc.kind)
     if builder is None:
         raise ServiceError(f"no PDF builder for {doc.get_kind_display()}")
@@ -136,17 +149,59 @@ def issued_document_render(*, document_id: int, force: bool = False) -> IssuedDo
     data["draft"] = doc.state == IssuedDocument.State.DRAFT
     pdf = builder(data)
     sha = hashlib.sha256(pdf).hexdigest()
-    field = IssuedDocument._meta.get_field("file")
-    name = f"{doc.number}{'-draft' if data['draft'] else ''}.pdf"
-    path = field.storage.save(field.generate_filename(doc, name), ContentFile(pdf))
+    storage = IssuedDocument._meta.get_field("file").storage
     previous = doc.file.name or ""
-    updated = IssuedDocument.objects.filter(pk=doc.pk, state=doc.state, content=doc.content, file=previous).update(
-        file=path, sha256=sha
-    )
-    if not updated:  # issued, redrafted or rendered meanwhile: keep what is recorded
-        field.storage.delete(path)
+    path = _store(storage, stored_name(doc, draft=data["draft"]), pdf, recorded=previous)
+    try:
+        updated = IssuedDocument.objects.filter(pk=doc.pk, state=doc.state, content=doc.content,
+                                                file=previous).update(file=path, sha256=sha)
+    except BaseException:  # the database refused the record: the file is nobody's, the retry renders again
+        storage.delete(path)
+        raise
+    if not updated:  # issued or redrafted meanwhile: keep what is recorded
+        storage.delete(path)
         return IssuedDocument.objects.get(pk=doc.pk)
     if previous and previous != path:
-        field.storage.delete(previous)
+        storage.delete(previous)
+    if not data["draft"]:  # the draft's file, if the draft was ever rendered, is nobody's now
+        storage.delete(stored_name(doc, draft=True))
     doc.file.name, doc.sha256 = path, sha
     return doc
+
+
+def stored_name(doc: IssuedDocument, *, draft: bool) -> str:
+    """The one storage path of a document's PDF (per state): ``issued/<year created>/<number>[-draft].pdf``.
+    A render that stored its file but could not record it leaves it at this very path, so the retry
+    replaces it instead of adding a second file."""
+    return f"issued/{doc.created_at:%Y}/{doc.number}{'-draft' if draft else ''}.pdf"
+
+
+def _store(storage, path: str, pdf: bytes, *, recorded: str) -> str:
+    """Store ``pdf`` at ``path``, replacing a file left there by a render that was not recorded (a
+    worker killed, the database down between the save and the record). The file the row records is
+    never replaced in place (a forced re-render): it gets a new name, and the old one goes once the
+    new one is recorded."""
+    if path != recorded and storage.exists(path):
+        storage.delete(path)
+    return storage.save(path, ContentFile(pdf))
+
+
+@contextmanager
+def render_lock(document_id: int) -> Iterator[None]:
+    """Hold the render of one document: a PostgreSQL session advisory lock, waited for, released on
+    exit or by the server when the holder's connection dies (a killed worker). Renders run outside a
+    transaction (the task, ``consolidate_round``); inside one that fails, the lock goes with the
+    connection. Elsewhere (SQLite, the demo: one worker) nothing is locked."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s, %s)", [_RENDER_LOCK_SPACE, document_id])
+    try:
+        yield
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_RENDER_LOCK_SPACE, document_id])
+        except DatabaseError:  # an aborted transaction or a lost connection: the original error matters
+            log.warning("could not release the render lock of issued document %s", document_id, exc_info=True)

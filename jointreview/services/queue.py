@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 RETRIED_BY: dict[str, str] = {
     "jointreview.notify_assignment": "fanout_sweep will retry",
     "jointreview.consolidate_round": "consolidation_sweep will retry",
-    "jointreview.render_issued_document": "the download views queue it again when the file is missing",
+    "jointreview.render_issued_document": "render_sweep will retry (a download of the missing file queues it too)",
+    "jointreview.calendar_recompute": "the caller runs it in-process; clock_sweep re-evaluates every clock daily",
 }
 
 _producer: dict[str, Any] = {"app": None}

@@ -263,6 +263,8 @@ JR_EXTENSION_DAYS = env_int("JR_EXTENSION_DAYS", 10, minimum=1)
 JR_UPLOAD_MAX_BYTES = env_int("JR_UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
 JR_CENTRE_NAME = env_str("JR_CENTRE_NAME", "示范市政务服务中心")
 JR_FANOUT_MAX_ATTEMPTS = env_int("JR_FANOUT_MAX_ATTEMPTS", 10)
+# the orphan file sweep deletes stored files no row refers to once they are this old (jointreview/services/media.py)
+JR_ORPHAN_FILE_MINUTES = env_int("JR_ORPHAN_FILE_MINUTES", 60, minimum=10)
 # the longest clock pause a reviewer may request, in working days (1 .. 32767)
 JR_PAUSE_MAX_DAYS = env_int("JR_PAUSE_MAX_DAYS", 60)
 if not 1 <= JR_PAUSE_MAX_DAYS <= 32767:

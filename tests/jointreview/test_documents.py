@@ -149,7 +149,7 @@ def test_a_broker_down_still_answers_the_waiting_page(en_client, fresh_cache, no
     with django_capture_on_commit_callbacks(execute=True):
         response = en_client.get(reverse("review:issued_file", args=[doc.pk]))
     assert response.status_code == 202 and "could not enqueue" in caplog.text
-    assert "queue it again" in caplog.text  # what retries it, in the log
+    assert "render_sweep will retry" in caplog.text  # what retries it, in the log
 
 
 def _pdf_text(doc) -> str:

@@ -55,6 +55,7 @@ def a_completed_round_whose_consolidation_was_lost(monkeypatch):
     assert "jointreview.consolidate_round" in lost
     rnd = ReviewRound.objects.get(pk=s.round.pk)
     assert rnd.completed_at is not None
+    ReviewRound.objects.filter(pk=rnd.pk).update(completed_at=timezone.now() - timedelta(minutes=5))
     Assignment.objects.filter(pk=side.assignment.pk).update(created_at=timezone.now() - timedelta(minutes=5))
     assert Assignment.objects.get(pk=side.assignment.pk).notify_status == "pending"
     return rnd, side.assignment

@@ -46,9 +46,24 @@ def test_every_registered_task_follows_its_profile_and_nothing_else():
         "jointreview.consolidation_sweep": "sweep",
         "jointreview.notification_email_sweep": "sweep",
         "jointreview.escalation_sweep": "sweep",
+        "jointreview.render_sweep": "sweep",
+        "jointreview.orphan_file_sweep": "sweep",
     }  # and no second name for a task (the old alias jointreview.render_review_document is gone)
     for task in found.values():  # what Celery checks before it sends one (the beat sweeps' old failure)
         assert task.soft_time_limit < task.time_limit
+
+
+def test_every_task_whose_publish_can_be_lost_names_what_redoes_it():
+    """services.queue logs RETRIED_BY[task] when a publish fails: every task a service sends names its
+    sweep (or fallback), and the sweep it names is a beat entry."""
+    from jointreview.services.queue import RETRIED_BY
+
+    sent_by_services = {"jointreview.notify_assignment", "jointreview.consolidate_round",
+                        "jointreview.render_issued_document", "jointreview.calendar_recompute"}
+    assert set(RETRIED_BY) == sent_by_services
+    beat_tasks = {entry["task"].removeprefix("jointreview.") for entry in BEAT_SCHEDULE.values()}
+    for task, retried_by in RETRIED_BY.items():
+        assert any(sweep in retried_by for sweep in beat_tasks), (task, retried_by)
 
 
 def test_every_beat_entry_is_a_sweep_that_django_celery_beat_installs_with_its_expiry():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -218,10 +218,12 @@ def round_consolidate(*, round_id: int, actor=None, on: date | None = None) -> I
     return notice
 
 
-def consolidation_sweep() -> int:
-    """Beat: re-dispatch the consolidation of completed rounds that have no joint notice yet."""
+def consolidation_sweep(*, older_than_s: int = 120) -> int:
+    """Beat: re-dispatch the consolidation of rounds completed more than ``older_than_s`` seconds ago
+    that have no joint notice yet (a consolidation in flight is not doubled; it is idempotent anyway)."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_s)
     missing = list(
-        ReviewRound.objects.filter(completed_at__isnull=False)
+        ReviewRound.objects.filter(completed_at__lt=cutoff)
         .exclude(notices__kind=IssuedKind.JOINT_NOTICE).values_list("pk", flat=True)[:200]
     )
     for round_id in missing:
