@@ -183,6 +183,19 @@ def rows_locked(table: str, ids: list[int]):
             conn.rollback()
 
 
+def producer_for(url: str):
+    """A producer-only Celery app sending to ``url`` as the web process does (one quick publish retry,
+    short connect timeout): patch ``jointreview.services.queue._producer_app`` to return it."""
+    from celery import Celery
+
+    app = Celery("jointreview-test-producer", set_as_current=False)
+    app.conf.update(broker_url=url, task_serializer="json", accept_content=["json"],
+                    broker_connection_retry_on_startup=False, broker_connection_timeout=1,
+                    broker_transport_options={"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
+                    task_publish_retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.1})
+    return app
+
+
 def _free_port() -> int:
     import socket
 

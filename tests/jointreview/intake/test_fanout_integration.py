@@ -10,7 +10,6 @@ import threading
 import time
 
 import pytest
-from celery import Celery
 from django.db import connection
 
 from jointreview.intake import fanout
@@ -22,6 +21,7 @@ from tests.integration_support import (
     RedisServerProcess,
     WorkerProcess,
     private_redis,
+    producer_for,
     rows_locked,
     wait_for,
 )
@@ -31,15 +31,6 @@ from .conftest import make_world, ready_app
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 N_AGENCIES = 6
-
-
-def producer_for(url: str) -> Celery:
-    """The test process sends tasks like the web process does, to the given broker."""
-    app = Celery("jointreview-test-producer", set_as_current=False)
-    app.conf.update(broker_url=url, task_serializer="json", accept_content=["json"],
-                    broker_connection_retry_on_startup=False, broker_connection_timeout=1,
-                    task_publish_retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.1})
-    return app
 
 
 @pytest.fixture
