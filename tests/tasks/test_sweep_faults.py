@@ -1,8 +1,8 @@
 """Faults with real processes (issue 11): a private ``redis-server``, real ``celery worker`` processes and,
 for (d), a real ``celery beat``; the sweeps are sent through the broker to the worker, as beat does.
 
-(a) Redis stopped during a batch of accepts and while the last signature of a round triggers its
-    consolidation, then started again (empty: whatever it held is lost);
+(a) Redis stopped during a batch of accepts and, again, while the last signature of a round triggers
+    its consolidation and rendering, each time started again (empty: whatever it held is lost);
 (b) a worker SIGKILLed while it renders a joint notice (between storing the PDF and recording it) and
     while it consolidates a round (a row lock held by the test keeps each task mid-way: no hook in
     the product);
@@ -232,18 +232,23 @@ def test_a_redis_stopped_during_accepts_and_the_last_signature_sweeps_redo_the_l
         sign_all_but(s, keep=1)
     rig.worker()
 
+    # outage 1: during a batch of accepts (the worker still notifying the first ones)
     intake.application_accept(actor=worlds[0].centre, application=apps[0])
     intake.application_accept(actor=worlds[1].centre, application=apps[1])
-    sign(rounds[0].agencies[-1])  # the worker consolidates and renders...
-    rig.redis_down()  # ...while Redis goes away (mid-task, or before it took the message)
+    rig.redis_down()
     intake.application_accept(actor=worlds[2].centre, application=apps[2])  # committed; every publish fails
     intake.application_accept(actor=worlds[3].centre, application=apps[3])
-    sign(rounds[1].agencies[-1])  # the round completes; its consolidation is never published
     for app in apps:
         assert Application.objects.get(pk=app.pk).status == "accepted"
-    assert ReviewRound.objects.get(pk=rounds[1].round.pk).completed_at is not None
-
     rig.redis_up()  # empty: what it held is gone
+    rig.wait_workers_back()
+
+    # outage 2: while the last signature of a round triggers its consolidation and rendering
+    sign(rounds[0].agencies[-1])  # published: the worker consolidates and renders...
+    rig.redis_down()  # ...while Redis goes away (mid-task, or before it took the message)
+    sign(rounds[1].agencies[-1])  # the round completes; its consolidation is never published
+    assert ReviewRound.objects.get(pk=rounds[1].round.pk).completed_at is not None
+    rig.redis_up()
     rig.wait_workers_back()
     rig.send_sweeps()
     wait_for(lambda: fanned_out(apps, n) and consolidated([s.round for s in rounds]), timeout=60, interval=0.3,
