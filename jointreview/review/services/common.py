@@ -79,6 +79,17 @@ def _joint_notice_of(round_id: int) -> IssuedDocument | None:
     return IssuedDocument.objects.filter(round_id=round_id, kind=IssuedKind.JOINT_NOTICE).first()
 
 
+def _lock_joint_notice_of(round_id: int) -> IssuedDocument | None:
+    """The round's joint notice, its row locked for this transaction (None while there is none).
+    Whoever changes an opinion of the round after checking that the notice is not issued holds this
+    lock, as ``notice_issue`` does while it checks that no correction is a draft: without it the two
+    checks pass at once (write skew) and a notice is issued beside a correction nobody can sign."""
+    return (
+        IssuedDocument.objects.select_for_update(of=("self",))
+        .filter(round_id=round_id, kind=IssuedKind.JOINT_NOTICE).first()
+    )
+
+
 def _opinion_snapshot(opinion: Opinion) -> dict[str, Any]:
     return {"state": opinion.state, "outcome": opinion.outcome, "version": opinion.version}
 

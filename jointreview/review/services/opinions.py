@@ -32,9 +32,9 @@ from jointreview.review.services.attachments import _copy_attachments
 from jointreview.review.services.common import (
     CONSOLIDATE_TASK,
     _editable_draft,
-    _joint_notice_of,
     _last_event_on,
     _lock_assignment,
+    _lock_joint_notice_of,
     _lock_opinion,
     _opinion_snapshot,
     _require_writer,
@@ -172,7 +172,7 @@ def opinion_correct(*, actor, opinion_id: int, reason: str) -> Opinion:
             raise ConflictError(_("This version was already corrected; correct the latest version."))
         if Opinion.objects.filter(assignment=a, state=Opinion.State.DRAFT).exists():
             raise ConflictError(_("A correction of this opinion is already in progress."))
-        notice = _joint_notice_of(a.round_id)
+        notice = _lock_joint_notice_of(a.round_id)  # against notice_issue at the same moment
         if notice is not None and notice.state == IssuedDocument.State.ISSUED:
             raise ConflictError(_("The joint notice of this round is issued: the opinion can no longer be corrected."))
         version = (a.opinions.aggregate(m=Max("version"))["m"] or 0) + 1
