@@ -18,6 +18,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone, translation
 
+from jointreview.intake import fanout
 from jointreview.models import (
     ApplicationStatus,
     Assignment,
@@ -294,3 +295,20 @@ def test_two_consolidation_sweeps_at_once_one_notice_one_pdf(monkeypatch, settin
     files = sorted(str(p.relative_to(settings.MEDIA_ROOT)) for p in settings.MEDIA_ROOT.rglob("*.pdf"))
     assert files == sorted(IssuedDocument.objects.values_list("file", flat=True)), files  # no orphan
     assert review.consolidation_sweep() == 0
+
+
+def test_two_fanout_sweeps_at_once_notify_each_agency_once(run_tasks):
+    """Assignment notifications lost at accept time (still pending a while later): two fan-out sweeps
+    at once (and the notify tasks they send, run at once in their threads) tell each agency once.
+    (Two mail sweeps at once: notifications/test_mail.py; two escalation sweeps: supervision.)"""
+    s = make_round(4)
+    Assignment.objects.update(created_at=timezone.now() - datetime.timedelta(minutes=5))
+    outcome = race(fanout.fanout_sweep, fanout.fanout_sweep)
+    assert not any(isinstance(o, BaseException) for o in outcome), outcome
+    assert sum(o["redispatched"] for o in outcome) >= 4 and all(o["failed"] == 0 for o in outcome)
+    assigned = Counter(Notification.objects.filter(kind="assignment").values_list("assignment_id", flat=True))
+    assert assigned == Counter({side.assignment.pk: 1 for side in s.agencies})
+    assert Counter(AuditEvent.objects.filter(verb="assignment.notify").values_list("target_id", flat=True)) == (
+        Counter({str(side.assignment.pk): 1 for side in s.agencies}))
+    assert set(Assignment.objects.values_list("notify_status", flat=True)) == {"sent"}
+    assert fanout.fanout_sweep(older_than_s=0) == {"redispatched": 0, "failed": 0}
