@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -312,3 +313,40 @@ def test_two_fanout_sweeps_at_once_notify_each_agency_once(run_tasks):
         Counter({str(side.assignment.pk): 1 for side in s.agencies}))
     assert set(Assignment.objects.values_list("notify_status", flat=True)) == {"sent"}
     assert fanout.fanout_sweep(older_than_s=0) == {"redispatched": 0, "failed": 0}
+
+
+def test_a_consolidation_and_the_issue_of_the_notice_at_once(run_tasks, monkeypatch):
+    """A correction was signed (its consolidation task is on its way) while the coordinator issues the
+    notice: the consolidation, finding the notice issued by the time it writes, leaves it as issued -
+    no redraft recorded after the issue, the issued content has the correction."""
+    from jointreview.review.services import consolidation
+
+    s, notice = _ready_notice(run_tasks, ("pass", "pass"))
+    monkeypatch.setattr("jointreview.services.queue.enqueue", lambda name, **kw: None)  # the task: run below
+    signed = Opinion.objects.get(assignment=s.agencies[0].assignment, state=Opinion.State.SIGNED)
+    new = review.opinion_correct(actor=s.agencies[0].reviewer, opinion_id=signed.pk, reason="笔误")
+    review.opinion_sign(actor=s.agencies[0].reviewer, opinion_id=new.pk, on=D(2026, 3, 9))
+    slow, real = threading.local(), consolidation._notice_content
+
+    def content(*args, **kwargs):  # the consolidation builds slowly: the issue overtakes it
+        built = real(*args, **kwargs)
+        if getattr(slow, "on", False):
+            time.sleep(0.5)
+        return built
+
+    monkeypatch.setattr(consolidation, "_notice_content", content)
+
+    def consolidate():
+        slow.on = True
+        return review.round_consolidate(round_id=s.round.pk, on=D(2026, 3, 9))
+
+    outcome = race(consolidate, lambda: review.notice_issue(actor=s.coordinator, notice_id=notice.pk,
+                                                            on=D(2026, 3, 10)))
+    assert not any(isinstance(o, BaseException) for o in outcome), outcome
+    notice.refresh_from_db()
+    assert notice.state == IssuedDocument.State.ISSUED
+    assert [ag["version"] for ag in notice.content["agencies"]] == [2, 1]
+    assert notice.content["date"] == "2026-03-10"
+    events = list(AuditEvent.objects.filter(target_id=str(notice.pk), verb__startswith="notice.")
+                  .order_by("pk").values_list("verb", flat=True))
+    assert events[-1] == "notice.issue" and events.count("notice.issue") == 1, events

@@ -209,9 +209,11 @@ def round_consolidate(*, round_id: int, actor=None, on: date | None = None) -> I
             content = _notice_content(rnd, number=notice.number, code=notice.verification_code,
                                       on=date.fromisoformat(notice.content.get("date", on.isoformat())))
             if content != notice.content:
-                IssuedDocument.objects.filter(pk=notice.pk, state=IssuedDocument.State.DRAFT).update(
+                redrafted = IssuedDocument.objects.filter(pk=notice.pk, state=IssuedDocument.State.DRAFT).update(
                     content=content, file="", sha256=""
                 )
+                if not redrafted:  # issued meanwhile (notice_issue refreshed the content itself): as issued
+                    return IssuedDocument.objects.get(pk=notice.pk)
                 notice.content = content
                 audit_record(actor=actor, verb=AuditVerb.NOTICE_REDRAFT, target=notice,
                              after={"findings": content["counts"]["findings"]}, application=app)
