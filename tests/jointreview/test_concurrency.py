@@ -93,6 +93,12 @@ def run_tasks(monkeypatch):
     return sent
 
 
+@pytest.fixture
+def no_broker(monkeypatch):
+    """Tasks enqueued by name are dropped (what they would do is not under test)."""
+    monkeypatch.setattr("jointreview.services.queue.enqueue", lambda name, **kw: None)
+
+
 def draft(side, outcome: str, findings: int = 0) -> int:
     review.opinion_save_draft(actor=side.reviewer, assignment_id=side.assignment.pk, outcome=outcome, summary="审查意见")
     for i in range(findings):
@@ -350,3 +356,34 @@ def test_a_consolidation_and_the_issue_of_the_notice_at_once(run_tasks, monkeypa
     events = list(AuditEvent.objects.filter(target_id=str(notice.pk), verb__startswith="notice.")
                   .order_by("pk").values_list("verb", flat=True))
     assert events[-1] == "notice.issue" and events.count("notice.issue") == 1, events
+
+
+def test_the_reviewer_and_the_lead_sign_the_same_opinion_at_once(no_broker, client):
+    s = make_round(2)
+    side = s.agencies[0]
+    op = draft(side, "pass")
+    outcome = race(*(lambda who=who: review.opinion_sign(actor=who, opinion_id=op, on=D(2026, 3, 9))
+                     for who in (side.reviewer, side.lead)))
+    signed, refused = winner_and_loser(outcome)
+    assert isinstance(refused, ConflictError) and refused.message == "This opinion is already signed."
+    assert Opinion.objects.get(pk=op).signed_by_id == signed.signed_by.pk
+    assert audits("opinion.sign") == 1 and audits("assignment.signed") == 1
+    assert Assignment.objects.get(pk=side.assignment.pk).status == AssignmentStatus.SIGNED
+    assert ReviewRound.objects.get(pk=s.round.pk).completed_at is None  # the other agency has not signed
+
+
+def test_two_renders_of_one_document_at_once_store_one_file(run_tasks, settings):
+    """A render task delivered twice (a redelivery, a sweep and the original) at the same moment: one
+    file recorded, none left over."""
+    from jointreview.documents.services import issued_document_render
+
+    s, notice = _ready_notice(run_tasks, ("pass", "pass"))
+    IssuedDocument.objects.filter(pk=notice.pk).update(file="", sha256="")
+    for p in (settings.MEDIA_ROOT / "issued").rglob("*.pdf"):
+        p.unlink()
+    outcome = race(*(lambda: issued_document_render(document_id=notice.pk) for _ in range(2)))
+    assert not any(isinstance(o, BaseException) for o in outcome), outcome
+    notice.refresh_from_db()
+    assert notice.file and len(notice.sha256) == 64
+    files = [str(p.relative_to(settings.MEDIA_ROOT)) for p in (settings.MEDIA_ROOT / "issued").rglob("*.pdf")]
+    assert files == [notice.file.name]
