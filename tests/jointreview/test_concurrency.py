@@ -296,6 +296,9 @@ def test_two_consolidation_sweeps_at_once_one_notice_one_pdf(monkeypatch, settin
     for s in setups:
         notice = IssuedDocument.objects.get(round=s.round, kind=IssuedKind.JOINT_NOTICE)
         assert notice.file
+    # each sweep may send a round's consolidation (at most one each); the task is idempotent
+    consolidations = {kw: n for (name, kw), n in ran.items() if name == "jointreview.consolidate_round"}
+    assert len(consolidations) == 2 and set(consolidations.values()) <= {1, 2}, ran
     assert audits("notice.draft") == 2
     drafted = Counter(Notification.objects.filter(kind="notice_drafted").values_list("key", flat=True))
     assert len(drafted) == 2 * 2 and set(drafted.values()) == {1}  # 2 rounds x 2 centres (one per make_round)
@@ -370,6 +373,12 @@ def test_the_reviewer_and_the_lead_sign_the_same_opinion_at_once(no_broker, clie
     assert audits("opinion.sign") == 1 and audits("assignment.signed") == 1
     assert Assignment.objects.get(pk=side.assignment.pk).status == AssignmentStatus.SIGNED
     assert ReviewRound.objects.get(pk=s.round.pk).completed_at is None  # the other agency has not signed
+    # the one who lost, trying again through the API, gets a 409 saying why
+    loser = side.lead if signed.signed_by.pk == side.reviewer.pk else side.reviewer
+    client.force_login(loser)
+    response = client.post(f"/api/review/opinions/{op}/sign/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 409 and "This opinion is already signed." in response.content.decode()
+    assert audits("opinion.sign") == 1
 
 
 def test_two_renders_of_one_document_at_once_store_one_file(run_tasks, settings):
