@@ -396,3 +396,71 @@ def test_two_renders_of_one_document_at_once_store_one_file(run_tasks, settings)
     assert notice.file and len(notice.sha256) == 64
     files = [str(p.relative_to(settings.MEDIA_ROOT)) for p in (settings.MEDIA_ROOT / "issued").rglob("*.pdf")]
     assert files == [notice.file.name]
+
+
+@pytest.fixture
+def slow_locks(monkeypatch):
+    """Every review row lock (assignment, opinion, pause request) is held a moment before the service
+    goes on (a pause request's longer): two services that take the same locks in different orders
+    then deadlock every time."""
+    from jointreview.review.services import attachments, common, findings, opinions, pauses
+
+    for module in (common, opinions, findings, attachments, pauses):
+        for name in ("_lock_assignment", "_lock_opinion", "_lock_pause"):
+            real = getattr(module, name, None)
+            if real is None:
+                continue
+
+            def held(*args, _real=real, _s=0.6 if name == "_lock_pause" else 0.3, **kwargs):
+                locked = _real(*args, **kwargs)
+                time.sleep(_s)
+                return locked
+
+            monkeypatch.setattr(module, name, held)
+
+
+def only_refusals(outcome: list[Any]) -> None:
+    """Every racer either succeeded or was refused with a message (no deadlock, no server error)."""
+    errors = [o for o in outcome if isinstance(o, BaseException) and not isinstance(o, ServiceError)]
+    assert not errors, errors
+
+
+def test_the_reviewer_edits_while_the_lead_signs(no_broker, slow_locks):
+    """Editing the draft takes the assignment, then the opinion; signing must take them in that order
+    too, or each waits for the other (PostgreSQL breaks the deadlock with an error: a 500)."""
+    s = make_round(1)
+    side = s.agencies[0]
+    op = draft(side, "pass")
+    outcome = race(
+        lambda: review.opinion_save_draft(actor=side.reviewer, assignment_id=side.assignment.pk, outcome="pass",
+                                          summary="修改后的意见"),
+        lambda: review.opinion_sign(actor=side.lead, opinion_id=op, on=D(2026, 3, 9)),
+    )
+    only_refusals(outcome)
+    assert isinstance(outcome[1], Opinion)  # the signature wins or waits for the edit
+    assert Opinion.objects.get(pk=op).state == Opinion.State.SIGNED
+    assert audits("opinion.sign") == 1
+    if isinstance(outcome[0], BaseException):  # the edit came too late: refused, nothing changed
+        assert Opinion.objects.get(pk=op).summary == "审查意见" and audits("opinion.edit") == 1
+
+
+def test_the_coordinator_decides_a_pause_while_the_reviewer_signs(no_broker, slow_locks):
+    """Deciding a pause took the pause request, then the assignment; signing takes the assignment and
+    then refuses the open pause requests: the same order now (assignment first), no deadlock."""
+    s = make_round(1)
+    side = s.agencies[0]
+    pause = review.pause_request(actor=side.reviewer, assignment_id=side.assignment.pk, reason="expert_review",
+                                 reason_text="专家论证", expected_days=5)
+    op = draft(side, "pass")
+    outcome = race(
+        lambda: review.pause_decide(actor=s.coordinator, pause_id=pause.pk, approve=True, on=D(2026, 3, 5)),
+        lambda: review.opinion_sign(actor=side.reviewer, opinion_id=op, on=D(2026, 3, 9)),
+    )
+    only_refusals(outcome)
+    assert isinstance(outcome[1], Opinion) and Opinion.objects.get(pk=op).state == Opinion.State.SIGNED
+    pause.refresh_from_db()
+    # decided first: approved, then ended by the signature; or refused by the signature, and the
+    # coordinator's decision refused with a message
+    assert pause.status in ("ended", "refused"), pause.status
+    if pause.status == "refused":
+        assert isinstance(outcome[0], ConflictError)

@@ -35,7 +35,7 @@ from jointreview.review.services.common import (
     _last_event_on,
     _lock_assignment,
     _lock_joint_notice_of,
-    _lock_opinion,
+    _lock_opinion_and_assignment,
     _opinion_snapshot,
     _require_writer,
 )
@@ -79,9 +79,7 @@ def opinion_sign(*, actor, opinion_id: int, on: date | None = None) -> Opinion:
     on = common.today(on)
     round_completed = False
     with transaction.atomic():
-        opinion = _lock_opinion(opinion_id)
-        a = _lock_assignment(opinion.assignment_id)
-        opinion.assignment = a
+        opinion, a = _lock_opinion_and_assignment(opinion_id)
         if opinion.state != Opinion.State.DRAFT:
             raise ConflictError(_("This opinion is already signed."))
         _editable_draft(actor, opinion, _("sign the opinion"))
@@ -163,8 +161,7 @@ def opinion_correct(*, actor, opinion_id: int, reason: str) -> Opinion:
     if not reason:
         raise ServiceError(_("A correction needs a reason."))
     with transaction.atomic():
-        old = _lock_opinion(opinion_id)
-        a = _lock_assignment(old.assignment_id)
+        old, a = _lock_opinion_and_assignment(opinion_id)
         _require_writer(actor, a, _("correct the opinion"))
         if old.state != Opinion.State.SIGNED:
             raise ConflictError(_("Only a signed opinion is corrected; edit the draft instead."))
