@@ -149,3 +149,16 @@ def _drop(server: str, name: str) -> None:
 
     with _admin(server) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def test_keep_prunes_the_oldest_whole_backups(settings, tmp_path):
+    out = tmp_path / "backups"
+    for name in ("20260101T020000Z", "20260102T020000Z", "20260103T020000Z.partial"):
+        (out / name).mkdir(parents=True)
+        (out / name / "manifest.json").write_text("{}")
+    made = script("backup.py", "--database-url", support.test_database_url(), "--media-root",
+                  str(settings.MEDIA_ROOT), "--out", str(out), "--keep", "2")
+    assert made.returncode == 0, made.stderr
+    newest = Path(made.stdout.strip().splitlines()[-1]).name
+    assert sorted(p.name for p in out.iterdir()) == sorted(["20260102T020000Z", "20260103T020000Z.partial", newest])
+    assert "pruned the older backup 20260101T020000Z" in made.stdout
