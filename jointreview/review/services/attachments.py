@@ -16,7 +16,7 @@ from jointreview.models import (
     Opinion,
     OpinionAttachment,
 )
-from jointreview.review.services.common import _editable_draft, _lock_assignment, _lock_opinion
+from jointreview.review.services.common import _editable_draft, _lock_opinion_and_assignment
 from jointreview.services import common
 from jointreview.services.errors import ConflictError, ServiceError
 
@@ -35,10 +35,9 @@ def _copy_attachments(old: Opinion, new: Opinion) -> int:
 
 
 def _attachable_draft(actor, opinion_id: int, what: str) -> tuple[Opinion, Assignment]:
-    """Lock the opinion (then its assignment: the order finding_add uses) and check it may change."""
-    opinion = _lock_opinion(opinion_id)
-    a = _lock_assignment(opinion.assignment_id)
-    opinion.assignment = a
+    """Lock the opinion and its assignment (the assignment first: common.py's one lock order) and check
+    it may change."""
+    opinion, a = _lock_opinion_and_assignment(opinion_id)
     if opinion.state != Opinion.State.DRAFT:
         raise ConflictError(
             "the attachments of a signed opinion cannot be changed; make a correction (a new version) instead"

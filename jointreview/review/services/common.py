@@ -56,6 +56,33 @@ def _lock_opinion(opinion_id: int) -> Opinion:
         raise ServiceError(_("No such opinion."), code="not_found") from None
 
 
+# One lock order for every review service: the assignment first, then its opinion, then a finding,
+# an attachment or a pause request of it. (Signing took the opinion first while editing the draft took
+# the assignment first, and deciding a pause took the pause request first while signing refuses open
+# pause requests after the assignment: a reviewer's edit and a lead's signature, or a pause decided
+# while the opinion is signed, waited on each other - a deadlock, broken by PostgreSQL with an error.)
+
+
+def _lock_opinion_and_assignment(opinion_id: int) -> tuple[Opinion, Assignment]:
+    """The opinion and its assignment, both locked, the assignment first (the order above)."""
+    assignment_id = Opinion.objects.filter(pk=opinion_id).values_list("assignment_id", flat=True).first()
+    if assignment_id is None:
+        raise ServiceError(_("No such opinion."), code="not_found")
+    a = _lock_assignment(assignment_id)
+    opinion = _lock_opinion(opinion_id)
+    opinion.assignment = a
+    return opinion, a
+
+
+def _lock_pause_and_assignment(pause_id: int) -> tuple[PauseRequest, Assignment]:
+    """The pause request and its assignment, both locked, the assignment first (the order above)."""
+    assignment_id = PauseRequest.objects.filter(pk=pause_id).values_list("assignment_id", flat=True).first()
+    if assignment_id is None:
+        raise ServiceError(_("No such pause request."), code="not_found")
+    a = _lock_assignment(assignment_id)
+    return _lock_pause(pause_id), a
+
+
 def _require_writer(actor, assignment: Assignment, what: str) -> None:
     if not can_review_assignment(actor, assignment):
         raise PermissionDeniedError(
@@ -77,6 +104,17 @@ def latest_signed(assignment_id: int) -> Opinion | None:
 
 def _joint_notice_of(round_id: int) -> IssuedDocument | None:
     return IssuedDocument.objects.filter(round_id=round_id, kind=IssuedKind.JOINT_NOTICE).first()
+
+
+def _lock_joint_notice_of(round_id: int) -> IssuedDocument | None:
+    """The round's joint notice, its row locked for this transaction (None while there is none).
+    Whoever changes an opinion of the round after checking that the notice is not issued holds this
+    lock, as ``notice_issue`` does while it checks that no correction is a draft: without it the two
+    checks pass at once (write skew) and a notice is issued beside a correction nobody can sign."""
+    return (
+        IssuedDocument.objects.select_for_update(of=("self",))
+        .filter(round_id=round_id, kind=IssuedKind.JOINT_NOTICE).first()
+    )
 
 
 def _opinion_snapshot(opinion: Opinion) -> dict[str, Any]:

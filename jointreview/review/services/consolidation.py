@@ -209,9 +209,11 @@ def round_consolidate(*, round_id: int, actor=None, on: date | None = None) -> I
             content = _notice_content(rnd, number=notice.number, code=notice.verification_code,
                                       on=date.fromisoformat(notice.content.get("date", on.isoformat())))
             if content != notice.content:
-                IssuedDocument.objects.filter(pk=notice.pk, state=IssuedDocument.State.DRAFT).update(
+                redrafted = IssuedDocument.objects.filter(pk=notice.pk, state=IssuedDocument.State.DRAFT).update(
                     content=content, file="", sha256=""
                 )
+                if not redrafted:  # issued meanwhile (notice_issue refreshed the content itself): as issued
+                    return IssuedDocument.objects.get(pk=notice.pk)
                 notice.content = content
                 audit_record(actor=actor, verb=AuditVerb.NOTICE_REDRAFT, target=notice,
                              after={"findings": content["counts"]["findings"]}, application=app)
@@ -236,8 +238,8 @@ def notice_issue(*, actor, notice_id: int, on: date | None = None) -> IssuedDocu
     on = common.today(on)
     common.require_centre(actor, _("issue joint notices"))
     with transaction.atomic():
+        app = common.lock_application(_application_of_notice(notice_id))  # first (architecture.md §3.7)
         notice = _lock_draft_notice(notice_id)
-        app = common.lock_application(notice.application_id)
         _require_issuable(notice, app)
         # refresh the snapshot (corrections signed since the draft) and stamp the issue date
         rnd = ReviewRound.objects.get(pk=notice.round_id)
@@ -271,6 +273,17 @@ def notice_issue(*, actor, notice_id: int, on: date | None = None) -> IssuedDocu
 # the application's status once the notice is issued, by the round's conclusion (see module doc)
 NEXT_STATUS = {"reject": ApplicationStatus.REJECTED, "revise": ApplicationStatus.REVISION,
                "pass": ApplicationStatus.ACCEPTED}
+
+
+def _application_of_notice(notice_id: int) -> int:
+    try:
+        app_id = (IssuedDocument.objects.filter(pk=notice_id, kind=IssuedKind.JOINT_NOTICE)
+                  .values_list("application_id", flat=True).first())
+    except (ValueError, TypeError):
+        app_id = None
+    if app_id is None:
+        raise ServiceError(_("No such joint notice."), code="not_found")
+    return app_id
 
 
 def _lock_draft_notice(notice_id: int) -> IssuedDocument:

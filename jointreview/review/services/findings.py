@@ -28,7 +28,7 @@ from jointreview.review.services.common import (
     _editable_draft,
     _joint_notice_of,
     _lock_assignment,
-    _lock_opinion,
+    _lock_opinion_and_assignment,
     _require_writer,
     latest_signed,
 )
@@ -132,9 +132,7 @@ def finding_add(
     """Add a finding to the draft (of the assignment, or the given draft), optionally from the library."""
     with transaction.atomic():
         if opinion_id is not None:
-            opinion = _lock_opinion(opinion_id)
-            a = _lock_assignment(opinion.assignment_id)
-            opinion.assignment = a
+            opinion, a = _lock_opinion_and_assignment(opinion_id)
             _editable_draft(actor, opinion, _("add findings"))
         else:
             a = _lock_assignment(assignment_id)
@@ -167,13 +165,14 @@ def finding_add(
 
 
 def _lock_finding_for_edit(actor, finding_id: int, what: str) -> tuple[Finding, Opinion, Assignment]:
+    opinion_id = Finding.objects.filter(pk=finding_id).values_list("opinion_id", flat=True).first()
+    if opinion_id is None:
+        raise ServiceError(_("No such finding."), code="not_found")
+    opinion, a = _lock_opinion_and_assignment(opinion_id)  # then the finding (common.py: one lock order)
     try:
         finding = Finding.objects.select_for_update().get(pk=finding_id)
-    except Finding.DoesNotExist:
+    except Finding.DoesNotExist:  # removed meanwhile
         raise ServiceError(_("No such finding."), code="not_found") from None
-    opinion = _lock_opinion(finding.opinion_id)
-    a = _lock_assignment(opinion.assignment_id)
-    opinion.assignment = a
     _editable_draft(actor, opinion, what)
     return finding, opinion, a
 

@@ -32,10 +32,10 @@ from jointreview.review.services.attachments import _copy_attachments
 from jointreview.review.services.common import (
     CONSOLIDATE_TASK,
     _editable_draft,
-    _joint_notice_of,
     _last_event_on,
     _lock_assignment,
-    _lock_opinion,
+    _lock_joint_notice_of,
+    _lock_opinion_and_assignment,
     _opinion_snapshot,
     _require_writer,
 )
@@ -79,9 +79,7 @@ def opinion_sign(*, actor, opinion_id: int, on: date | None = None) -> Opinion:
     on = common.today(on)
     round_completed = False
     with transaction.atomic():
-        opinion = _lock_opinion(opinion_id)
-        a = _lock_assignment(opinion.assignment_id)
-        opinion.assignment = a
+        opinion, a = _lock_opinion_and_assignment(opinion_id)
         if opinion.state != Opinion.State.DRAFT:
             raise ConflictError(_("This opinion is already signed."))
         _editable_draft(actor, opinion, _("sign the opinion"))
@@ -163,8 +161,7 @@ def opinion_correct(*, actor, opinion_id: int, reason: str) -> Opinion:
     if not reason:
         raise ServiceError(_("A correction needs a reason."))
     with transaction.atomic():
-        old = _lock_opinion(opinion_id)
-        a = _lock_assignment(old.assignment_id)
+        old, a = _lock_opinion_and_assignment(opinion_id)
         _require_writer(actor, a, _("correct the opinion"))
         if old.state != Opinion.State.SIGNED:
             raise ConflictError(_("Only a signed opinion is corrected; edit the draft instead."))
@@ -172,7 +169,7 @@ def opinion_correct(*, actor, opinion_id: int, reason: str) -> Opinion:
             raise ConflictError(_("This version was already corrected; correct the latest version."))
         if Opinion.objects.filter(assignment=a, state=Opinion.State.DRAFT).exists():
             raise ConflictError(_("A correction of this opinion is already in progress."))
-        notice = _joint_notice_of(a.round_id)
+        notice = _lock_joint_notice_of(a.round_id)  # against notice_issue at the same moment
         if notice is not None and notice.state == IssuedDocument.State.ISSUED:
             raise ConflictError(_("The joint notice of this round is issued: the opinion can no longer be corrected."))
         version = (a.opinions.aggregate(m=Max("version"))["m"] or 0) + 1

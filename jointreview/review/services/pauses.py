@@ -35,7 +35,7 @@ from jointreview.policy import (
 )
 from jointreview.review.services.common import (
     _lock_assignment,
-    _lock_pause,
+    _lock_pause_and_assignment,
     _require_writer,
 )
 from jointreview.services import common
@@ -94,8 +94,7 @@ def pause_decide(*, actor, pause_id: int, approve: bool, on: date | None = None,
     common.require_centre(actor, _("decide on clock pauses"))
     note = common.check_text(note, label=_("Note"), field="note", max_length=NOTE_MAX)
     with transaction.atomic():
-        pr = _lock_pause(pause_id)
-        a = _lock_assignment(pr.assignment_id)
+        pr, a = _lock_pause_and_assignment(pause_id)
         if pr.status != PauseRequest.Status.REQUESTED:
             raise ConflictError(_("This pause request is already %(status)s.") % {"status": pr.get_status_display()})
         now = timezone.now()
@@ -163,8 +162,7 @@ def pause_end(*, actor, pause_id: int, on: date | None = None) -> PauseRequest:
     """End an approved pause (the reviewer, the agency lead or the centre): the clock resumes."""
     on = common.today(on)
     with transaction.atomic():
-        pr = _lock_pause(pause_id)
-        a = _lock_assignment(pr.assignment_id)
+        pr, a = _lock_pause_and_assignment(pause_id)
         if not can_end_pause(actor, pr, a):
             raise PermissionDeniedError(_("Only the reviewer, the agency lead or the centre may end a pause."))
         if pr.status != PauseRequest.Status.APPROVED:
