@@ -277,7 +277,7 @@ class FlakyTcpProxy:
         while not self._stopping:
             try:
                 client, _addr = self.listener.accept()
-            except (TimeoutError, socket.timeout):
+            except TimeoutError:
                 continue
             except OSError:
                 return
