@@ -2,7 +2,8 @@
 
 - ``task_prerun`` / ``task_postrun``: the request id the task's message carries (``enqueue`` puts the
   current one in its headers, jointreview/observability.py) and the task's id are bound for the task's
-  duration, so every log line of the task names the request that queued it.
+  duration, so every log line of the task names the request that queued it; ``before_task_publish``
+  puts it in every message the task sends (its own retries included).
 - ``ReadinessFile``, a step of the worker's consumer: once the consumer is connected to the broker and
   consuming, it touches ``JR_WORKER_READY_FILE`` every ``READY_TOUCH_SECONDS``; it removes the file when
   the consumer stops (shutdown, or the broker connection lost: the consumer restarts and the step with
@@ -13,9 +14,16 @@ from __future__ import annotations
 import contextlib
 
 from celery import bootsteps
-from celery.signals import task_postrun, task_prerun
+from celery.signals import before_task_publish, task_postrun, task_prerun
 
-from jointreview.observability import MESSAGE_HEADER, READY_TOUCH_SECONDS, bind_task, ready_file, unbind_task
+from jointreview.observability import (
+    MESSAGE_HEADER,
+    READY_TOUCH_SECONDS,
+    bind_task,
+    message_headers,
+    ready_file,
+    unbind_task,
+)
 
 _bound: dict[str, tuple] = {}
 
@@ -36,6 +44,13 @@ def _bind_request_id(task_id=None, task=None, **_kwargs) -> None:
 @task_postrun.connect
 def _unbind_request_id(task_id=None, **_kwargs) -> None:
     unbind_task(_bound.pop(task_id, None))
+
+
+@before_task_publish.connect
+def _carry_request_id(headers=None, **_kwargs) -> None:
+    """A message sent from inside a task (its own retry, a task it queues) keeps the request id."""
+    if headers is not None and MESSAGE_HEADER not in headers:
+        headers.update(message_headers())
 
 
 class ReadinessFile(bootsteps.StartStopStep):

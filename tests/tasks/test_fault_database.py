@@ -18,6 +18,7 @@ from celery import Celery
 from django.conf import settings
 from django.test import Client
 
+from jointreview import observability
 from jointreview.intake import fanout
 from jointreview.intake import services as intake
 from jointreview.models import Assignment, Notification
@@ -61,6 +62,18 @@ def _assert_clean_503(status: int, headers: dict, body: str) -> None:
     assert "Traceback" not in body and "Server Error (500)" not in body
 
 
+def _assert_outage_answers(url: str, cookie: str) -> None:
+    status, headers, body = _get(url + "/", cookie=cookie)  # the session and the user: in a middleware
+    _assert_clean_503(status, headers, body)
+    assert 'id="service-unavailable"' in body and "Please try again in 30 seconds" in body
+    status, headers, body = _get(url + "/api/review/inbox/", cookie=cookie)
+    _assert_clean_503(status, headers, body)
+    assert headers["Content-Type"] == "application/json"
+    assert json.loads(body)["code"] == "service_unavailable" and set(json.loads(body)) == {"code", "message", "fields"}
+    status, _headers, body = _get(url + "/healthz/")
+    assert status == 503 and json.loads(body) == {"status": "down", "database": "down", "broker": "ok"}
+
+
 def test_database_refusing_connections_for_20_s(tmp_path, monkeypatch):
     w = make_world(n_agencies=N_AGENCIES)
     app = ready_app(w)
@@ -88,19 +101,14 @@ def test_database_refusing_connections_for_20_s(tmp_path, monkeypatch):
             started = time.monotonic()
             proxy.cut()
 
-            status, headers, body = _get(web.url + "/", cookie=cookie)  # the session and the user: a middleware
-            _assert_clean_503(status, headers, body)
-            assert 'id="service-unavailable"' in body and "Please try again in 30 seconds" in body
-            status, headers, body = _get(web.url + "/api/review/inbox/", cookie=cookie)
-            _assert_clean_503(status, headers, body)
-            assert headers["Content-Type"] == "application/json"
-            assert json.loads(body)["code"] == "service_unavailable" and set(json.loads(body)) == {
-                "code", "message", "fields"}
-            status, _headers, body = _get(web.url + "/healthz/")
-            assert status == 503 and json.loads(body) == {"status": "down", "database": "down", "broker": "ok"}
+            _assert_outage_answers(web.url, cookie)
 
-            for pk in pending:  # what fanout_sweep does: the worker takes them while the database is away
-                fanout.dispatch_notify(pk)
+            token = observability.request_id_var.set("req-during-outage")
+            try:  # what fanout_sweep does: the worker takes them while the database is away
+                for pk in pending:
+                    fanout.dispatch_notify(pk)
+            finally:
+                observability.request_id_var.reset(token)
             wait_for(lambda: "Retry in" in (tmp_path / "worker.log").read_text(errors="replace"), timeout=15,
                      what="the worker retrying a notification")
             assert Notification.objects.filter(application=app, kind="assignment").count() == 0
@@ -118,5 +126,8 @@ def test_database_refusing_connections_for_20_s(tmp_path, monkeypatch):
             worker.stop()
             proxy.stop()
     assert Notification.objects.filter(application=app, kind="assignment").count() == N_AGENCIES
+    done = [line for line in (tmp_path / "worker.log").read_text(errors="replace").splitlines()
+            if "notify_assignment" in line and "succeeded" in line]
+    assert len(done) == N_AGENCIES and all("[req-during-outage]" in line for line in done)  # kept over retries
     assert Notification.objects.filter(application=app, kind="assignment").values("assignment").distinct().count() \
         == N_AGENCIES

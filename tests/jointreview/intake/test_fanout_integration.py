@@ -11,6 +11,7 @@ import time
 
 import pytest
 from celery import Celery
+from django.conf import settings
 from django.db import connection
 
 from jointreview.intake import fanout
@@ -37,6 +38,7 @@ def producer_for(url: str) -> Celery:
     """The test process sends tasks like the web process does, to the given broker."""
     app = Celery("jointreview-test-producer", set_as_current=False)
     app.conf.update(broker_url=url, task_serializer="json", accept_content=["json"],
+                    task_routes=settings.CELERY_TASK_ROUTES, task_default_queue=settings.CELERY_TASK_DEFAULT_QUEUE,
                     broker_connection_retry_on_startup=False, broker_connection_timeout=1,
                     task_publish_retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.1})
     return app
