@@ -1,4 +1,5 @@
-"""A real worker: its readiness file (the compose healthcheck, `manage.py worker_ready`) and its log lines
+"""A real worker: its readiness file (the compose healthcheck, `manage.py worker_ready`: gone while the
+broker is, back with it) and its log lines
 naming the request that queued the task (JSON logs, LOG_FORMAT=json)."""
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from django.conf import settings
 
 from jointreview import observability
 from jointreview.services import queue
-from tests.integration_support import WorkerProcess, private_redis, wait_for
+from tests.integration_support import RedisServerProcess, WorkerProcess, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -39,7 +40,9 @@ def test_a_worker_is_ready_while_consuming_and_its_task_logs_name_the_request_th
                                                                                                  monkeypatch):
     ready, log = tmp_path / "run" / "ready", tmp_path / "worker.log"
     assert worker_ready(ready).returncode == 1  # no worker yet
-    with private_redis() as broker:
+    server = RedisServerProcess().start()
+    broker = server.url
+    try:
         app = Celery("worker-ops-producer", set_as_current=False)
         app.config_from_object("django.conf:settings", namespace="CELERY")
         app.conf.broker_url = broker
@@ -62,9 +65,16 @@ def test_a_worker_is_ready_while_consuming_and_its_task_logs_name_the_request_th
                 return [e for e in json_lines(log) if "succeeded" in e["message"]]
 
             wait_for(lambda: len(finished()) == 3, timeout=20, what="three tasks to finish")
+            server.stop()  # the broker goes away: the worker is no longer ready
+            wait_for(lambda: not ready.exists(), timeout=20, what="the readiness file to go with the broker")
+            assert worker_ready(ready).returncode == 1
+            server = RedisServerProcess(port=server.port).start()  # back: ready again
+            wait_for(ready.exists, timeout=30, what="the readiness file once the broker is back")
         finally:
             worker.stop()
             app.close()
+    finally:
+        server.stop()
     lines = finished()
     by_request = {e["request_id"] for e in lines}
     assert sorted(e["request_id"] for e in lines) == ["-", "req-from-web-1", "req-from-web-1"], by_request
