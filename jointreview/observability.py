@@ -3,7 +3,7 @@
 - ``RequestIdMiddleware`` (the outermost middleware) takes the caller's ``X-Request-ID`` when it is at
   most 64 characters of ``[A-Za-z0-9._-]`` (a load balancer's or another service's id), else makes one
   (uuid4 hex); it answers it in the ``X-Request-ID`` response header and keeps it in a context variable
-  for the request's duration.
+  until the response is closed (``request_finished``).
 - ``RequestIdFilter`` (settings ``LOGGING``) puts ``request_id`` and ``task_id`` on every log record
   (``-`` when there is none), so the plain format and ``JsonFormatter`` can print them.
 - ``jointreview.services.queue.enqueue`` sends ``message_headers()`` with every task; in the worker,
@@ -57,13 +57,16 @@ class RequestIdMiddleware:
     def __call__(self, request):
         request_id = valid_request_id(request.headers.get(HEADER)) or new_request_id()
         request.request_id = request_id
-        token = request_id_var.set(request_id)
-        try:
-            response = self.get_response(request)
-        finally:
-            request_id_var.reset(token)
+        # kept after this returns (Django logs the response after every middleware): the next request
+        # sets its own, and ``forget_request_id`` (request_finished, jointreview/apps.py) clears it
+        request_id_var.set(request_id)
+        response = self.get_response(request)
         response[HEADER] = request_id
         return response
+
+
+def forget_request_id(**_kwargs) -> None:
+    request_id_var.set(None)
 
 
 def message_headers() -> dict[str, str]:
