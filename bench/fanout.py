@@ -43,7 +43,7 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/6")
 os.environ["DATABASE_URL"] = DB_URL
 os.environ["REDIS_URL"] = REDIS_URL
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jointreview.settings.test")
-QUEUE = "celery"
+QUEUE = "fanout"  # notify_assignment and noop (settings CELERY_TASK_ROUTES, docs/operations.md)
 IDLE_QUEUE = "bench-idle"
 
 

@@ -9,9 +9,14 @@ class JointReviewConfig(AppConfig):
     def ready(self) -> None:
         from axes.signals import user_locked_out
         from django.contrib.auth.signals import user_logged_in
+        from django.core.signals import request_finished
 
         from jointreview.logins import audit_lockout
         from jointreview.middleware import stamp_on_login
+        from jointreview.observability import forget_request_id
 
         user_locked_out.connect(audit_lockout, dispatch_uid="jointreview.audit_lockout")
         user_logged_in.connect(stamp_on_login, dispatch_uid="jointreview.stamp_session_on_login")
+        # the request id outlives the middleware until the response is closed: Django's own log line of
+        # the response (django.request, after every middleware) names it too
+        request_finished.connect(forget_request_id, dispatch_uid="jointreview.forget_request_id")

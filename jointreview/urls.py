@@ -39,3 +39,7 @@ urlpatterns = [
     path("notifications/", include("jointreview.notifications.urls")),
     path("api/notifications/", include("jointreview.notifications.api")),
 ]
+
+# a database outage anywhere in a request is a 503 with a retry hint, anything else our own 500 page
+# (jointreview/outage.py)
+handler500 = "jointreview.outage.server_error"

@@ -15,6 +15,10 @@ from .schedule import BEAT_SCHEDULE  # noqa: E402
 
 app.conf.beat_schedule = BEAT_SCHEDULE
 
+from .signals import ReadinessFile  # noqa: E402  (and the request id's task_prerun/postrun handlers)
+
+app.steps["consumer"].add(ReadinessFile)
+
 
 @worker_process_init.connect
 def _keep_database_connections(**_kwargs) -> None:

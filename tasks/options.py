@@ -22,7 +22,13 @@ The profiles:
 
 ``CLAIM``   a quick idempotent task that claims its row with a conditional update (the fan-out's
             ``notify_assignment``; ``noop``, its baseline in ``bench/fanout.py``): 60/50 s, requeued
-            when the worker dies, transient errors retried 5 times after 2, 4, 8, 16, 32 s (jittered).
+            when the worker dies, transient errors (the database or the broker unreachable) retried 7
+            times after 3, 6, 12, 24, 48, 60, 60 s: 213 s in all, so a task outlasts a database or
+            broker outage of a minute (``OUTLASTS_OUTAGE_S``) and more. No jitter: with Celery's full
+            jitter a delay is random between 0 and that value, so seven retries could all come at
+            once and give up within seconds (``minimum_retry_window``); the cost is that the tasks
+            that failed together retry together, a few hundred at most, against a database that has
+            just come back.
 ``RENDER``  builds one document (the PDF renders, the joint notice of a round): idempotent, 120/100 s,
             retried like ``CLAIM``.
 ``RECOMPUTE`` recomputes every clock touching a year after a calendar change: idempotent, the global
@@ -70,11 +76,13 @@ GOVERNED = ("options_profile", "time_limit", "soft_time_limit", *_DEFAULTS)
 
 _RETRY_TRANSIENT = {
     "autoretry_for": TRANSIENT_ERRORS,
-    "retry_backoff": 2,  # 2, 4, 8, 16, 32 s; with jitter a random delay up to that
+    "retry_backoff": 3,  # 3, 6, 12, 24, 48, 60, 60 s: at least 213 s before giving up
     "retry_backoff_max": 60,
-    "retry_jitter": True,
-    "max_retries": 5,
+    "retry_jitter": False,  # Celery's jitter is "full": a delay anywhere from 0 (see the docstring)
+    "max_retries": 7,
 }
+# a retried task must not give up before an outage of this many seconds is over (issue 11)
+OUTLASTS_OUTAGE_S = 60
 
 
 def _profile(name: str, **options: Any) -> dict[str, Any]:
@@ -100,6 +108,23 @@ def longest_retry_delay(options: Mapping[str, Any]) -> float:
     return float(options["default_retry_delay"])
 
 
+def retry_delays(options: Mapping[str, Any]) -> list[float]:
+    """The countdown before each retry, at their shortest (Celery's full jitter may make any of them 0)."""
+    retries = options.get("max_retries") or 0
+    if not options.get("autoretry_for") or not retries:
+        return []
+    if options.get("retry_backoff"):
+        factor, cap = float(options["retry_backoff"]), float(options["retry_backoff_max"])
+        delays = [min(cap, factor * 2**n) for n in range(retries)]
+        return [0.0] * retries if options.get("retry_jitter") else delays
+    return [float(options["default_retry_delay"])] * retries
+
+
+def minimum_retry_window(options: Mapping[str, Any]) -> float:
+    """The least time between a task's first failure and its last retry: how long an outage it outlasts."""
+    return sum(retry_delays(options))
+
+
 def profile_problems(name: str, options: Mapping[str, Any], *, global_time_limit: float,
                      global_soft_time_limit: float, visibility_timeout: float) -> list[str]:
     """What is wrong with one profile's options, given the global settings (empty: nothing)."""
@@ -121,6 +146,9 @@ def profile_problems(name: str, options: Mapping[str, Any], *, global_time_limit
         problems.append(f"{name}: reject_on_worker_lost needs acks_late")
     if options["autoretry_for"] and not options["max_retries"]:
         problems.append(f"{name}: autoretry_for without max_retries")
+    elif options["autoretry_for"] and not minimum_retry_window(options) > OUTLASTS_OUTAGE_S:
+        problems.append(f"{name}: its retries may give up {minimum_retry_window(options):.0f} s after the first "
+                        f"failure, before a {OUTLASTS_OUTAGE_S} s outage is over")
     return problems
 
 

@@ -18,26 +18,26 @@ from celery.schedules import crontab  # noqa: E402
 BEAT_SCHEDULE["clock-sweep"] = {
     "task": "jointreview.clock_sweep",
     "schedule": 600.0,  # every 10 minutes; a clock is re-evaluated once per day (and on every event)
-    "options": {"expire_seconds": 540},
+    "options": {"queue": "sweeps", "expire_seconds": 540},
 }
 BEAT_SCHEDULE["calendar-missing-year-check"] = {
     "task": "jointreview.calendar_missing_year_check",
     "schedule": crontab(hour=7, minute=30),  # daily; it only warns from 1 November
-    "options": {"expire_seconds": 6 * 3600},
+    "options": {"queue": "sweeps", "expire_seconds": 6 * 3600},
 }
 
 # --- intake fan-out (issue 4) ---
 BEAT_SCHEDULE["fanout-sweep"] = {
     "task": "jointreview.fanout_sweep",
     "schedule": 60.0,  # re-dispatch assignment notifications still pending after 60 s
-    "options": {"expire_seconds": 50},
+    "options": {"queue": "sweeps", "expire_seconds": 50},
 }
 
 # --- review: consolidation whose publish was lost (issue 5) ---
 BEAT_SCHEDULE["consolidation-sweep"] = {
     "task": "jointreview.consolidation_sweep",
     "schedule": 300.0,  # completed rounds without a joint notice (a publish lost between commit and broker)
-    "options": {"expire_seconds": 240},
+    "options": {"queue": "sweeps", "expire_seconds": 240},
 }
 
 # --- issued documents: PDFs whose render was lost, files no row refers to (issue 11) ---
@@ -56,7 +56,7 @@ BEAT_SCHEDULE["orphan-file-sweep"] = {
 BEAT_SCHEDULE["notification-email-sweep"] = {
     "task": "jointreview.notification_email_sweep",
     "schedule": 60.0,
-    "options": {"expire_seconds": 50},
+    "options": {"queue": "sweeps", "expire_seconds": 50},
 }
 
 # --- 电子监察: the escalation ladder (issue 10) ---
@@ -66,5 +66,5 @@ _ESCALATION_SECONDS = 60.0 * settings.JR_ESCALATION_SWEEP_MINUTES
 BEAT_SCHEDULE["escalation-sweep"] = {
     "task": "jointreview.escalation_sweep",
     "schedule": _ESCALATION_SECONDS,  # JR_ESCALATION_SWEEP_MINUTES, default 15
-    "options": {"expire_seconds": int(_ESCALATION_SECONDS * 0.9)},
+    "options": {"queue": "sweeps", "expire_seconds": int(_ESCALATION_SECONDS * 0.9)},
 }

@@ -35,7 +35,8 @@ def flush_redis(url: str) -> None:
 
 
 class WorkerProcess:
-    """A `celery -A tasks worker` child process; `kill()` is a SIGKILL (a crash), `stop()` is clean."""
+    """A `celery -A tasks worker` child process consuming every queue (settings.JR_TASK_QUEUES, as
+    `make demo`'s worker); `kill()` is a SIGKILL (a crash), `stop()` is clean."""
 
     def __init__(self, *, redis_url: str, concurrency: int = 2, extra_env: dict[str, str] | None = None,
                  log_path: Path | None = None):
@@ -46,6 +47,8 @@ class WorkerProcess:
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 30.0) -> WorkerProcess:
+        from django.conf import settings
+
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "jointreview.settings.test",
@@ -56,7 +59,7 @@ class WorkerProcess:
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "tasks", "worker", "-l", "info", "-P", "prefork",
-             "-c", str(self.concurrency), "--without-gossip", "--without-mingle", "--without-heartbeat",
+             "-c", str(self.concurrency), "-Q", ",".join(settings.JR_TASK_QUEUES), "--without-gossip", "--without-mingle", "--without-heartbeat",
              "-n", f"test-{os.getpid()}-{time.monotonic_ns()}@%h"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
@@ -187,9 +190,11 @@ def producer_for(url: str):
     """A producer-only Celery app sending to ``url`` as the web process does (one quick publish retry,
     short connect timeout): patch ``jointreview.services.queue._producer_app`` to return it."""
     from celery import Celery
+    from django.conf import settings
 
     app = Celery("jointreview-test-producer", set_as_current=False)
     app.conf.update(broker_url=url, task_serializer="json", accept_content=["json"],
+                    task_routes=settings.CELERY_TASK_ROUTES, task_default_queue=settings.CELERY_TASK_DEFAULT_QUEUE,
                     broker_connection_retry_on_startup=False, broker_connection_timeout=1,
                     broker_transport_options={"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
                     task_publish_retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.1})
@@ -237,3 +242,148 @@ def worker_factory_fixture():
     import pytest
 
     return pytest.fixture(name="worker_factory")(_worker_factory_fixture)
+
+
+class FlakyTcpProxy:
+    """A TCP proxy in a thread of the test process, between app processes and ``upstream`` (PostgreSQL):
+    ``cut()`` drops every open connection and, until ``restore()``, closes each new one at once (the
+    app sees the server refuse it); a database outage without touching the shared server."""
+
+    def __init__(self, upstream: tuple[str, int] = ("127.0.0.1", 5432)):
+        import socket
+        import threading
+
+        self.upstream = upstream
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.listener.settimeout(0.2)
+        self._lock = threading.Lock()
+        self._open: set = set()
+        self._up = True
+        self._stopping = False
+        self.refused = 0  # connections closed at once while cut
+        self._thread = threading.Thread(target=self._serve, name="flaky-tcp-proxy", daemon=True)
+
+    def start(self) -> FlakyTcpProxy:
+        self._thread.start()
+        return self
+
+    def cut(self) -> None:
+        with self._lock:
+            self._up = False
+            victims, self._open = list(self._open), set()
+        for sock in victims:
+            _close_quietly(sock)
+
+    def restore(self) -> None:
+        with self._lock:
+            self._up = True
+
+    def stop(self) -> None:
+        self._stopping = True
+        self.cut()
+        self._thread.join(5)
+        _close_quietly(self.listener)
+
+    def _serve(self) -> None:
+        import socket
+        import threading
+
+        while not self._stopping:
+            try:
+                client, _addr = self.listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            with self._lock:
+                up = self._up
+            if not up:
+                self.refused += 1
+                _close_quietly(client)
+                continue
+            try:
+                server = socket.create_connection(self.upstream, timeout=5)
+            except OSError:
+                _close_quietly(client)
+                continue
+            server.settimeout(None)
+            with self._lock:
+                self._open.update((client, server))
+            for src, dst in ((client, server), (server, client)):
+                threading.Thread(target=self._pipe, args=(src, dst), daemon=True).start()
+
+    def _pipe(self, src, dst) -> None:
+        try:
+            while chunk := src.recv(65536):
+                dst.sendall(chunk)
+        except OSError:
+            pass
+        finally:
+            with self._lock:
+                self._open.discard(src)
+                self._open.discard(dst)
+            _close_quietly(src)
+            _close_quietly(dst)
+
+
+def _close_quietly(sock) -> None:
+    import socket
+
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+    with contextlib.suppress(OSError):
+        sock.close()
+
+
+def database_url_through(port: int) -> str:
+    """The test database's URL, reached through a proxy on 127.0.0.1:``port``."""
+    s = connection.settings_dict
+    user = s.get("USER") or "postgres"
+    password = f":{s['PASSWORD']}" if s.get("PASSWORD") else ""
+    return f"postgres://{user}{password}@127.0.0.1:{port}/{s['NAME']}"
+
+
+class WebServerProcess:
+    """``gunicorn`` serving the site (settings test) on a spare loopback port, as in production."""
+
+    def __init__(self, *, env: dict[str, str], log_path: Path | None = None, workers: int = 1, threads: int = 4):
+        self.port = _free_port()
+        self.env = env
+        self.log_path = log_path
+        self.workers, self.threads = workers, threads
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> WebServerProcess:
+        import urllib.request
+
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "jointreview.settings.test", **self.env}
+        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "jointreview.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
+             "--workers", str(self.workers), "--threads", str(self.threads), "--timeout", "30"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"gunicorn exited at start with code {self.proc.returncode}")
+            with contextlib.suppress(OSError):
+                urllib.request.urlopen(self.url + "/healthz/", timeout=3).close()  # noqa: S310
+                return self
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"gunicorn did not answer within {timeout}s")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(5)

@@ -58,9 +58,12 @@ def _producer_app():
 
 
 def enqueue(task_name: str, **kwargs) -> None:
-    """Send a task by name now. Raises if the broker is unreachable."""
+    """Send a task by name now (to its queue: ``CELERY_TASK_ROUTES``), with the current request id in
+    its headers (jointreview/observability.py). Raises if the broker is unreachable."""
+    from jointreview.observability import message_headers
+
     _producer_app().send_task(task_name, kwargs=kwargs, ignore_result=True, retry=True,
-                              retry_policy=PUBLISH_RETRY)
+                              retry_policy=PUBLISH_RETRY, headers=message_headers())
 
 
 def _enqueue_handled(task_name: str, on_failure: str | Callable[..., Any], kwargs: dict[str, Any]) -> None:

@@ -40,6 +40,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # outermost: a request id for every response and log line (jointreview/observability.py), then the
+    # database outage's 503 around everything that may touch the database (jointreview/outage.py)
+    "jointreview.observability.RequestIdMiddleware",
+    "jointreview.outage.DatabaseOutageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",  # every response, static files included
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -184,6 +188,25 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Queues (docs/operations.md): a burst of PDF rendering never delays the fan-out's notifications.
+# Tasks are routed by name here, and only here (services send by name: routes apply to send_task too);
+# docker-compose.yml runs a worker per queue group, `make demo` one worker for all of them.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+JR_TASK_QUEUES = ("default", "fanout", "documents", "sweeps")
+CELERY_TASK_ROUTES = {
+    "jointreview.notify_assignment": {"queue": "fanout"},
+    "jointreview.noop": {"queue": "fanout"},  # the fan-out benchmark's baseline runs where the fan-out runs
+    "jointreview.render_issued_document": {"queue": "documents"},
+    "jointreview.consolidate_round": {"queue": "documents"},  # builds the joint notice and renders its PDF
+    "jointreview.calendar_recompute": {"queue": "default"},
+    "jointreview.ping": {"queue": "default"},
+    "jointreview.clock_sweep": {"queue": "sweeps"},
+    "jointreview.calendar_missing_year_check": {"queue": "sweeps"},
+    "jointreview.fanout_sweep": {"queue": "sweeps"},
+    "jointreview.consolidation_sweep": {"queue": "sweeps"},
+    "jointreview.notification_email_sweep": {"queue": "sweeps"},
+    "jointreview.escalation_sweep": {"queue": "sweeps"},
+}
 
 # REST API
 # Session (the site's own pages) and Token ("Authorization: Token <key>"; tokens are issued by the
@@ -272,10 +295,21 @@ if not 1 <= JR_PAUSE_MAX_DAYS <= 32767:
 # where the public verification page (/verify/<code>) printed on issued documents is reached
 JR_PUBLIC_BASE_URL = env_str("JR_PUBLIC_BASE_URL", "") or "http://127.0.0.1:8000"
 
+# Every log line carries the request id (``-`` outside a request or a task it enqueued) and, in a worker,
+# the task id (jointreview/observability.py). LOG_FORMAT=json: one JSON object per line, for a log
+# collector; plain (the default) keeps the demo readable.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT: expected plain or json, got {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "jointreview.observability.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s %(message)s"},
+        "json": {"()": "jointreview.observability.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT,
+                             "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }

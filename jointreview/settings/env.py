@@ -76,6 +76,11 @@ def env_database(name: str = "DATABASE_URL", default: str | None = None) -> dict
         )
     if config["ENGINE"].endswith("postgresql") and not config.get("NAME"):
         raise ImproperlyConfigured(f"{name}: the URL {url!r} names no database")
+    if config["ENGINE"].endswith("postgresql"):
+        # a database that does not answer is given up on quickly (a request gets its 503, /healthz/ answers
+        # within ~2 s) instead of after the TCP timeout (docs/operations.md)
+        options = config.setdefault("OPTIONS", {})
+        options.setdefault("connect_timeout", env_int("JR_DB_CONNECT_TIMEOUT", 2, minimum=1))
     return config
 
 

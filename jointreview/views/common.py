@@ -11,13 +11,29 @@ from jointreview.middleware import stamp_session
 
 
 def healthz(request):
-    """Liveness for compose/orchestrators, naming each dependency; no login, no data. The database is
-    needed to serve (down: 503); the broker is not in the request path (down: 200 "degraded", the sweeps
-    publish what waits once it is back)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    """Readiness for the load balancer and compose, naming each dependency; no login, no data:
+    ``{"status": "ok"|"degraded"|"down", "database": "ok"|"down", "broker": "ok"|"down"}``. The database is
+    needed to serve (down: 503, take this node out); the broker is not in the request path (down: 200
+    "degraded": pages work, the sweeps publish what waits once it is back). Both probes are bounded: the
+    database's connect_timeout (JR_DB_CONNECT_TIMEOUT, 2 s), the broker's 0.5 s."""
+    database = "ok" if _database_answers() else "down"
     broker = "ok" if _broker_answers() else "down"
-    return JsonResponse({"status": "ok" if broker == "ok" else "degraded", "database": "ok", "broker": broker})
+    if database == "down":
+        status, code = "down", 503
+    else:
+        status, code = ("ok" if broker == "ok" else "degraded"), 200
+    return JsonResponse({"status": status, "database": database, "broker": broker}, status=code)
+
+
+def _database_answers() -> bool:
+    from django.db import DatabaseError
+
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return True
+    except DatabaseError:
+        return False
 
 
 def _broker_answers() -> bool:

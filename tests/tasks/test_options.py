@@ -91,7 +91,7 @@ def test_a_task_registered_without_a_profile_or_with_its_own_limits_is_refused()
     problems = options.task_problems(other.tasks.values())
     assert problems == [
         "jointreview.a: time_limit=50, but its profile sweep says 120",
-        "jointreview.b: max_retries=9, but its profile claim says 5",
+        "jointreview.b: max_retries=9, but its profile claim says 7",
     ]
     with pytest.raises(TypeError, match="multiple values"):  # a profile plus an ad hoc limit does not even import
         other.task(name="jointreview.e", time_limit=5, shared=False, **SWEEP)
@@ -131,3 +131,24 @@ def test_beat_options_that_database_scheduler_would_drop_or_a_missing_expiry_are
         "beat not-a-sweep: jointreview.notify_assignment should use the SWEEP profile",
         "beat unknown: jointreview.nothing is not a registered task",
     ]
+
+
+def test_retried_tasks_outlast_a_minute_long_outage_whatever_the_jitter():
+    retried = {name: p for name, p in PROFILES.items() if p["autoretry_for"]}
+    assert set(retried) == {"claim", "render", "recompute"}
+    for name, profile in retried.items():
+        assert options.retry_delays(profile) == [3, 6, 12, 24, 48, 60, 60], name
+        assert options.minimum_retry_window(profile) == 213 > 60, name
+    # Celery's full jitter draws each delay from 0 up to its value: the old 5 retries after "2..32 s"
+    # could all come at once, seconds after the first failure
+    old = {**CLAIM, "retry_backoff": 2, "retry_jitter": True, "max_retries": 5}
+    assert options.minimum_retry_window(old) == 0
+    assert any("before a 60 s outage is over" in p for p in options.profile_problems("p", old, **LIMITS))
+    short = {**CLAIM, "retry_jitter": False, "retry_backoff": 2, "max_retries": 4}  # 2+4+8+16 = 30 s
+    assert options.minimum_retry_window(short) == 30
+    assert any("give up 30 s after" in p for p in options.profile_problems("p", short, **LIMITS))
+    # and what Celery itself computes for each retry agrees (no jitter: exactly these countdowns)
+    from celery.utils.time import get_exponential_backoff_interval
+
+    assert [get_exponential_backoff_interval(factor=3, retries=n, maximum=60, full_jitter=False)
+            for n in range(7)] == options.retry_delays(CLAIM)
