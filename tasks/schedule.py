@@ -44,12 +44,12 @@ BEAT_SCHEDULE["consolidation-sweep"] = {
 BEAT_SCHEDULE["render-sweep"] = {
     "task": "jointreview.render_sweep",
     "schedule": 120.0,  # documents still without their PDF 120 s after they were drafted or issued
-    "options": {"expire_seconds": 110},
+    "options": {"expire_seconds": 110, "queue": "sweeps"},
 }
 BEAT_SCHEDULE["orphan-file-sweep"] = {
     "task": "jointreview.orphan_file_sweep",
     "schedule": 3600.0,  # stored files no row refers to, older than JR_ORPHAN_FILE_MINUTES (default 60)
-    "options": {"expire_seconds": 3000},
+    "options": {"expire_seconds": 3000, "queue": "sweeps"},
 }
 
 # --- e-mail copies of notifications (off the fan-out's hot path) ---

@@ -206,6 +206,8 @@ CELERY_TASK_ROUTES = {
     "jointreview.consolidation_sweep": {"queue": "sweeps"},
     "jointreview.notification_email_sweep": {"queue": "sweeps"},
     "jointreview.escalation_sweep": {"queue": "sweeps"},
+    "jointreview.render_sweep": {"queue": "sweeps"},
+    "jointreview.orphan_file_sweep": {"queue": "sweeps"},
 }
 
 # REST API
