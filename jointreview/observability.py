@@ -121,6 +121,16 @@ class JsonFormatter(logging.Formatter):
 READY_FILE_ENV = "JR_WORKER_READY_FILE"
 READY_TOUCH_SECONDS = 5.0  # how often a consuming worker touches it
 READY_MAX_AGE_SECONDS = 30.0  # older than this: the worker is stuck or lost its broker
+# a worker whose readiness file has been stale (or absent) this long exits (code 70), so that its
+# supervisor (compose's restart policy) starts a new one; 0 turns the watchdog off
+STALL_EXIT_ENV = "JR_WORKER_STALL_EXIT_SECONDS"
+
+
+def stall_exit_seconds() -> float:
+    try:
+        return max(0.0, float(os.environ.get(STALL_EXIT_ENV, "0") or 0))
+    except ValueError:
+        return 0.0
 
 
 def ready_file() -> Path | None:

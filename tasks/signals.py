@@ -8,13 +8,24 @@
   consuming, it touches ``JR_WORKER_READY_FILE`` every ``READY_TOUCH_SECONDS``; it removes the file when
   the consumer stops (shutdown, or the broker connection lost: the consumer restarts and the step with
   it). ``python manage.py worker_ready`` (the compose healthcheck) checks the file is fresh.
+- the stall watchdog (``_start_stall_watchdog``): with ``JR_WORKER_STALL_EXIT_SECONDS`` set (compose: 180), a thread of the worker's
+  main process exits the worker (code 70) once its readiness file has been stale or absent that long.
+  A supervisor restarts only a process that exits; kombu 5.7's Redis transport can leave a worker
+  hanging in its shutdown after Redis went away mid-acknowledgement (docs/architecture.md §4.3), and
+  a worker cut from its broker for minutes holds nothing the sweeps will not redo.
 """
 from __future__ import annotations
 
 import contextlib
+import logging
+import os
+import signal
+import threading
+import time
 
+from billiard.process import active_children
 from celery import bootsteps
-from celery.signals import before_task_publish, task_postrun, task_prerun
+from celery.signals import before_task_publish, task_postrun, task_prerun, worker_ready
 
 from jointreview.observability import (
     MESSAGE_HEADER,
@@ -22,8 +33,12 @@ from jointreview.observability import (
     bind_task,
     message_headers,
     ready_file,
+    stall_exit_seconds,
     unbind_task,
 )
+
+log = logging.getLogger(__name__)
+STALL_EXIT_CODE = 70  # EX_SOFTWARE
 
 _bound: dict[str, tuple] = {}
 
@@ -82,3 +97,34 @@ class ReadinessFile(bootsteps.StartStopStep):
                 self.path.unlink()
 
     shutdown = stop
+
+
+def _last_touched(path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return 0.0
+
+
+def _watch(path, limit: float, started: float) -> None:
+    """Exit the process once the readiness file has been stale or absent ``limit`` seconds."""
+    while True:
+        time.sleep(min(5.0, limit / 4))
+        stale = time.time() - max(_last_touched(path), started)
+        if stale >= limit:
+            log.critical("worker not consuming for %.0f s (readiness file %s stale): exiting for a restart",
+                         stale, path)
+            for child in active_children():  # the pool's children go with it
+                with contextlib.suppress(Exception):
+                    os.kill(child.pid, signal.SIGKILL)
+            logging.shutdown()
+            os._exit(STALL_EXIT_CODE)
+
+
+@worker_ready.connect
+def _start_stall_watchdog(**_kwargs) -> None:
+    path, limit = ready_file(), stall_exit_seconds()
+    if path is None or not limit:
+        return
+    threading.Thread(target=_watch, args=(path, limit, time.time()), name="jr-stall-watchdog",
+                     daemon=True).start()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -26,6 +27,14 @@ def worker_ready(path: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "jointreview.settings.test", "JR_WORKER_READY_FILE": str(path)}
     return subprocess.run([sys.executable, "manage.py", "worker_ready"], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=60)
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def json_lines(path: Path) -> list[dict]:
@@ -84,3 +93,29 @@ def test_a_worker_is_ready_while_consuming_and_its_task_logs_name_the_request_th
     assert worker_ready(ready).returncode == 1
     assert settings.CELERY_TASK_ROUTES["jointreview.ping"]["queue"] != settings.CELERY_TASK_ROUTES[
         "jointreview.noop"]["queue"]
+
+
+def test_a_worker_cut_from_its_broker_longer_than_the_stall_limit_exits_for_its_supervisor(tmp_path):
+    """JR_WORKER_STALL_EXIT_SECONDS: a worker that stops consuming (here: its broker gone) exits with
+    code 70 instead of hanging, so compose's restart policy starts a new one."""
+    ready = tmp_path / "ready"
+    server = RedisServerProcess().start()
+    try:
+        worker = WorkerProcess(redis_url=server.url, log_path=tmp_path / "worker.log",
+                               extra_env={"JR_WORKER_READY_FILE": str(ready),
+                                          "JR_WORKER_STALL_EXIT_SECONDS": "6"}).start()
+        try:
+            wait_for(ready.exists, timeout=15, what="the readiness file")
+            assert worker.proc.poll() is None  # consuming: the watchdog leaves it alone
+            server.stop()
+            wait_for(lambda: worker.proc.poll() is not None, timeout=40, what="the stalled worker to exit")
+            assert worker.proc.returncode == 70
+            assert "exiting for a restart" in (tmp_path / "worker.log").read_text(errors="replace")
+            # and its pool's children went with it (nothing left in the worker's process group)
+            wait_for(lambda: not _group_alive(worker.proc.pid), timeout=10, what="the pool's children to go")
+        finally:
+            worker.kill()
+            if _group_alive(worker.proc.pid):
+                os.killpg(worker.proc.pid, signal.SIGKILL)
+    finally:
+        server.stop()
