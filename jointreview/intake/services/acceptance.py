@@ -89,13 +89,14 @@ def application_accept(*, actor, application: Application | int, deferrals: list
     accepted_on = acceptance_date(app, today)
     mode = AcceptanceMode.WITH_GAPS if planned else AcceptanceMode.FULL
     audit: list[AuditEvent] = []
-    app_clock = _start_application_clock(app, actor, accepted_on, audit)
+    agencies = {o.pk: o for o in Organization.objects.filter(pk__in=set(by_agency) | set(report_depts))}
+    openings = _openings(app, by_agency, agencies, materials)
+    app_clock, started = _start_clocks(app, actor, accepted_on, openings, audit)
     _mark_accepted(app, actor=actor, mode=mode, accepted_on=accepted_on, clock=app_clock)
     _record_deferrals(app, actor, planned)
     rnd = ReviewRound.objects.create(application=app, number=1)
-
-    agencies = {o.pk: o for o in Organization.objects.filter(pk__in=set(by_agency) | set(report_depts))}
-    assignments = _open_assignments(app, actor, rnd, by_agency, agencies, materials, accepted_on, audit)
+    assignments = assignments_open(actor=actor, application=app, round=rnd, on=accepted_on, openings=openings,
+                                   audit=audit, started=started)
     grants = _assignment_grants(assignments, materials.values())
     grants += _create_survey_reports(app, actor, report_depts, agencies, audit)
     if app.workflow.single_fee:
@@ -117,9 +118,8 @@ def application_accept(*, actor, application: Application | int, deferrals: list
     return app
 
 
-def _open_assignments(app: Application, actor, rnd: ReviewRound, by_agency: dict, agencies: dict,
-                      materials: dict[int, ApplicationMaterial], accepted_on: date, audit: list) -> list:
-    """One assignment per agency (in agency order), its portion from the catalogue now."""
+def _openings(app: Application, by_agency: dict, agencies: dict, materials: dict[int, ApplicationMaterial]) -> list:
+    """What ``assignments_open`` needs of each agency (in agency order), its portion from the catalogue now."""
     portions = portions_for(app, by_agency, materials.values())
     openings = []
     for agency_id in sorted(by_agency):
@@ -127,7 +127,23 @@ def _open_assignments(app: Application, actor, rnd: ReviewRound, by_agency: dict
         portion, reads_all = portions[agency_id]
         openings.append({"agency": agencies[agency_id], "items": items, "portion": portion, "reads_all": reads_all,
                          "clock_params": assignment_clock_params([ai.item for ai in items])})
-    return assignments_open(actor=actor, application=app, round=rnd, on=accepted_on, openings=openings, audit=audit)
+    return openings
+
+
+def _start_clocks(app: Application, actor, accepted_on: date, openings: list[dict], audit: list) -> tuple:
+    """The application's clock and each assignment's, started together (one insert each for the
+    clocks and their start events): (the application's clock, [(clock, its unsaved clock.start audit
+    event)] for ``assignments_open``). The application clock's audit event goes into ``audit`` first."""
+    wf = app.workflow
+    app_terms = {"kind": "application", "limit_value": wf.limit_value, "limit_unit": wf.limit_unit,
+                 "warn_days": settings.JR_WARN_DAYS, "warn_percent": settings.JR_WARN_PERCENT}
+    clock_audit: list[AuditEvent] = []
+    app_clock, *clocks = clock_service.clocks_start_new(
+        terms=[app_terms, *({"kind": "assignment", **o["clock_params"]} for o in openings)],
+        on=accepted_on, actor=actor, application=app, audit=clock_audit,
+    )
+    audit.append(clock_audit[0])
+    return app_clock, list(zip(clocks, clock_audit[1:], strict=True))
 
 
 def _assignment_grants(assignments: list, materials) -> list[tuple[str, Organization, Any]]:
@@ -197,16 +213,6 @@ def _record_deferrals(app: Application, actor, planned: list) -> None:
         am.check_status, am.check_note = CheckStatus.DEFERRED, f"容缺, 承诺 {promised} 前补交"
         am.checked_by, am.checked_at = actor, timezone.now()
         am.save(update_fields=["check_status", "check_note", "checked_by", "checked_at"])
-
-
-def _start_application_clock(app: Application, actor, accepted_on: date, audit: list):
-    wf = app.workflow
-    [app_clock] = clock_service.clocks_start_new(
-        terms=[{"kind": "application", "limit_value": wf.limit_value, "limit_unit": wf.limit_unit,
-                "warn_days": settings.JR_WARN_DAYS, "warn_percent": settings.JR_WARN_PERCENT}],
-        on=accepted_on, actor=actor, application=app, audit=audit,
-    )
-    return app_clock
 
 
 def _create_survey_reports(app: Application, actor, report_depts: dict, agencies: dict, audit: list) -> list[tuple]:

@@ -61,7 +61,7 @@ def assignment_open(*, actor, application: Application, round: ReviewRound, agen
 
 
 def assignments_open(*, actor, application: Application, round: ReviewRound, on: date, openings: list[dict],
-                     audit: list[AuditEvent]) -> list[Assignment]:
+                     audit: list[AuditEvent], started: list[tuple[Clock, AuditEvent]] | None = None) -> list[Assignment]:
     """Agencies' assignments in a round, each with its clock started on ``on`` (its due date mirrored
     onto the assignment) and its items. ``openings``: one dict per agency with ``agency``, ``items``,
     ``clock_params`` (``assignment_clock_params``), ``portion``, ``reads_all`` and optionally
@@ -74,19 +74,24 @@ def assignments_open(*, actor, application: Application, round: ReviewRound, on:
     ``audit``, unsaved, for the caller to save with its own (``audit_save``). Called inside the
     caller's transaction, with the application locked and ``round``, the agencies and the items just
     read or created in it: the foreign keys are not re-checked one by one, and the database enforces
-    one assignment per agency and round."""
-    from jointreview.clocks import services as clocks
+    one assignment per agency and round. ``started``: the clocks, already started on ``on`` by the
+    caller with ``clocks_start_new`` from each opening's ``clock_params`` (with their unsaved
+    ``clock.start`` audit events), one per opening (the accept starts the application's clock in the
+    same insert); by default they are started here."""
+    if started is None:
+        from jointreview.clocks import services as clocks
 
-    clock_audit: list[AuditEvent] = []
-    started = clocks.clocks_start_new(terms=[{"kind": Clock.Kind.ASSIGNMENT, **o["clock_params"]} for o in openings],
+        clock_audit: list[AuditEvent] = []
+        new = clocks.clocks_start_new(terms=[{"kind": Clock.Kind.ASSIGNMENT, **o["clock_params"]} for o in openings],
                                       on=on, actor=actor, application=application, audit=clock_audit)
-    rows = [_new_assignment(application, round, o, clock) for o, clock in zip(openings, started, strict=True)]
+        started = list(zip(new, clock_audit, strict=True))
+    rows = [_new_assignment(application, round, o, clock) for o, (clock, _e) in zip(openings, started, strict=True)]
     Assignment.objects.bulk_create(rows)
     Assignment.items.through.objects.bulk_create(
         Assignment.items.through(assignment_id=a.pk, applicationitem_id=ai.pk)
         for a, o in zip(rows, openings, strict=True) for ai in o["items"]
     )
-    for a, o, clock, start in zip(rows, openings, started, clock_audit, strict=True):
+    for a, o, (clock, start) in zip(rows, openings, started, strict=True):
         previous = o.get("previous")
         audit.append(start)
         audit.append(audit_build(
