@@ -37,11 +37,44 @@ def audit_record(
                    application=application, before=before, after=after, note=note)
 
 
+def audit_build(
+    *,
+    actor,
+    verb: str,
+    target: models.Model,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    application: Application | None = None,
+    note: str = "",
+) -> AuditEvent:
+    """``audit_record``'s row, not yet saved: a service that writes many rows in one transaction
+    builds them here and saves them together with ``audit_save`` (one insert)."""
+    if application is None and isinstance(target, Application):
+        application = target
+    return _build(actor=actor, verb=verb, target_type=target._meta.label, target_id=str(target.pk),
+                  application=application, before=before, after=after, note=note)
+
+
+def audit_save(events: list[AuditEvent]) -> None:
+    """Save rows built by ``audit_build`` in one insert, in the order given."""
+    if events:
+        AuditEvent.objects.bulk_create(events)
+
+
 def _create(*, actor, verb: str, target_type: str, target_id: str, application=None, before=None, after=None,
             note: str = "") -> AuditEvent:
-    """The one writer of audit rows: the actor's snapshot, a listed verb, JSON-safe before/after."""
+    """The one writer of single audit rows (``audit_build`` + ``audit_save`` write many)."""
+    event = _build(actor=actor, verb=verb, target_type=target_type, target_id=target_id, application=application,
+                   before=before, after=after, note=note)
+    event.save(force_insert=True)
+    return event
+
+
+def _build(*, actor, verb: str, target_type: str, target_id: str, application=None, before=None, after=None,
+           note: str = "") -> AuditEvent:
+    """An audit row: the actor's snapshot, a listed verb, JSON-safe before/after."""
     person = actor if getattr(actor, "pk", None) else None
-    return AuditEvent.objects.create(
+    return AuditEvent(
         actor=person,
         **actor_snapshot(person),
         verb=_verb(verb),

@@ -17,6 +17,7 @@ Tasks are sent by name through ``services.queue`` (services never import ``tasks
 from __future__ import annotations
 
 import logging
+import weakref
 from datetime import timedelta
 
 from django.conf import settings
@@ -58,8 +59,9 @@ def assignment_notify(*, assignment_id: int) -> bool:
     if the server itself crashes within ~0.2 s the claim, the notification and the audit event are
     lost together, the row is pending again and the sweep re-dispatches it; nothing is ever
     half-done. This is the fan-out's hot path (8 per accepted application),
-    so on PostgreSQL it runs as one statement (``_notify_sql``); elsewhere (the SQLite demo) through
-    the ORM (``_notify_portable``).
+    so on PostgreSQL it runs as one statement (``_notify_sql``), prepared once per connection (the
+    planning cost more than the execution); elsewhere (the SQLite demo) through the ORM
+    (``_notify_portable``).
     """
     try:
         if connection.vendor == "postgresql":
@@ -73,16 +75,33 @@ def assignment_notify(*, assignment_id: int) -> bool:
 
 
 _SQL: dict[str, str] = {}
+# the notify statement is PREPAREd once per database connection (planning it cost more than running
+# it: ~0.6 ms of ~1 ms); the raw connections that hold it (a new connection prepares it again)
+_PREPARED: weakref.WeakSet = weakref.WeakSet()
+_PARAMS = (("sent", "text"), ("pending", "text"), ("now", "timestamptz"), ("id", "bigint"), ("key", "text"),
+           ("kind", "text"))
+PREPARED_NAME = "jr_notify_assignment"
 
 
 def _notify_postgresql(assignment_id: int):
     if "notify" not in _SQL:
-        _SQL["notify"] = _notify_sql()
+        _SQL["notify"] = _prepare_sql(_notify_sql())
     params = {"sent": NotifyStatus.SENT, "pending": NotifyStatus.PENDING, "now": timezone.now(),
               "id": assignment_id, "key": notify_key(assignment_id), "kind": NotificationKind.ASSIGNMENT.value}
     with connection.cursor() as cursor:  # one statement: atomic by itself, one round trip
-        cursor.execute(_SQL["notify"], params)
+        if connection.connection not in _PREPARED:
+            cursor.execute(_SQL["notify"])
+            _PREPARED.add(connection.connection)
+        cursor.execute(f"EXECUTE {PREPARED_NAME}({', '.join(['%s'] * len(_PARAMS))})",
+                       [params[name] for name, _type in _PARAMS])
         return cursor.fetchone()
+
+
+def _prepare_sql(sql: str) -> str:
+    """``PREPARE`` of the notify statement, its named parameters numbered ($1...) in ``_PARAMS`` order."""
+    for number, (name, _type) in enumerate(_PARAMS, start=1):
+        sql = sql.replace(f"%({name})s", f"${number}")
+    return f"PREPARE {PREPARED_NAME}({', '.join(t for _n, t in _PARAMS)}) AS {sql}"
 
 
 def _notify_portable(assignment_id: int):

@@ -16,30 +16,35 @@ from collections.abc import Iterable
 from jointreview.models import Application, ApplicationItem, ApplicationMaterial, Assignment, Material
 
 
-def portion_for(app: Application, agency_id: int, items: Iterable[ApplicationItem]) -> tuple[list[str], bool]:
-    """(material codes, reads_all) of one agency on one application, from the catalogue now."""
+def portions_for(app: Application, items_by_agency: dict[int, list[ApplicationItem]],
+                 materials: Iterable[ApplicationMaterial]) -> dict[int, tuple[list[str], bool]]:
+    """(material codes, reads_all) of each agency on one application, from the catalogue now: the
+    materials of its items and the application's shared materials (``materials``: every
+    ApplicationMaterial of the application, with its material read). One query for all agencies."""
     wf = app.workflow
-    reads_all = bool(wf.lead_reads_all and wf.lead_agency_id == agency_id)
-    item_ids = [ai.item_id for ai in items]
-    own = set(Material.objects.filter(item_id__in=item_ids).values_list("code", flat=True))
-    shared = set(
-        ApplicationMaterial.objects.filter(application=app, material__shared=True).values_list(
-            "material__code", flat=True
-        )
-    )
-    return sorted(own | shared), reads_all
+    own: dict[int, set[str]] = {}
+    for item_id, code in Material.objects.filter(
+        item_id__in={ai.item_id for items in items_by_agency.values() for ai in items}
+    ).values_list("item_id", "code"):
+        own.setdefault(item_id, set()).add(code)
+    shared = {am.material.code for am in materials if am.material.shared}
+    out = {}
+    for agency_id, items in items_by_agency.items():
+        codes = set(shared).union(*(own.get(ai.item_id, set()) for ai in items))
+        out[agency_id] = (sorted(codes), bool(wf.lead_reads_all and wf.lead_agency_id == agency_id))
+    return out
 
 
 def covers(assignment: Assignment, material_code: str) -> bool:
     return assignment.reads_all or material_code in (assignment.portion or [])
 
 
-def portion_document_ids(app: Application, assignment: Assignment) -> list[int]:
-    """The application's uploaded documents within the assignment's portion."""
-    qs = ApplicationMaterial.objects.filter(application=app, document__isnull=False)
-    if not assignment.reads_all:
-        qs = qs.filter(material__code__in=assignment.portion or [])
-    return sorted(set(qs.values_list("document_id", flat=True)))
+def portion_document_ids(assignment: Assignment, materials: Iterable[ApplicationMaterial]) -> list[int]:
+    """The uploaded documents within the assignment's portion, of ``materials`` (every
+    ApplicationMaterial of its application, with its material read)."""
+    codes = set(assignment.portion or [])
+    return sorted({am.document_id for am in materials
+                   if am.document_id is not None and (assignment.reads_all or am.material.code in codes)})
 
 
 def portion_labels(assignment: Assignment) -> list[str]:

@@ -7,7 +7,7 @@ evaluation (``workdays.evaluate``) and are refreshed by every event, by the beat
 
 One module per family of actions (docs/architecture.md §2.3), all re-exported here:
 
-- ``events``: ``clock_create``, ``clock_start`` / ``pause`` / ``resume`` / ``extend`` / ``stop``,
+- ``events``: ``clock_create``, ``clocks_start_new`` (many new clocks started at once), ``clock_start`` / ``pause`` / ``resume`` / ``extend`` / ``stop``,
   ``clock_status``, ``clock_refresh``;
 - ``sweep``: ``clock_sweep`` (beat);
 - ``budgets``: ``project_budget_refresh`` (the cached project lights, transitions returned once);
@@ -33,12 +33,14 @@ from jointreview.clocks.services.events import (
     clock_start,
     clock_status,
     clock_stop,
+    clocks_start_new,
 )
 from jointreview.clocks.services.sweep import clock_sweep
 
 __all__ = [
     "clock_create",
     "clock_start",
+    "clocks_start_new",
     "clock_pause",
     "clock_resume",
     "clock_extend",

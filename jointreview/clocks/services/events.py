@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jointreview import workdays
-from jointreview.audit.services import audit_record
+from jointreview.audit.services import audit_build, audit_record
 from jointreview.audit.verbs import AuditVerb
 from jointreview.clocks.calendar import get_calendar
 from jointreview.clocks.services.common import (
@@ -22,7 +22,15 @@ from jointreview.clocks.services.common import (
     _event_list,
     _save_cache,
 )
-from jointreview.models import Application, Clock, ClockEvent, PauseReason, ResubmissionPolicy, TimeUnit
+from jointreview.models import (
+    Application,
+    AuditEvent,
+    Clock,
+    ClockEvent,
+    PauseReason,
+    ResubmissionPolicy,
+    TimeUnit,
+)
 from jointreview.services import common
 from jointreview.services.errors import ConflictError, ServiceError
 
@@ -64,6 +72,24 @@ def clock_create(
     warn_days: int | None = None,
     warn_percent: int | None = None,
 ) -> Clock:
+    clock = _new_clock(kind=kind, limit_value=limit_value, limit_unit=limit_unit, policy=policy,
+                       warn_days=warn_days, warn_percent=warn_percent)
+    with transaction.atomic():
+        common.full_clean(clock)
+        clock.save()
+    return clock
+
+
+def _new_clock(
+    *,
+    kind: str,
+    limit_value: int,
+    limit_unit: str = TimeUnit.WORKING,
+    policy: str = ResubmissionPolicy.RESUME,
+    warn_days: int | None = None,
+    warn_percent: int | None = None,
+) -> Clock:
+    """A clock of these terms, checked (every refusal a ServiceError) and not yet saved."""
     if kind not in Clock.Kind.values:
         raise ServiceError(_("Unknown clock kind “%(kind)s” (expected one of %(kinds)s).") % {
             "kind": kind, "kinds": ", ".join(Clock.Kind.values)})
@@ -81,7 +107,7 @@ def clock_create(
                                % {"name": name, "value": repr(value)})
     if warn_percent is not None and warn_percent > 100:
         raise ServiceError(_("warn_percent must be at most 100, got %(value)s.") % {"value": warn_percent})
-    clock = Clock(
+    return Clock(
         kind=kind,
         limit_value=limit_value,
         limit_unit=limit_unit,
@@ -90,10 +116,6 @@ def clock_create(
         warn_percent=warn_percent,
         remaining_days=limit_value,
     )
-    with transaction.atomic():
-        common.full_clean(clock)
-        clock.save()
-    return clock
 
 
 def _application_of(clock: Clock) -> Application | None:
@@ -194,6 +216,40 @@ def _check_sequence(kind: str, on: date, events: list[workdays.ClockEvent]) -> N
 
 def clock_start(*, clock: Clock, on: date, actor) -> Clock:
     return _append(clock=clock, kind="start", on=on, actor=actor)
+
+
+def clocks_start_new(*, terms: list[dict], on: date, actor, application: Application,
+                     audit: list[AuditEvent]) -> list[Clock]:
+    """New clocks, each started on ``on``, in one insert for the clocks and one for their start events
+    (the same rows as ``clock_create`` then ``clock_start`` for each, without a lock or a savepoint:
+    the clocks are new, so nobody else can hold them). ``terms``: ``clock_create``'s keyword arguments,
+    one dict per clock. The ``clock.start`` audit events (of ``application``) are appended to
+    ``audit``, unsaved, for the caller to save with its own (``audit_save``). Returns the clocks in
+    the order of ``terms``."""
+    on = _check_date(on)
+    start = workdays.ClockEvent("start", on, 0, "")
+    try:
+        workdays.validate([start])
+    except workdays.ClockError as exc:
+        raise ServiceError(str(exc)) from None
+    as_of, calendar = _as_of([start], None), get_calendar()
+    clocks, befores = [], []
+    for spec in terms:
+        clock = _new_clock(**spec)
+        common.full_clean(clock, validate_constraints=False)  # the checks of _new_clock are the constraints
+        befores.append({f: getattr(clock, f) for f in ("state", "due_date", "light")})
+        for name, value in _cache_values(_evaluate(clock, [start], as_of, calendar), as_of).items():
+            setattr(clock, name, value)
+        clocks.append(clock)
+    Clock.objects.bulk_create(clocks)
+    person = actor if getattr(actor, "pk", None) else None
+    ClockEvent.objects.bulk_create(ClockEvent(clock=c, seq=1, kind="start", on=on, actor=person) for c in clocks)
+    for clock, before in zip(clocks, befores, strict=True):
+        after = {f: getattr(clock, f) for f in ("state", "due_date", "light")}
+        after.update({"event": "start", "on": on, "days": 0, "reason": ""})
+        audit.append(audit_build(actor=actor, verb=AuditVerb.CLOCK_START, target=clock, before=before, after=after,
+                                 application=application))
+    return clocks
 
 
 def clock_pause(

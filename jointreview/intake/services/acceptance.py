@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jointreview.audit.notifications import NotificationKind
-from jointreview.audit.services import audit_record, notify
+from jointreview.audit.services import audit_build, audit_save, notify_many
 from jointreview.audit.verbs import AuditVerb
 from jointreview.clocks import services as clock_service
 from jointreview.clocks.calendar import get_calendar
@@ -25,6 +25,7 @@ from jointreview.models import (
     ApplicationItem,
     ApplicationMaterial,
     ApplicationStatus,
+    AuditEvent,
     CheckStatus,
     Deferral,
     FeeOrder,
@@ -36,11 +37,11 @@ from jointreview.models import (
     WorkflowKind,
 )
 from jointreview.policy import grant_many
-from jointreview.policy.portions import portion_document_ids, portion_for
+from jointreview.policy.portions import portion_document_ids, portions_for
 from jointreview.review.services.assignments import (
     assignment_clock_params,
     assignment_grants,
-    assignment_open,
+    assignments_open,
 )
 from jointreview.services import common
 from jointreview.services.errors import ConflictError, ServiceError
@@ -68,6 +69,10 @@ def application_accept(*, actor, application: Application | int, deferrals: list
 
     ``deferrals``: ``[{"material_id": <ApplicationMaterial id>, "promised_date": date|"YYYY-MM-DD",
     "commitment": text}]`` -> 容缺受理 (acceptance_mode with_gaps).
+
+    The number of queries does not grow with the number of agencies: every table gets one insert for
+    all of them (clocks and their start events, assignments and their items, grants, audit events),
+    without a savepoint (tests/jointreview/intake/test_accept_queries.py).
     """
     common.require_centre(actor, _("accept applications"))
     app = common.lock_application(application)
@@ -83,42 +88,72 @@ def application_accept(*, actor, application: Application | int, deferrals: list
 
     accepted_on = acceptance_date(app, today)
     mode = AcceptanceMode.WITH_GAPS if planned else AcceptanceMode.FULL
-    _mark_accepted(app, actor=actor, mode=mode, accepted_on=accepted_on)
-    _record_deferrals(app, actor, planned)
-    app_clock = _start_application_clock(app, actor, accepted_on)
-    rnd = ReviewRound.objects.create(application=app, number=1)
-
+    audit: list[AuditEvent] = []
     agencies = {o.pk: o for o in Organization.objects.filter(pk__in=set(by_agency) | set(report_depts))}
-    documents = {d.pk: d for d in Document.objects.filter(
-        pk__in=[am.document_id for am in materials.values() if am.document_id])}
-    assignments = []
-    grants: list[tuple[str, Organization, Any]] = []
-    for agency_id in sorted(by_agency):
-        items = by_agency[agency_id]
-        portion, reads_all = portion_for(app, agency_id, items)
-        a = assignment_open(actor=actor, application=app, round=rnd, agency=agencies[agency_id], items=items,
-                            on=accepted_on, clock_params=assignment_clock_params([ai.item for ai in items]),
-                            portion=portion, reads_all=reads_all)
-        grants += assignment_grants(a)
-        grants += [("view_document", a.agency, documents[pk]) for pk in portion_document_ids(app, a)]
-        assignments.append(a)
-    grants += _create_survey_reports(app, actor, report_depts, agencies)
+    openings = _openings(app, by_agency, agencies, materials)
+    app_clock, started = _start_clocks(app, actor, accepted_on, openings, audit)
+    _mark_accepted(app, actor=actor, mode=mode, accepted_on=accepted_on, clock=app_clock)
+    _record_deferrals(app, actor, planned)
+    rnd = ReviewRound.objects.create(application=app, number=1)
+    assignments = assignments_open(actor=actor, application=app, round=rnd, on=accepted_on, openings=openings,
+                                   audit=audit, started=started)
+    grants = _assignment_grants(assignments, materials.values())
+    grants += _create_survey_reports(app, actor, report_depts, agencies, audit)
     if app.workflow.single_fee:
-        _create_fee_order(app, actor, app_items)
+        _create_fee_order(app, actor, app_items, audit)
     grant_many(grants)
 
-    audit_record(
+    audit.append(audit_build(
         actor=actor, verb=AuditVerb.APPLICATION_ACCEPT, target=app, before={"status": "submitted"},
         after={"status": app.status, "mode": mode, "accepted_on": accepted_on, "assignments": len(assignments),
                "deferred": [am.material.code for am, _p, _c in planned]},
-    )
-    notify(key=f"application-{app.pk}-accepted", kind=NotificationKind.ACCEPTED,
-           organization_id=app.project.owner_id, application=app,
-           params={"number": app.number, "workflow": app.workflow.name, "accepted_on": accepted_on,
-                   "due": app_clock.due_date})
+    ))
+    audit_save(audit)
+    notify_many([{"key": f"application-{app.pk}-accepted", "kind": NotificationKind.ACCEPTED,
+                  "organization_id": app.project.owner_id, "application": app,
+                  "params": {"number": app.number, "workflow": app.workflow.name, "accepted_on": accepted_on,
+                             "due": app_clock.due_date}}])
     for a in assignments:
         dispatch_notify(a.pk)  # on commit
     return app
+
+
+def _openings(app: Application, by_agency: dict, agencies: dict, materials: dict[int, ApplicationMaterial]) -> list:
+    """What ``assignments_open`` needs of each agency (in agency order), its portion from the catalogue now."""
+    portions = portions_for(app, by_agency, materials.values())
+    openings = []
+    for agency_id in sorted(by_agency):
+        items = by_agency[agency_id]
+        portion, reads_all = portions[agency_id]
+        openings.append({"agency": agencies[agency_id], "items": items, "portion": portion, "reads_all": reads_all,
+                         "clock_params": assignment_clock_params([ai.item for ai in items])})
+    return openings
+
+
+def _start_clocks(app: Application, actor, accepted_on: date, openings: list[dict], audit: list) -> tuple:
+    """The application's clock and each assignment's, started together (one insert each for the
+    clocks and their start events): (the application's clock, [(clock, its unsaved clock.start audit
+    event)] for ``assignments_open``). The application clock's audit event goes into ``audit`` first."""
+    wf = app.workflow
+    app_terms = {"kind": "application", "limit_value": wf.limit_value, "limit_unit": wf.limit_unit,
+                 "warn_days": settings.JR_WARN_DAYS, "warn_percent": settings.JR_WARN_PERCENT}
+    clock_audit: list[AuditEvent] = []
+    app_clock, *clocks = clock_service.clocks_start_new(
+        terms=[app_terms, *({"kind": "assignment", **o["clock_params"]} for o in openings)],
+        on=accepted_on, actor=actor, application=app, audit=clock_audit,
+    )
+    audit.append(clock_audit[0])
+    return app_clock, list(zip(clocks, clock_audit[1:], strict=True))
+
+
+def _assignment_grants(assignments: list, materials) -> list[tuple[str, Organization, Any]]:
+    """Each agency's grants on its assignment and application, and on the documents of its portion."""
+    materials = list(materials)
+    grants: list[tuple[str, Organization, Any]] = []
+    for a in assignments:
+        grants += assignment_grants(a)
+        grants += [("view_document", a.agency, Document(pk=pk)) for pk in portion_document_ids(a, materials)]
+    return grants
 
 
 def _require_complete(materials: dict[int, ApplicationMaterial], planned: list) -> None:
@@ -159,13 +194,14 @@ def _who_works(app: Application, app_items: list[ApplicationItem]) -> tuple[dict
     return by_agency, report_depts
 
 
-def _mark_accepted(app: Application, *, actor, mode: str, accepted_on: date) -> None:
-    n = Application.objects.filter(pk=app.pk, status=ApplicationStatus.SUBMITTED).update(
-        status=ApplicationStatus.ACCEPTED, acceptance_mode=mode, accepted_at=timezone.now(), accepted_by=actor,
-        accepted_on=accepted_on, current_round=1,
-    )
+def _mark_accepted(app: Application, *, actor, mode: str, accepted_on: date, clock) -> None:
+    values = {"status": ApplicationStatus.ACCEPTED, "acceptance_mode": mode, "accepted_at": timezone.now(),
+              "accepted_by": actor, "accepted_on": accepted_on, "current_round": 1, "clock": clock}
+    n = Application.objects.filter(pk=app.pk, status=ApplicationStatus.SUBMITTED).update(**values)
     if n != 1:  # pragma: no cover - the row is locked; kept as the conditional-update guard
         raise ConflictError(_("The application was already accepted."), code="already_accepted")
+    for name, value in values.items():
+        setattr(app, name, value)
 
 
 def _record_deferrals(app: Application, actor, planned: list) -> None:
@@ -179,32 +215,21 @@ def _record_deferrals(app: Application, actor, planned: list) -> None:
         am.save(update_fields=["check_status", "check_note", "checked_by", "checked_at"])
 
 
-def _start_application_clock(app: Application, actor, accepted_on: date):
-    wf = app.workflow
-    app_clock = clock_service.clock_create(
-        kind="application", limit_value=wf.limit_value, limit_unit=wf.limit_unit,
-        warn_days=settings.JR_WARN_DAYS, warn_percent=settings.JR_WARN_PERCENT,
-    )
-    Application.objects.filter(pk=app.pk).update(clock=app_clock)
-    app.refresh_from_db()
-    return clock_service.clock_start(clock=app_clock, on=accepted_on, actor=actor)
-
-
-def _create_survey_reports(app: Application, actor, report_depts: dict, agencies: dict) -> list[tuple]:
+def _create_survey_reports(app: Application, actor, report_depts: dict, agencies: dict, audit: list) -> list[tuple]:
     """多测合一: one report row per receiving department; returns the department's grants."""
-    grants = []
-    for dept_id in sorted(report_depts):
-        names = "、".join(ai.item.name for ai in report_depts[dept_id])
-        report = SurveyReport.objects.create(
-            application=app, department=agencies[dept_id], title=f"{agencies[dept_id]} 分编测绘报告: {names}"[:200]
-        )
-        grants.append(("view_application", agencies[dept_id], app))
-        audit_record(actor=actor, verb=AuditVerb.SURVEY_REPORT_CREATE, target=report, application=app,
-                     after={"department": dept_id})
-    return grants
+    depts = sorted(report_depts)
+    reports = SurveyReport.objects.bulk_create(
+        SurveyReport(application=app, department=agencies[dept_id],
+                     title=f"{agencies[dept_id]} 分编测绘报告: {'、'.join(ai.item.name for ai in report_depts[dept_id])}"[:200])
+        for dept_id in depts
+    )
+    for dept_id, report in zip(depts, reports, strict=True):
+        audit.append(audit_build(actor=actor, verb=AuditVerb.SURVEY_REPORT_CREATE, target=report, application=app,
+                                 after={"department": dept_id}))
+    return [("view_application", agencies[dept_id], app) for dept_id in depts]
 
 
-def _create_fee_order(app: Application, actor, app_items: list[ApplicationItem]) -> None:
+def _create_fee_order(app: Application, actor, app_items: list[ApplicationItem], audit: list) -> None:
     """一次收费: one order for the application, split among the agencies that charge."""
     shares: dict[int, Decimal] = defaultdict(Decimal)
     for ai in app_items:
@@ -214,5 +239,5 @@ def _create_fee_order(app: Application, actor, app_items: list[ApplicationItem])
         FeeSplit(order=order, recipient_id=agency_id, amount=amount)
         for agency_id, amount in sorted(shares.items()) if amount > 0
     )
-    audit_record(actor=actor, verb=AuditVerb.FEE_ORDER_CREATE, target=order, application=app,
-                 after={"total": order.total})
+    audit.append(audit_build(actor=actor, verb=AuditVerb.FEE_ORDER_CREATE, target=order, application=app,
+                             after={"total": order.total}))

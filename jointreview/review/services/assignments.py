@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from jointreview.audit.notifications import NotificationKind
-from jointreview.audit.services import audit_record, notify
+from jointreview.audit.services import audit_build, audit_record, audit_save, notify
 from jointreview.audit.verbs import AuditVerb
 from jointreview.models import (
     OPEN_ASSIGNMENT_STATUSES,
@@ -21,6 +21,7 @@ from jointreview.models import (
     ApplicationItem,
     Assignment,
     AssignmentStatus,
+    AuditEvent,
     Clock,
     Item,
     ReviewRound,
@@ -50,36 +51,68 @@ def assignment_clock_params(items: list[Item]) -> dict[str, Any]:
 def assignment_open(*, actor, application: Application, round: ReviewRound, agency, items: list[ApplicationItem],
                     on: date, clock_params: dict[str, Any], portion: list, reads_all: bool,
                     previous: Assignment | None = None) -> Assignment:
-    """One agency's assignment in a round, with its clock started on ``on`` (the clock service mirrors
-    the due date onto it) and its items; one audit event. Round 1 (acceptance) and every next round
-    (resubmission) open assignments here; the caller grants access (``assignment_grants``) and
-    dispatches the agency's notification on commit.
+    """One agency's assignment in a round (``assignments_open`` for one), its audit events saved."""
+    audit: list[AuditEvent] = []
+    [a] = assignments_open(actor=actor, application=application, round=round, on=on, audit=audit, openings=[
+        {"agency": agency, "items": items, "clock_params": clock_params, "portion": portion,
+         "reads_all": reads_all, "previous": previous}])
+    audit_save(audit)
+    return a
 
-    Called inside the caller's transaction, with the application locked and ``round``, ``agency`` and
-    the items just read or created in it: the foreign keys are not re-checked one by one, and the
-    database enforces one assignment per agency and round."""
-    from jointreview.clocks import services as clocks
 
-    clock = clocks.clock_create(kind=Clock.Kind.ASSIGNMENT, **clock_params)
+def assignments_open(*, actor, application: Application, round: ReviewRound, on: date, openings: list[dict],
+                     audit: list[AuditEvent], started: list[tuple[Clock, AuditEvent]] | None = None) -> list[Assignment]:
+    """Agencies' assignments in a round, each with its clock started on ``on`` (its due date mirrored
+    onto the assignment) and its items. ``openings``: one dict per agency with ``agency``, ``items``,
+    ``clock_params`` (``assignment_clock_params``), ``portion``, ``reads_all`` and optionally
+    ``previous`` (the agency's assignment of the round before). Round 1 (acceptance) and every next
+    round (resubmission) open assignments here; the caller grants access (``assignment_grants``) and
+    dispatches the agencies' notifications on commit.
+
+    One insert per table whatever the number of agencies (clocks, start events, assignments, their
+    items); the audit events (``clock.start`` then ``assignment.create`` for each) are appended to
+    ``audit``, unsaved, for the caller to save with its own (``audit_save``). Called inside the
+    caller's transaction, with the application locked and ``round``, the agencies and the items just
+    read or created in it: the foreign keys are not re-checked one by one, and the database enforces
+    one assignment per agency and round. ``started``: the clocks, already started on ``on`` by the
+    caller with ``clocks_start_new`` from each opening's ``clock_params`` (with their unsaved
+    ``clock.start`` audit events), one per opening (the accept starts the application's clock in the
+    same insert); by default they are started here."""
+    if started is None:
+        from jointreview.clocks import services as clocks
+
+        clock_audit: list[AuditEvent] = []
+        new = clocks.clocks_start_new(terms=[{"kind": Clock.Kind.ASSIGNMENT, **o["clock_params"]} for o in openings],
+                                      on=on, actor=actor, application=application, audit=clock_audit)
+        started = list(zip(new, clock_audit, strict=True))
+    rows = [_new_assignment(application, round, o, clock) for o, (clock, _e) in zip(openings, started, strict=True)]
+    Assignment.objects.bulk_create(rows)
+    Assignment.items.through.objects.bulk_create(
+        Assignment.items.through(assignment_id=a.pk, applicationitem_id=ai.pk)
+        for a, o in zip(rows, openings, strict=True) for ai in o["items"]
+    )
+    for a, o, (clock, start) in zip(rows, openings, started, strict=True):
+        previous = o.get("previous")
+        audit.append(start)
+        audit.append(audit_build(
+            actor=actor, verb=AuditVerb.ASSIGNMENT_CREATE, target=a, application=application,
+            after={"round": round.number, "agency": a.agency_id, "items": [ai.item.code for ai in o["items"]],
+                   "limit": clock.limit_value, "policy": clock.policy, "due_date": clock.due_date,
+                   "previous": previous.pk if previous else None}))
+    return rows
+
+
+def _new_assignment(application: Application, round: ReviewRound, opening: dict, clock: Clock) -> Assignment:
+    previous = opening.get("previous")
     reviewer = previous.reviewer if previous else None
     a = Assignment(
-        application=application, round=round, round_number=round.number, agency=agency, clock=clock,
-        portion=portion, reads_all=reads_all, previous=previous, reviewer=reviewer,
-        backup=previous.backup if previous else None,
+        application=application, round=round, round_number=round.number, agency=opening["agency"], clock=clock,
+        due_date=clock.due_date, portion=opening["portion"], reads_all=opening["reads_all"], previous=previous,
+        reviewer=reviewer, backup=previous.backup if previous else None,
         status=AssignmentStatus.IN_REVIEW if reviewer else AssignmentStatus.UNASSIGNED,
     )
     a.full_clean(exclude=["application", "round", "agency", "clock", "previous", "reviewer", "backup"],
                  validate_unique=False, validate_constraints=False)
-    a.save()
-    Assignment.items.through.objects.bulk_create(
-        Assignment.items.through(assignment_id=a.pk, applicationitem_id=ai.pk) for ai in items
-    )
-    clock = clocks.clock_start(clock=clock, on=on, actor=actor)
-    a.due_date = clock.due_date
-    audit_record(actor=actor, verb=AuditVerb.ASSIGNMENT_CREATE, target=a, application=application,
-                 after={"round": round.number, "agency": agency.pk, "items": [ai.item.code for ai in items],
-                        "limit": clock.limit_value, "policy": clock.policy, "due_date": clock.due_date,
-                        "previous": previous.pk if previous else None})
     return a
 
 

@@ -58,3 +58,17 @@ def test_each_path_claims_once(world, path):
     assert notify(a.pk) is None  # the second delivery finds the row claimed
     assert Notification.objects.filter(assignment=a).count() == 1
     assert AuditEvent.objects.filter(verb="assignment.notify", target_id=str(a.pk)).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_prepared_statement_is_prepared_again_on_a_new_connection(world):
+    """PostgreSQL keeps a prepared statement per connection: after a reconnect (a worker's connection
+    too old, or broken) the notify prepares it again instead of failing."""
+    app = ready_app(world)
+    intake.application_accept(actor=world.centre, application=app)
+    first, second = list(app.assignments.order_by("pk")[:2])
+    assert fanout.assignment_notify(assignment_id=first.pk) is True
+    connection.close()
+    assert fanout.assignment_notify(assignment_id=second.pk) is True
+    assert fanout.assignment_notify(assignment_id=second.pk) is False
+    assert Notification.objects.filter(assignment__in=[first, second]).count() == 2
