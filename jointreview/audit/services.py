@@ -21,20 +21,12 @@ def _verb(verb: str) -> AuditVerb:
         raise ValueError(f"unknown audit verb {verb!r}: add it to jointreview/audit/verbs.py") from None
 
 
-def audit_record(
-    *,
-    actor,
-    verb: str,
-    target: models.Model,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-    application: Application | None = None,
-    note: str = "",
-) -> AuditEvent:
-    if application is None and isinstance(target, Application):
-        application = target
-    return _create(actor=actor, verb=verb, target_type=target._meta.label, target_id=str(target.pk),
-                   application=application, before=before, after=after, note=note)
+def audit_record(**kwargs) -> AuditEvent:
+    """Record one event now: ``audit_build``'s arguments (actor, verb, target, before, after, application,
+    note); the row is inserted at once."""
+    event = audit_build(**kwargs)
+    event.save(force_insert=True)
+    return event
 
 
 def audit_build(
