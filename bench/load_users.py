@@ -36,7 +36,9 @@ class Person(HttpUser):
                 r.failure(f"login of {self.username}: {r.status_code}")
 
     def page(self, url: str, name: str):
-        self.client.get(url, name=name)
+        with self.client.get(url, name=name, catch_response=True) as r:
+            if r.ok and "/accounts/login/" in r.url:  # a lost session would read the login page, not the page
+                r.failure("redirected to the login page")
 
 
 class Owner(Person):
