@@ -137,6 +137,8 @@ PAGES = [
     ("reviewer", lambda w: reverse("review:assignment", args=[w.first_assignment.pk])),
     ("reviewer", lambda w: "/api/review/inbox/"),
     ("lead", lambda w: reverse("notifications:list")),
+    ("lead", lambda w: "/api/notifications/"),
+    ("coordinator", lambda w: reverse("supervision:list")),
 ]
 
 
