@@ -26,6 +26,10 @@ class Person(HttpUser):
     pool: list[str] = []
 
     def on_start(self):
+        # one connection per request, as a reverse proxy in front of gunicorn talks to it (nginx's default to
+        # an upstream): a kept-alive connection would pin this user to one gunicorn process for the whole run,
+        # so that one process (one GIL) could serve 30 users while another served 5
+        self.client.headers["Connection"] = "close"
         self.username = random.choice(self.pool)
         self.client.get("/accounts/login/", name="login page")
         token = self.client.cookies.get("csrftoken", "")
