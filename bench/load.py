@@ -18,7 +18,8 @@ in review or signed), and a known password (hashed with the production hasher) f
 Before the run each page is fetched once as its role and must answer 200.
 
 Workload (locust ``weight``: how many of the 50 users have each role; ``@task`` weights: what each does;
-every user waits 1-2 s between requests, as a person reading a page would):
+every user waits 1-2 s between requests, as a person reading a page would, and opens one connection per
+request, as a reverse proxy in front of gunicorn does):
 - owners (weight 4): project list 3, a project 2, an application 3, its rounds 1, API applications 2,
   notifications 1;
 - agency staff, leads and reviewers (weight 4): inbox 4, an assignment 3, API inbox 2, notifications 1;
