@@ -32,4 +32,4 @@ RUN pip install --no-deps -e . \
 
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "jointreview.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "-c", "gunicorn.conf.py", "jointreview.wsgi:application"]

@@ -65,6 +65,17 @@ class Light(models.TextChoices):
     RED = "red", _("red")
 
 
+def light_order() -> models.Case:
+    """Red 0, yellow 1, green 2: the clocks dashboard's and API's first sort key (the index ``clock_open_sort_idx``
+    is on this same expression, so a page of open clocks is read in index order, not sorted from all of them)."""
+    return models.Case(
+        models.When(light=Light.RED, then=models.Value(0)),
+        models.When(light=Light.YELLOW, then=models.Value(1)),
+        default=models.Value(2),
+        output_field=models.IntegerField(),
+    )
+
+
 class Clock(models.Model):
     """A statutory clock. The truth is its event list; the fields below cache the last evaluation."""
 
@@ -111,6 +122,9 @@ class Clock(models.Model):
             models.Index(fields=["provisional"]),
             # the cockpit: applications soonest due first read in index order, the clocks due today counted
             models.Index(fields=["due_date", "id"], name="clock_due_idx"),
+            # the clocks dashboard and /api/clocks/: open clocks, red first, then yellow, then by due date
+            models.Index(light_order(), models.F("due_date"), models.F("id"), name="clock_open_sort_idx",
+                         condition=models.Q(state__in=OPEN_CLOCK_STATES)),
         ]
         constraints = [models.CheckConstraint(condition=models.Q(limit_value__gte=1), name="clock_limit_positive")]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import QuerySet
 
 from jointreview import policy
 from jointreview.clocks.budgets import COUNTED_APPLICATIONS, ProjectBudget, project_budgets
@@ -19,15 +19,9 @@ from jointreview.models import (
     Clock,
     DeadlineChange,
     Light,
+    light_order,
 )
 from projects.models import Project
-
-LIGHT_ORDER = Case(
-    When(light=Light.RED, then=Value(0)),
-    When(light=Light.YELLOW, then=Value(1)),
-    default=Value(2),
-    output_field=IntegerField(),
-)
 
 
 def clock_list(user, *, light: str = "", provisional: bool = False) -> QuerySet[Clock]:
@@ -43,7 +37,7 @@ def clock_list(user, *, light: str = "", provisional: bool = False) -> QuerySet[
             "assignment__application__project",
             "assignment__application__workflow",
         )
-        .annotate(light_order=LIGHT_ORDER)
+        .annotate(light_order=light_order())
         .order_by("light_order", "due_date", "pk")
     )
     if light:

@@ -23,7 +23,8 @@ from jointreview.clocks.selectors import (
 from jointreview.forms_filters import ClockFilterForm, refused_filter_messages
 from jointreview.models import Light
 
-PAGE_SIZE = 100
+PAGE_SIZE = 50
+TIMELINES = 25  # the projects' 40-day timelines shown (red first, then yellow)
 
 
 def _require_centre(user) -> None:
@@ -59,7 +60,7 @@ def dashboard(request):
         "light": light,
         "provisional": provisional,
         "lights": [(value, label, counts.get(value, 0)) for value, label in Light.choices],
-        "timelines": project_timelines(request.user, today=today),
+        "timelines": project_timelines(request.user, today=today, limit=TIMELINES),
         "changes": list(recent_deadline_changes(request.user)),
         "missing_years": calendar_warning(today=today),
         "today": today,

@@ -11,6 +11,7 @@ import mimetypes
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -52,6 +53,9 @@ from jointreview.policy import (
 from jointreview.services.errors import ServiceError
 from jointreview.views.actions import form_refused, refuse
 from jointreview.views.files import document_preparing, file_response
+
+WINDOW_PAGE_SIZE = 50  # applications waiting for the completeness check, per page (oldest first)
+
 
 # --------------------------------------------------------------------------------------------- owner
 
@@ -235,12 +239,12 @@ def application_withdraw(request, application_id):
 def window(request):
     if not policy.can_use_window(request.user):
         raise PermissionDenied(_("The window is for centre staff."))
-    queue = list(window_queue(request.user)[:500])
+    queue = Paginator(window_queue(request.user), WINDOW_PAGE_SIZE).get_page(request.GET.get("page"))
     recent = list(
         applications_for(request.user).exclude(status__in=[ApplicationStatus.SUBMITTED, ApplicationStatus.DRAFT])
         .order_by("-created_at")[:30]
     )
-    attach_budgets(request.user, queue + recent)
+    attach_budgets(request.user, list(queue) + recent)
     return render(request, "intake/window.html", {"queue": queue, "recent": recent})
 
 

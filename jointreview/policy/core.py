@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q
+from django.db.models import Q, Subquery
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -131,7 +131,14 @@ def granted_q(user, codename: str, model, field: str = "pk") -> Q:
     if org_id is None:
         return Q(pk__in=[])
     gop = _grant_model(model)
-    ids = gop.objects.filter(group__organization=org_id, permission__codename=codename).values("content_object_id")
+    # the group and the permission as scalar subqueries (not joins): PostgreSQL then estimates the grant rows
+    # of one group and one permission from the table's statistics and hashes them, where the joins made it
+    # guess one row and re-scan every grant of the organization for each candidate row (a page of 50
+    # assignments of an agency holding thousands read ~800,000 grant rows)
+    group = Subquery(Organization.objects.filter(pk=org_id).order_by().values("group_id")[:1])
+    permission = Subquery(Permission.objects.filter(
+        content_type=ContentType.objects.get_for_model(model), codename=codename).order_by().values("pk")[:1])
+    ids = gop.objects.filter(group_id=group, permission_id=permission).values("content_object_id")
     return Q(**{f"{field}__in": ids})
 
 

@@ -39,7 +39,10 @@ def _checked_secret_key() -> str:
 SECRET_KEY = _checked_secret_key()
 DEBUG = env_bool("DEBUG", False)
 DATABASES = {"default": env_database("DATABASE_URL")}
+# connections kept open between requests (one per gunicorn thread, gunicorn.conf.py), checked before reuse so
+# a connection the server closed (a restart, an idle timeout) costs a reconnect, never an error
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 STORAGES = {  # noqa: F405
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -6,7 +6,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCT = ("jointreview", "projects", "tasks")
-BENCH_ONLY = {"viewflow"}
+BENCH_ONLY = {"viewflow", "locust"}
 
 
 def imported_roots(path: Path) -> set[str]:

@@ -34,7 +34,11 @@ from jointreview.review.services.attachments import (
     opinion_attach,
     opinion_attachment_remove,
 )
-from jointreview.review.services.certificate import certificate_issue, certificate_outstanding
+from jointreview.review.services.certificate import (
+    certificate_issue,
+    certificate_outstanding,
+    certificate_outstanding_many,
+)
 from jointreview.review.services.common import CONSOLIDATE_TASK, latest_signed
 from jointreview.review.services.consolidation import consolidation_sweep, notice_issue, round_consolidate
 from jointreview.review.services.findings import finding_add, finding_remove, finding_respond, finding_update
@@ -49,6 +53,7 @@ __all__ = [
     "assignment_assign",
     "certificate_issue",
     "certificate_outstanding",
+    "certificate_outstanding_many",
     "consolidation_sweep",
     "finding_add",
     "finding_remove",

@@ -40,26 +40,50 @@ from jointreview.services.errors import ConflictError, ServiceError
 
 def certificate_outstanding(app: Application) -> list[str]:
     """What still stands between the application and its certificate (empty = ready)."""
-    out: list[str] = []
-    latest: dict[int, Assignment] = {}
+    return certificate_outstanding_many([app])[app.pk]
+
+
+def certificate_outstanding_many(apps) -> dict[int, list[str]]:
+    """``certificate_outstanding`` of each application, by application id, in four queries whatever
+    the number of applications (the coordination page checks a page of candidates at once)."""
+    apps = list(apps)
+    ids = [app.pk for app in apps]
+    latest: dict[int, dict[int, Assignment]] = {pk: {} for pk in ids}
     for a in (
-        Assignment.objects.filter(application=app).exclude(status=AssignmentStatus.CANCELLED)
-        .select_related("agency").order_by("agency_id", "round_number")
+        Assignment.objects.filter(application_id__in=ids).exclude(status=AssignmentStatus.CANCELLED)
+        .select_related("agency").order_by("application_id", "agency_id", "round_number")
     ):
-        latest[a.agency_id] = a
+        latest[a.application_id][a.agency_id] = a
+    assignment_ids = [a.pk for per_app in latest.values() for a in per_app.values()]
+    signed: dict[int, Opinion] = {}
+    for op in (Opinion.objects.filter(assignment_id__in=assignment_ids, state=Opinion.State.SIGNED)
+               .only("pk", "assignment_id", "outcome", "version").order_by("assignment_id", "version")):
+        signed[op.assignment_id] = op  # the last signed version wins
+    drafts = set(Opinion.objects.filter(assignment_id__in=assignment_ids, state=Opinion.State.DRAFT)
+                 .values_list("assignment_id", flat=True))
+    deferrals: dict[int, list[Deferral]] = {}
+    for d in (Deferral.objects.filter(application_id__in=ids, fulfilled_at__isnull=True)
+              .select_related("material").order_by("promised_date", "pk")):
+        deferrals.setdefault(d.application_id, []).append(d)
+    return {pk: _outstanding(latest[pk], signed, drafts, deferrals.get(pk, [])) for pk in ids}
+
+
+def _outstanding(latest: dict[int, Assignment], signed: dict[int, Opinion], drafts: set[int],
+                 deferrals: list[Deferral]) -> list[str]:
+    out: list[str] = []
     if not latest:
         out.append(_("no agency has reviewed this application"))
     for a in sorted(latest.values(), key=lambda x: x.agency.name):
-        op = latest_signed(a.pk)
+        op = signed.get(a.pk)
         if a.status in OPEN_ASSIGNMENT_STATUSES or op is None:
             out.append(_("%(agency)s: the review of round %(round)s is not signed")
                        % {"agency": a.agency, "round": a.round_number})
         elif op.outcome not in PASSING_OUTCOMES:
             out.append(_("%(agency)s: %(outcome)s (round %(round)s)")
                        % {"agency": a.agency, "outcome": op.get_outcome_display(), "round": a.round_number})
-        elif Opinion.objects.filter(assignment=a, state=Opinion.State.DRAFT).exists():
+        elif a.pk in drafts:
             out.append(_("%(agency)s: a correction of its opinion is still a draft") % {"agency": a.agency})
-    for d in Deferral.objects.filter(application=app, fulfilled_at__isnull=True).select_related("material"):
+    for d in deferrals:
         out.append(_("deferred material “%(material)s”, promised by %(date)s, not yet supplied")
                    % {"material": d.material, "date": formats.date_format(d.promised_date)})
     return out

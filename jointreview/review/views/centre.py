@@ -30,7 +30,9 @@ def pause_end(request, pause_id: int):
 def coordination(request):
     if not policy.can_coordinate(request.user):
         raise PermissionDenied(_("Coordination is for centre staff."))
-    return render(request, "review/coordination.html", {"c": sel.coordination(request.user)})
+    c = sel.coordination(request.user, pauses_page=request.GET.get("pauses"),
+                         notices_page=request.GET.get("notices"), candidates_page=request.GET.get("candidates"))
+    return render(request, "review/coordination.html", {"c": c})
 
 
 @login_required

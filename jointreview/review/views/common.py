@@ -8,7 +8,7 @@ from django.shortcuts import redirect
 
 from jointreview.views.actions import form_refused, run_service
 
-PAGE_SIZE = 100
+PAGE_SIZE = 50
 
 
 def _run(request, action: Callable[[], object], success: str) -> bool:

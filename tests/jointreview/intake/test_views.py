@@ -127,8 +127,9 @@ def test_window_is_for_the_centre(client, world, django_assert_num_queries):
     submitted_app(other)
     login(client, world.centre)
     get_calendar()  # the working-day calendar is read once per process (clocks/calendar.py), not per request
-    # session, user, queue (+counts), recent, menu, unread count; the projects' budgets (6, whatever the rows)
-    with django_assert_num_queries(12):
+    # session, user, queue count, queue page (+counts), recent, menu, unread count; the projects' budgets (6,
+    # whatever the rows)
+    with django_assert_num_queries(13):
         resp = client.get(reverse("intake:window"))
     assert resp.status_code == 200 and resp.content.decode().count("/check/") == 2
     assert login(client, world.owner).get(reverse("intake:window")).status_code == 403
