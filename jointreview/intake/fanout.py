@@ -29,7 +29,7 @@ from jointreview.audit.notifications import NotificationKind
 from jointreview.audit.services import audit_record, notify_centre
 from jointreview.audit.verbs import AuditVerb
 from jointreview.models import Assignment, AuditEvent, Notification, NotifyStatus
-from jointreview.services.queue import enqueue_after_commit
+from jointreview.services.queue import enqueue_after_commit, enqueue_many_after_commit
 from projects.models import Organization
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,12 @@ def dispatch_notify(assignment_id: int) -> None:
     """Enqueue the notification of one assignment when the current transaction commits (at once
     outside one); a broker failure is logged (the row stays pending and fanout_sweep re-dispatches it)."""
     enqueue_after_commit(NOTIFY_TASK, assignment_id=assignment_id)
+
+
+def dispatch_notify_many(assignment_ids: list[int]) -> None:
+    """``dispatch_notify`` for each of ``assignment_ids`` (an accept's agencies), published together on
+    commit through one producer; each failure is logged as ``dispatch_notify``'s is."""
+    enqueue_many_after_commit(NOTIFY_TASK, [{"assignment_id": pk} for pk in assignment_ids])
 
 
 def notify_key(assignment_id: int) -> str:

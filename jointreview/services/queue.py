@@ -15,11 +15,17 @@ anywhere ``tasks.app`` is loaded, that app itself).
   broker failure never undoes the committed work: by default it is logged, naming what will pick the
   work up again (``RETRIED_BY``); or ``on_failure`` is a callable, called with the task's kwargs (e.g.
   the service the task would have run, in-process).
+- ``enqueue_many_after_commit(task_name, kwargs_list)``: the same for many tasks of one name (the
+  fan-out of an accept), from ONE on-commit hook that publishes them all through one producer (each
+  publish still retried, and its failure handled, on its own: a failed one is logged and the others
+  are still sent).
 """
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import transaction
@@ -42,6 +48,9 @@ PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1, "i
 # the settings' options: its connections are long-lived and wait on the queue)
 PRODUCER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 1.0}
 
+# inside ``_one_producer()``: the producer the publishes share (acquired by the first, released at the end)
+_batch: ContextVar[dict[str, Any] | None] = ContextVar("jr_enqueue_batch", default=None)
+
 
 def _producer_app():
     from celery import Celery, current_app
@@ -62,8 +71,31 @@ def enqueue(task_name: str, **kwargs) -> None:
     its headers (jointreview/observability.py). Raises if the broker is unreachable."""
     from jointreview.observability import message_headers
 
-    _producer_app().send_task(task_name, kwargs=kwargs, ignore_result=True, retry=True,
-                              retry_policy=PUBLISH_RETRY, headers=message_headers())
+    app = _producer_app()
+    app.send_task(task_name, kwargs=kwargs, ignore_result=True, retry=True, retry_policy=PUBLISH_RETRY,
+                  headers=message_headers(), producer=_shared_producer(app))
+
+
+def _shared_producer(app):
+    """Inside ``_one_producer()``, the batch's producer (acquired from the app's pool by the first publish:
+    a broker that is down fails that publish, as without a batch); None otherwise (one per publish)."""
+    batch = _batch.get()
+    if batch is None:
+        return None
+    if batch.get("producer") is None:
+        batch["producer"] = batch["stack"].enter_context(app.producer_or_acquire())
+    return batch["producer"]
+
+
+@contextmanager
+def _one_producer() -> Iterator[None]:
+    """The publishes made inside share one producer (and its connection), released at the end."""
+    with ExitStack() as stack:
+        token = _batch.set({"stack": stack, "producer": None})
+        try:
+            yield
+        finally:
+            _batch.reset(token)
 
 
 def _enqueue_handled(task_name: str, on_failure: str | Callable[..., Any], kwargs: dict[str, Any]) -> None:
@@ -86,3 +118,18 @@ def enqueue_after_commit(task_name: str, *, on_failure: str | Callable[..., Any]
     if on_failure != "log" and not callable(on_failure):
         raise ValueError(f"on_failure must be 'log' or a callable, not {on_failure!r}")
     transaction.on_commit(lambda: _enqueue_handled(task_name, on_failure, kwargs), robust=True)
+
+
+def enqueue_many_after_commit(task_name: str, kwargs_list: list[dict[str, Any]]) -> None:
+    """``enqueue_after_commit(task_name, **kwargs)`` for each of ``kwargs_list`` (failures logged, naming
+    what retries the work), from one on-commit hook publishing through one producer: the per-publish cost
+    of acquiring a producer from the pool is paid once (an accept fans out to 8 agencies)."""
+    kwargs_list = [dict(k) for k in kwargs_list]
+    if kwargs_list:
+        transaction.on_commit(lambda: _enqueue_many_handled(task_name, kwargs_list), robust=True)
+
+
+def _enqueue_many_handled(task_name: str, kwargs_list: list[dict[str, Any]]) -> None:
+    with _one_producer():
+        for kwargs in kwargs_list:
+            _enqueue_handled(task_name, "log", kwargs)

@@ -16,7 +16,7 @@ from jointreview.audit.services import audit_build, audit_save, notify_many
 from jointreview.audit.verbs import AuditVerb
 from jointreview.clocks import services as clock_service
 from jointreview.clocks.calendar import get_calendar
-from jointreview.intake.fanout import dispatch_notify
+from jointreview.intake.fanout import dispatch_notify_many
 from jointreview.intake.services.common import _auto_mark_missing, _require_window_pending
 from jointreview.intake.services.window import _validate_deferrals
 from jointreview.models import (
@@ -113,8 +113,7 @@ def application_accept(*, actor, application: Application | int, deferrals: list
                   "organization_id": app.project.owner_id, "application": app,
                   "params": {"number": app.number, "workflow": app.workflow.name, "accepted_on": accepted_on,
                              "due": app_clock.due_date}}])
-    for a in assignments:
-        dispatch_notify(a.pk)  # on commit
+    dispatch_notify_many([a.pk for a in assignments])  # on commit, through one producer
     return app
 
 

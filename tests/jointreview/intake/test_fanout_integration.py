@@ -143,14 +143,14 @@ def test_two_concurrent_accepts_one_fanout_one_409(broker, tmp_path, monkeypatch
     w = make_world(n_agencies=N_AGENCIES)
     app = ready_app(w)
     dispatched: list[int] = []
-    real_dispatch = fanout.dispatch_notify
+    real_dispatch = fanout.dispatch_notify_many
 
-    def counting_dispatch(pk):
-        dispatched.append(pk)
-        real_dispatch(pk)
+    def counting_dispatch(pks):
+        dispatched.extend(pks)
+        real_dispatch(pks)
 
     # patched where application_accept looks it up (the acceptance module of the intake services)
-    monkeypatch.setattr("jointreview.intake.services.acceptance.dispatch_notify", counting_dispatch)
+    monkeypatch.setattr("jointreview.intake.services.acceptance.dispatch_notify_many", counting_dispatch)
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
 
