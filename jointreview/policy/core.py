@@ -154,26 +154,44 @@ def grant(perm: str, org: Organization, obj) -> None:
 
 def grant_many(grants: list[tuple[str, Organization, Any]]) -> None:
     """``grant`` for many (perm, organization, object) triples at once: one query for the
-    permissions, one bulk insert per permission table (existing grants are left alone)."""
-    from projects.services import organization_group
-
+    permissions, one bulk insert per permission table (existing grants are left alone). The rows are
+    built from ids (the direct foreign-key grant tables of every guarded model here)."""
     if not grants:
         return
-    cts = {id(obj): ContentType.objects.get_for_model(obj) for _p, _o, obj in grants}
-    wanted = {(cts[id(obj)].pk, perm.split(".")[-1]) for perm, _o, obj in grants}
+    kinds = {type(obj) for _p, _o, obj in grants}
+    ct_of = {cls: ContentType.objects.get_for_model(cls).pk for cls in kinds}
+    wanted = {(ct_of[type(obj)], perm.split(".")[-1]) for perm, _o, obj in grants}
     perms = {
         (p.content_type_id, p.codename): p.pk
         for p in Permission.objects.filter(
             content_type_id__in={ct for ct, _c in wanted}, codename__in={c for _ct, c in wanted}
-        )
+        ).only("pk", "content_type_id", "codename")
     }
+    models = {cls: _grant_model(cls) for cls in kinds}
     rows: dict[type, list] = {}
     for perm, org, obj in grants:
-        key = (cts[id(obj)].pk, perm.split(".")[-1])
+        key = (ct_of[type(obj)], perm.split(".")[-1])
         if key not in perms:
             raise LookupError(f"unknown permission {perm} for {obj._meta.label}")
-        group_id = org.group_id or organization_group(org).pk
-        model = _grant_model(type(obj))
-        rows.setdefault(model, []).append(model(permission_id=perms[key], group_id=group_id, content_object=obj))
+        model = models[type(obj)]
+        rows.setdefault(model, []).append(_grant_row(model, perms[key], _group_id(org), obj))
     for model, objs in rows.items():
         model.objects.bulk_create(objs, ignore_conflicts=True)
+
+
+def _group_id(org: Organization) -> int:
+    from projects.services import organization_group
+
+    return org.group_id or organization_group(org).pk
+
+
+def _grant_row(model, permission_id: int, group_id: int, obj):
+    """One unsaved grant row: by the object's id in a direct foreign-key table (no per-row content type
+    or object lookups), through ``content_object`` in guardian's generic one."""
+    if _is_direct(model):
+        return model(permission_id=permission_id, group_id=group_id, content_object_id=obj.pk)
+    return model(permission_id=permission_id, group_id=group_id, content_object=obj)
+
+
+def _is_direct(model) -> bool:
+    return any(f.attname == "content_object_id" for f in model._meta.concrete_fields)
