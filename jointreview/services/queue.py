@@ -16,15 +16,16 @@ anywhere ``tasks.app`` is loaded, that app itself).
   work up again (``RETRIED_BY``); or ``on_failure`` is a callable, called with the task's kwargs (e.g.
   the service the task would have run, in-process).
 - ``enqueue_many_after_commit(task_name, kwargs_list)``: the same for many tasks of one name (the
-  fan-out of an accept), from ONE on-commit hook that publishes them all through one producer (each
-  publish still retried, and its failure handled, on its own: a failed one is logged and the others
-  are still sent).
+  fan-out of an accept), from ONE on-commit hook that publishes them all through one producer, their
+  Redis commands in one pipeline (kombu's ``Producer.batch``); each failure is still logged, naming
+  what retries the work.
 """
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+import sys
+from collections.abc import Callable
+from contextlib import ExitStack
 from contextvars import ContextVar
 from typing import Any
 
@@ -48,7 +49,8 @@ PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1, "i
 # the settings' options: its connections are long-lived and wait on the queue)
 PRODUCER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 1.0}
 
-# inside ``_one_producer()``: the producer the publishes share (acquired by the first, released at the end)
+# inside ``_enqueue_many_handled``: the producer the publishes share (acquired by the first, released at
+# the end), its publish batch and the kwargs of the tasks buffered in it
 _batch: ContextVar[dict[str, Any] | None] = ContextVar("jr_enqueue_batch", default=None)
 
 
@@ -74,28 +76,24 @@ def enqueue(task_name: str, **kwargs) -> None:
     app = _producer_app()
     app.send_task(task_name, kwargs=kwargs, ignore_result=True, retry=True, retry_policy=PUBLISH_RETRY,
                   headers=message_headers(), producer=_shared_producer(app))
+    batch = _batch.get()
+    if batch is not None:
+        batch["buffered"].append(kwargs)  # sent when the batch closes
 
 
 def _shared_producer(app):
-    """Inside ``_one_producer()``, the batch's producer (acquired from the app's pool by the first publish:
-    a broker that is down fails that publish, as without a batch); None otherwise (one per publish)."""
+    """Inside ``_enqueue_many_handled``, the batch's producer, acquired from the app's pool by the first
+    publish (a broker that is down fails that publish, as without a batch) with a kombu publish batch
+    open on it (the messages' Redis commands go out in one pipeline when the batch closes); None
+    otherwise (one producer per publish)."""
     batch = _batch.get()
     if batch is None:
         return None
-    if batch.get("producer") is None:
-        batch["producer"] = batch["stack"].enter_context(app.producer_or_acquire())
+    if batch["producer"] is None:
+        producer = batch["stack"].enter_context(app.producer_or_acquire())
+        batch["stack"].enter_context(producer.batch())
+        batch["producer"] = producer
     return batch["producer"]
-
-
-@contextmanager
-def _one_producer() -> Iterator[None]:
-    """The publishes made inside share one producer (and its connection), released at the end."""
-    with ExitStack() as stack:
-        token = _batch.set({"stack": stack, "producer": None})
-        try:
-            yield
-        finally:
-            _batch.reset(token)
 
 
 def _enqueue_handled(task_name: str, on_failure: str | Callable[..., Any], kwargs: dict[str, Any]) -> None:
@@ -122,14 +120,33 @@ def enqueue_after_commit(task_name: str, *, on_failure: str | Callable[..., Any]
 
 def enqueue_many_after_commit(task_name: str, kwargs_list: list[dict[str, Any]]) -> None:
     """``enqueue_after_commit(task_name, **kwargs)`` for each of ``kwargs_list`` (failures logged, naming
-    what retries the work), from one on-commit hook publishing through one producer: the per-publish cost
-    of acquiring a producer from the pool is paid once (an accept fans out to 8 agencies)."""
+    what retries the work), from one on-commit hook publishing through one producer and one Redis
+    pipeline: the per-publish costs (a producer from the pool, a round trip) are paid once (an accept
+    fans out to 8 agencies)."""
     kwargs_list = [dict(k) for k in kwargs_list]
     if kwargs_list:
         transaction.on_commit(lambda: _enqueue_many_handled(task_name, kwargs_list), robust=True)
 
 
 def _enqueue_many_handled(task_name: str, kwargs_list: list[dict[str, Any]]) -> None:
-    with _one_producer():
+    """Each task through ``_enqueue_handled``, sharing one producer and one Redis pipeline. If sending the
+    pipeline fails, the buffered tasks are published again one by one, each with its own retry and its
+    failure logged (a task whose message did reach the broker may then be queued twice: the tasks sent
+    this way are idempotent, e.g. ``assignment_notify``)."""
+    batch: dict[str, Any] = {"stack": ExitStack(), "producer": None, "buffered": []}
+    token = _batch.set(batch)
+    try:
         for kwargs in kwargs_list:
+            _enqueue_handled(task_name, "log", kwargs)
+    except BaseException:
+        batch["stack"].__exit__(*sys.exc_info())  # the batch is discarded, the producer released
+        raise
+    finally:
+        _batch.reset(token)
+    try:
+        batch["stack"].close()  # sends the pipeline, then releases the producer
+    except Exception:
+        log.warning("could not send %d batched %s tasks; publishing them one by one", len(batch["buffered"]),
+                    task_name, exc_info=True)
+        for kwargs in batch["buffered"]:
             _enqueue_handled(task_name, "log", kwargs)
