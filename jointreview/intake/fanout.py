@@ -1,7 +1,8 @@
 """The fan-out after acceptance: notify each agency of its assignment, exactly once (docs/architecture.md §4).
 
 The database is the source of truth: ``application_accept`` commits one Assignment per agency with
-``notify_status=pending`` and, on commit, enqueues ``jointreview.notify_assignment`` per assignment.
+``notify_status=pending`` and, on commit, enqueues ``jointreview.notify_assignment`` per assignment
+(``dispatch_notify_many``: one hook, one producer, one Redis pipeline).
 
 - ``assignment_notify`` claims the row with a conditional update (pending -> sent) and creates the
   in-app Notification (unique ``key``) in the same transaction: a retry, a duplicate delivery, a
