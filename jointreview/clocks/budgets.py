@@ -1,20 +1,22 @@
 """Project budgets (the filing-to-permit promise, 40 working days by default) for many projects at once.
 
 ``project_budgets(project_ids)`` reads the catalogue (stages, caps, workflow limits), the projects' stage 1-3
-applications, their assignments and every clock event in a constant number of queries (8, whatever the number of
-projects), and hands them to the pure core ``jointreview.workdays.budget``. It applies no permission: callers
+applications, their assignments and, per clock, its event count in a constant number of queries (9 at most,
+whatever the number of projects), reads the events only of projects whose inputs changed since this process last
+computed them (``_Memo``), and hands them to the pure core ``jointreview.workdays.budget``. It applies no permission: callers
 filter the ids first (``policy.budget_project_ids``, or ``clocks.selectors.budgets_for``). The escalation sweep
 and the coordinator's cockpit call it; ``clocks.services.budgets.project_budget_refresh`` caches its lights.
 """
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from jointreview.catalogue.models import Item, Stage, StageCap, Workflow, total_target_days
@@ -153,27 +155,92 @@ def _events(clock_ids: Iterable[int]) -> dict[int, list[core.Event]]:
     return out
 
 
-def _tracks(project_ids: list[int], cat: _Catalogue) -> dict[int, list[core.AppTrack]]:
-    apps = list(
-        Application.objects.filter(COUNTED_APPLICATIONS, project_id__in=project_ids, clock__isnull=False)
-        .values_list("pk", "project_id", "workflow_id", "workflow__stage__code", "status", "clock_id",
-                     "clock__state")
-    )
-    assignments = list(
-        Assignment.objects.filter(application_id__in=[a[0] for a in apps], clock__isnull=False)
-        .values_list("application_id", "clock_id", "agency__agency_type")
-    )
-    events = _events([a[5] for a in apps] + [a[1] for a in assignments])
-    by_app: dict[int, list[core.AssignmentTrack]] = defaultdict(list)
-    for app_id, clock_id, agency_type in assignments:
-        by_app[app_id].append(core.AssignmentTrack(events.get(clock_id, ()), agency_type == AgencyType.INTERMEDIARY))
+@dataclass
+class _Rows:
+    """What a project's figures are computed from, read for many projects at once (3 queries): its counted
+    applications, their assignments and, per clock, how many events it has and its last ``seq`` (clock
+    events are append-only, so this pair changes exactly when a clock's events do)."""
+
+    apps: dict[int, list[tuple]] = field(default_factory=lambda: defaultdict(list))  # project id -> app rows
+    assignments: dict[int, list[tuple]] = field(default_factory=lambda: defaultdict(list))  # app id -> rows
+    stamps: dict[int, tuple[int, int]] = field(default_factory=dict)  # clock id -> (events, last seq)
+
+    def clock_ids(self, project_id: int) -> list[int]:
+        apps = self.apps.get(project_id, [])
+        return [a[5] for a in apps] + [r[1] for a in apps for r in self.assignments.get(a[0], [])]
+
+    def fingerprint(self, project_id: int) -> tuple:
+        apps = self.apps.get(project_id, [])
+        return (tuple(apps), tuple(tuple(self.assignments.get(a[0], [])) for a in apps),
+                tuple(self.stamps.get(c) for c in self.clock_ids(project_id)))
+
+
+def _rows(project_ids: list[int]) -> _Rows:
+    rows = _Rows()
+    apps = Application.objects.filter(COUNTED_APPLICATIONS, project_id__in=project_ids, clock__isnull=False)
+    for row in apps.order_by("pk").values_list("pk", "project_id", "workflow_id", "workflow__stage__code",
+                                               "status", "clock_id", "clock__state"):
+        rows.apps[row[1]].append(row)
+    app_ids = [a[0] for group in rows.apps.values() for a in group]
+    for row in (Assignment.objects.filter(application_id__in=app_ids, clock__isnull=False).order_by("pk")
+                .values_list("application_id", "clock_id", "agency__agency_type")):
+        rows.assignments[row[0]].append(row)
+    clock_ids = [c for pk in rows.apps for c in rows.clock_ids(pk)]
+    rows.stamps = {c: (n, last) for c, n, last in ClockEvent.objects.filter(clock_id__in=clock_ids).order_by()
+                   .values("clock_id").annotate(n=Count("pk"), last=Max("seq")).values_list("clock_id", "n", "last")}
+    return rows
+
+
+def _tracks(rows: _Rows, project_ids: list[int], cat: _Catalogue) -> dict[int, list[core.AppTrack]]:
+    events = _events([c for pk in project_ids for c in rows.clock_ids(pk)])
     out: dict[int, list[core.AppTrack]] = defaultdict(list)
-    for pk, project_id, wf_id, code, status, clock_id, state in apps:
-        evs = events.get(clock_id, [])
-        approved = evs[-1].on if status == ApplicationStatus.APPROVED and state == ClockState.STOPPED and evs else None
-        out[project_id].append(core.AppTrack(code, evs, by_app.get(pk, []), approved, wf_id in cat.end_workflows,
-                                             cat.step_of.get(wf_id, 1)))
+    for project_id in project_ids:
+        for pk, _project, wf_id, code, status, clock_id, state in rows.apps.get(project_id, []):
+            evs = events.get(clock_id, [])
+            approved = evs[-1].on if status == ApplicationStatus.APPROVED and state == ClockState.STOPPED and evs \
+                else None
+            done = [core.AssignmentTrack(events.get(c, ()), agency_type == AgencyType.INTERMEDIARY)
+                    for _a, c, agency_type in rows.assignments.get(pk, [])]
+            out[project_id].append(core.AppTrack(code, evs, done, approved, wf_id in cat.end_workflows,
+                                                 cat.step_of.get(wf_id, 1)))
     return out
+
+
+class _Memo:
+    """Each process keeps the figures it computed, keyed by everything they are computed from (the day, the
+    calendar object, the settings, the catalogue, the project's own fields and its ``_Rows.fingerprint``):
+    a page asking again for an unchanged project reads 3 small queries instead of every clock event and
+    recomputing. Any change to those inputs is a different key, so nothing is ever stale; the oldest
+    entries are dropped past ``size``."""
+
+    def __init__(self, size: int = 20000):
+        self.size, self.data, self.lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            value = self.data.get(key)
+            if value is not None:
+                self.data.move_to_end(key)
+            return value
+
+    def clear(self) -> None:
+        with self.lock:
+            self.data.clear()
+
+    def put(self, key, value) -> None:
+        with self.lock:
+            self.data[key] = value
+            while len(self.data) > self.size:
+                self.data.popitem(last=False)
+
+
+_memo = _Memo()
+
+
+def _catalogue_key(cat: _Catalogue) -> tuple:
+    return (tuple((s.code, s.counts_to_timeline) for s in cat.stages), tuple(sorted(cat.caps.items())),
+            tuple(sorted(cat.promised.items())), tuple(sorted(cat.last_step.items())),
+            tuple(sorted(cat.step_of.items())), tuple(sorted(cat.end_workflows)))
 
 
 def project_budgets(project_ids: Iterable[int], *, today: date | None = None) -> dict[int, ProjectBudget]:
@@ -183,18 +250,23 @@ def project_budgets(project_ids: Iterable[int], *, today: date | None = None) ->
         return {}
     today = today or timezone.localdate()
     cat = _catalogue()
-    projects = Project.objects.filter(pk__in=ids).only("pk", "name", "code", "owner_id", "flow_type",
-                                                       "land_with_scheme", "filing_date")
-    tracks = _tracks(ids, cat)
+    projects = list(Project.objects.filter(pk__in=ids).only("pk", "name", "code", "owner_id", "flow_type",
+                                                            "land_with_scheme", "filing_date"))
+    rows = _rows(ids)
     calendar, target = get_calendar(), total_target_days()
     margin = int(getattr(settings, "JR_BUDGET_YELLOW_DAYS", 5))
-    out = {}
-    for project in projects:
-        apps = tracks.get(project.pk, [])
-        rules = stage_rules(cat, project)
-        figures = core.budget(apps, rules=rules, filing_date=project.filing_date, target=target,
-                              calendar=calendar, today=today, margin=margin)
-        names = {str(st.code): st.name for st in cat.stages}
-        names[MERGED] = f"{names.get('2', '2')} + {names.get('3', '3')}"
-        out[project.pk] = ProjectBudget(project, figures, len(apps), any(r.key == MERGED for r in rules), names)
-    return out
+    common = (today, calendar, target, margin, _catalogue_key(cat))
+    keys = {p.pk: (*common, p.pk, p.flow_type, p.land_with_scheme, p.filing_date, rows.fingerprint(p.pk))
+            for p in projects}
+    figures = {pk: f for pk, key in keys.items() if (f := _memo.get(key)) is not None}
+    missing = [p for p in projects if p.pk not in figures]
+    tracks = _tracks(rows, [p.pk for p in missing], cat) if missing else {}
+    for project in missing:
+        figures[project.pk] = core.budget(tracks.get(project.pk, []), rules=stage_rules(cat, project),
+                                          filing_date=project.filing_date, target=target, calendar=calendar,
+                                          today=today, margin=margin)
+        _memo.put(keys[project.pk], figures[project.pk])
+    names = {str(st.code): st.name for st in cat.stages}
+    names[MERGED] = f"{names.get('2', '2')} + {names.get('3', '3')}"
+    return {p.pk: ProjectBudget(p, figures[p.pk], len(rows.apps.get(p.pk, [])),
+                                any(r.key == MERGED for r in stage_rules(cat, p)), names) for p in projects}

@@ -13,8 +13,9 @@ from django.utils import timezone, translation
 
 from jointreview.catalogue.seed import seed_catalogue
 from jointreview.clocks import services as svc
-from jointreview.clocks.budgets import _catalogue, project_budgets
+from jointreview.clocks.budgets import _catalogue, _memo, project_budgets
 from jointreview.clocks.calendar import invalidate_calendar
+from jointreview.clocks.models import PauseReason
 from jointreview.clocks.selectors import budgets_for
 from jointreview.models import (
     Application,
@@ -143,13 +144,37 @@ def _projects(n):
 def test_the_bulk_selector_reads_n_projects_in_a_constant_number_of_queries():
     few, many = _projects(2), _projects(6)
     project_budgets(few, today=date(2025, 9, 30))  # the calendar is loaded once per process
+    _memo.clear()  # computed afresh both times
     with CaptureQueriesContext(connection) as small:
         assert len(project_budgets(few, today=date(2025, 9, 30))) == 2
+    _memo.clear()
     with CaptureQueriesContext(connection) as large:
         budgets = project_budgets(few + many, today=date(2025, 9, 30))
-    assert len(budgets) == 8 and len(small) == len(large) == 8
+    assert len(budgets) == 8 and len(small) == len(large) == 9
     b = budgets[few[0]]
     assert b.stages[1].counters.intermediary > 0 and b.total.government > 0
+
+
+def test_a_repeat_reads_no_events_and_any_new_event_or_day_is_computed_afresh():
+    """The per-process memo: an unchanged project is not recomputed (its events are not read), but a new
+    clock event, a status change or another day gives new figures, never stale ones."""
+    (pk,) = _projects(1)
+    _memo.clear()
+    first = project_budgets([pk], today=date(2025, 9, 30))[pk]
+    with CaptureQueriesContext(connection) as repeat:
+        again = project_budgets([pk], today=date(2025, 9, 30))[pk]
+    assert again.figures == first.figures
+    assert not any("jointreview_clockevent\".\"kind\"" in q["sql"] for q in repeat.captured_queries)
+    assert len(repeat) == 8
+    later = project_budgets([pk], today=date(2025, 10, 10))[pk]
+    assert later.used > first.used  # another day: computed again
+    for app in Application.objects.filter(project_id=pk).exclude(clock=None):  # the owner's turn, everywhere
+        for clock in [app.clock, *(a.clock for a in app.assignments.exclude(clock=None))]:
+            svc.clock_pause(clock=clock, on=date(2025, 9, 16), reason=PauseReason.SUPPLEMENT, actor=None)
+    paused = project_budgets([pk], today=date(2025, 9, 30))[pk]
+    _memo.clear()
+    assert paused.figures == project_budgets([pk], today=date(2025, 9, 30))[pk].figures  # not stale
+    assert paused.used < first.used and paused.total.applicant > first.total.applicant
 
 
 def test_refresh_moves_each_light_once_and_returns_the_transitions():
