@@ -187,17 +187,18 @@ def rows_locked(table: str, ids: list[int]):
 
 
 def producer_for(url: str):
-    """A producer-only Celery app sending to ``url`` as the web process does (one quick publish retry,
-    short connect timeout): patch ``jointreview.services.queue._producer_app`` to return it."""
+    """A producer-only Celery app built as the web process builds its own (``services.queue``: the Django
+    settings' CELERY_* options, routes included, and its short socket timeouts), sending to ``url``:
+    patch ``jointreview.services.queue._producer_app`` to return it."""
     from celery import Celery
-    from django.conf import settings
+
+    from jointreview.services.queue import PRODUCER_TRANSPORT_OPTIONS
 
     app = Celery("jointreview-test-producer", set_as_current=False)
-    app.conf.update(broker_url=url, task_serializer="json", accept_content=["json"],
-                    task_routes=settings.CELERY_TASK_ROUTES, task_default_queue=settings.CELERY_TASK_DEFAULT_QUEUE,
-                    broker_connection_retry_on_startup=False, broker_connection_timeout=1,
-                    broker_transport_options={"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
-                    task_publish_retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.1})
+    app.config_from_object("django.conf:settings", namespace="CELERY")
+    app.conf.update(broker_url=url, broker_connection_retry_on_startup=False, broker_connection_timeout=1,
+                    broker_transport_options={**(app.conf.broker_transport_options or {}),
+                                              **PRODUCER_TRANSPORT_OPTIONS})
     return app
 
 

@@ -7,13 +7,12 @@ import logging
 
 import pytest
 import redis
-from celery import Celery
 from django.conf import settings
 from django.test import Client, override_settings
 
 from jointreview import observability
 from jointreview.services import queue
-from tests.integration_support import private_redis
+from tests.integration_support import private_redis, producer_for
 
 URLS = "tests.jointreview.ops_urls"
 
@@ -64,9 +63,7 @@ def test_a_task_sent_by_name_goes_to_its_routed_queue_with_the_request_id(monkey
     """Routes apply to send_task by name (the services never import a task): each task lands in the
     list of its queue on the broker, carrying the id of the request that queued it."""
     with private_redis() as url:
-        app = Celery("routes-probe", set_as_current=False)
-        app.config_from_object("django.conf:settings", namespace="CELERY")
-        app.conf.broker_url = url
+        app = producer_for(url)
         monkeypatch.setattr(queue, "_producer_app", lambda: app)
         token = observability.request_id_var.set("req-routes")
         try:

@@ -14,7 +14,6 @@ import urllib.error
 import urllib.request
 
 import pytest
-from celery import Celery
 from django.conf import settings
 from django.test import Client
 
@@ -29,6 +28,7 @@ from tests.integration_support import (
     WorkerProcess,
     database_url_through,
     private_redis,
+    producer_for,
     wait_for,
 )
 from tests.jointreview.intake.conftest import make_world, ready_app
@@ -37,14 +37,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 N_AGENCIES = 3
 OUTAGE_S = 20
-
-
-def _producer(url: str) -> Celery:
-    app = Celery("fault-db-producer", set_as_current=False)
-    app.conf.update(broker_url=url, task_serializer="json", accept_content=["json"], task_routes=settings.CELERY_TASK_ROUTES,
-                    broker_connection_retry_on_startup=False, broker_connection_timeout=1,
-                    task_publish_retry_policy={"max_retries": 0})
-    return app
 
 
 def _get(url: str, *, cookie: str = "", timeout: float = 10.0) -> tuple[int, dict, str]:
@@ -78,7 +70,7 @@ def test_database_refusing_connections_for_20_s(tmp_path, monkeypatch):
     w = make_world(n_agencies=N_AGENCIES)
     app = ready_app(w)
     # the accept commits, but its publishes are lost (no broker at that moment): the rows stay pending
-    lost = _producer("redis://127.0.0.1:1/0")
+    lost = producer_for("redis://127.0.0.1:1/0")
     monkeypatch.setattr(queue, "_producer_app", lambda: lost)
     intake.application_accept(actor=w.centre, application=app)
     pending = list(Assignment.objects.filter(application=app, notify_status="pending").values_list("pk", flat=True))
@@ -89,7 +81,7 @@ def test_database_refusing_connections_for_20_s(tmp_path, monkeypatch):
 
     proxy = FlakyTcpProxy().start()
     with private_redis() as broker:
-        live = _producer(broker)
+        live = producer_for(broker)
         monkeypatch.setattr(queue, "_producer_app", lambda: live)
         through_proxy = {"DATABASE_URL": database_url_through(proxy.port), "REDIS_URL": broker}
         worker = WorkerProcess(redis_url=broker, extra_env=through_proxy, log_path=tmp_path / "worker.log")

@@ -11,12 +11,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from celery import Celery
 from django.conf import settings
 
 from jointreview import observability
 from jointreview.services import queue
-from tests.integration_support import RedisServerProcess, WorkerProcess, wait_for
+from tests.integration_support import RedisServerProcess, WorkerProcess, producer_for, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -52,9 +51,7 @@ def test_a_worker_is_ready_while_consuming_and_its_task_logs_name_the_request_th
     server = RedisServerProcess().start()
     broker = server.url
     try:
-        app = Celery("worker-ops-producer", set_as_current=False)
-        app.config_from_object("django.conf:settings", namespace="CELERY")
-        app.conf.broker_url = broker
+        app = producer_for(broker)
         monkeypatch.setattr(queue, "_producer_app", lambda: app)
         worker = WorkerProcess(redis_url=broker, log_path=log,
                                extra_env={"JR_WORKER_READY_FILE": str(ready), "LOG_FORMAT": "json"}).start()
