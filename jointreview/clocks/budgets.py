@@ -258,15 +258,16 @@ def project_budgets(project_ids: Iterable[int], *, today: date | None = None) ->
     common = (today, calendar, target, margin, _catalogue_key(cat))
     keys = {p.pk: (*common, p.pk, p.flow_type, p.land_with_scheme, p.filing_date, rows.fingerprint(p.pk))
             for p in projects}
+    rules = {p.pk: stage_rules(cat, p) for p in projects}
     figures = {pk: f for pk, key in keys.items() if (f := _memo.get(key)) is not None}
     missing = [p for p in projects if p.pk not in figures]
     tracks = _tracks(rows, [p.pk for p in missing], cat) if missing else {}
     for project in missing:
-        figures[project.pk] = core.budget(tracks.get(project.pk, []), rules=stage_rules(cat, project),
+        figures[project.pk] = core.budget(tracks.get(project.pk, []), rules=rules[project.pk],
                                           filing_date=project.filing_date, target=target, calendar=calendar,
                                           today=today, margin=margin)
         _memo.put(keys[project.pk], figures[project.pk])
     names = {str(st.code): st.name for st in cat.stages}
     names[MERGED] = f"{names.get('2', '2')} + {names.get('3', '3')}"
     return {p.pk: ProjectBudget(p, figures[p.pk], len(rows.apps.get(p.pk, [])),
-                                any(r.key == MERGED for r in stage_rules(cat, p)), names) for p in projects}
+                                any(r.key == MERGED for r in rules[p.pk]), names) for p in projects}

@@ -63,17 +63,10 @@ def clock_refresh(*, clock: Clock, today: date | None = None) -> Clock:
 # ---------------------------------------------------------------------------
 
 
-def clock_create(
-    *,
-    kind: str,
-    limit_value: int,
-    limit_unit: str = TimeUnit.WORKING,
-    policy: str = ResubmissionPolicy.RESUME,
-    warn_days: int | None = None,
-    warn_percent: int | None = None,
-) -> Clock:
-    clock = _new_clock(kind=kind, limit_value=limit_value, limit_unit=limit_unit, policy=policy,
-                       warn_days=warn_days, warn_percent=warn_percent)
+def clock_create(**terms) -> Clock:
+    """A clock of these terms (``_new_clock``'s: kind, limit_value, limit_unit, policy, warn_days,
+    warn_percent), checked and saved."""
+    clock = _new_clock(**terms)
     with transaction.atomic():
         common.full_clean(clock)
         clock.save()
