@@ -71,7 +71,7 @@ def _clock(rng, today, kind):
     left = remaining[light]
     return Clock(kind=kind, limit_value=15, state=ClockState.RUNNING, started_on=today - datetime.timedelta(days=20),
                  due_date=today + datetime.timedelta(days=left), remaining_days=left, used_days=15 - left, light=light,
-                 provisional=rng.random() < 0.02)
+                 provisional=rng.random() < 0.02, last_seq=1)  # its start event (below)
 
 
 def _bulk(model, rows):

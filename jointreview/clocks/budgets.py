@@ -1,7 +1,7 @@
 """Project budgets (the filing-to-permit promise, 40 working days by default) for many projects at once.
 
 ``project_budgets(project_ids)`` reads the catalogue (stages, caps, workflow limits), the projects' stage 1-3
-applications, their assignments and, per clock, its event count in a constant number of queries (9 at most,
+applications, their assignments and their clocks' ``last_seq`` in a constant number of queries (8 at most,
 whatever the number of projects), reads the events only of projects whose inputs changed since this process last
 computed them (``_Memo``), and hands them to the pure core ``jointreview.workdays.budget``. It applies no permission: callers
 filter the ids first (``policy.budget_project_ids``, or ``clocks.selectors.budgets_for``). The escalation sweep
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.conf import settings
-from django.db.models import Count, Max, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from jointreview.catalogue.models import Item, Stage, StageCap, Workflow, total_target_days
@@ -157,13 +157,12 @@ def _events(clock_ids: Iterable[int]) -> dict[int, list[core.Event]]:
 
 @dataclass
 class _Rows:
-    """What a project's figures are computed from, read for many projects at once (3 queries): its counted
-    applications, their assignments and, per clock, how many events it has and its last ``seq`` (clock
-    events are append-only, so this pair changes exactly when a clock's events do)."""
+    """What a project's figures are computed from, read for many projects at once (2 queries): its counted
+    applications and their assignments, each row with its clock's ``last_seq`` (clock events are
+    append-only and ``last_seq`` moves with each one, so the rows change exactly when an input does)."""
 
     apps: dict[int, list[tuple]] = field(default_factory=lambda: defaultdict(list))  # project id -> app rows
     assignments: dict[int, list[tuple]] = field(default_factory=lambda: defaultdict(list))  # app id -> rows
-    stamps: dict[int, tuple[int, int]] = field(default_factory=dict)  # clock id -> (events, last seq)
 
     def clock_ids(self, project_id: int) -> list[int]:
         apps = self.apps.get(project_id, [])
@@ -171,23 +170,19 @@ class _Rows:
 
     def fingerprint(self, project_id: int) -> tuple:
         apps = self.apps.get(project_id, [])
-        return (tuple(apps), tuple(tuple(self.assignments.get(a[0], [])) for a in apps),
-                tuple(self.stamps.get(c) for c in self.clock_ids(project_id)))
+        return tuple(apps), tuple(tuple(self.assignments.get(a[0], [])) for a in apps)
 
 
 def _rows(project_ids: list[int]) -> _Rows:
     rows = _Rows()
     apps = Application.objects.filter(COUNTED_APPLICATIONS, project_id__in=project_ids, clock__isnull=False)
     for row in apps.order_by("pk").values_list("pk", "project_id", "workflow_id", "workflow__stage__code",
-                                               "status", "clock_id", "clock__state"):
+                                               "status", "clock_id", "clock__state", "clock__last_seq"):
         rows.apps[row[1]].append(row)
     app_ids = [a[0] for group in rows.apps.values() for a in group]
     for row in (Assignment.objects.filter(application_id__in=app_ids, clock__isnull=False).order_by("pk")
-                .values_list("application_id", "clock_id", "agency__agency_type")):
+                .values_list("application_id", "clock_id", "agency__agency_type", "clock__last_seq")):
         rows.assignments[row[0]].append(row)
-    clock_ids = [c for pk in rows.apps for c in rows.clock_ids(pk)]
-    rows.stamps = {c: (n, last) for c, n, last in ClockEvent.objects.filter(clock_id__in=clock_ids).order_by()
-                   .values("clock_id").annotate(n=Count("pk"), last=Max("seq")).values_list("clock_id", "n", "last")}
     return rows
 
 
@@ -195,12 +190,12 @@ def _tracks(rows: _Rows, project_ids: list[int], cat: _Catalogue) -> dict[int, l
     events = _events([c for pk in project_ids for c in rows.clock_ids(pk)])
     out: dict[int, list[core.AppTrack]] = defaultdict(list)
     for project_id in project_ids:
-        for pk, _project, wf_id, code, status, clock_id, state in rows.apps.get(project_id, []):
+        for pk, _project, wf_id, code, status, clock_id, state, _seq in rows.apps.get(project_id, []):
             evs = events.get(clock_id, [])
             approved = evs[-1].on if status == ApplicationStatus.APPROVED and state == ClockState.STOPPED and evs \
                 else None
             done = [core.AssignmentTrack(events.get(c, ()), agency_type == AgencyType.INTERMEDIARY)
-                    for _a, c, agency_type in rows.assignments.get(pk, [])]
+                    for _a, c, agency_type, _seq in rows.assignments.get(pk, [])]
             out[project_id].append(core.AppTrack(code, evs, done, approved, wf_id in cat.end_workflows,
                                                  cat.step_of.get(wf_id, 1)))
     return out
@@ -209,7 +204,7 @@ def _tracks(rows: _Rows, project_ids: list[int], cat: _Catalogue) -> dict[int, l
 class _Memo:
     """Each process keeps the figures it computed, keyed by everything they are computed from (the day, the
     calendar object, the settings, the catalogue, the project's own fields and its ``_Rows.fingerprint``):
-    a page asking again for an unchanged project reads 3 small queries instead of every clock event and
+    a page asking again for an unchanged project reads 2 small queries instead of every clock event and
     recomputing. Any change to those inputs is a different key, so nothing is ever stale; the oldest
     entries are dropped past ``size``."""
 

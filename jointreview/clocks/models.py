@@ -113,6 +113,10 @@ class Clock(models.Model):
     # the escalation ladder's last alerted level (jointreview/supervision/ladder.py: 0 none, 1 yellow,
     # 2 red, 3 overdue to the centre leader); the escalation sweep alerts once per rise
     alert_level = models.PositiveSmallIntegerField(default=0)
+    # the ``seq`` of its last event, set in the same transaction as each event (events are append-only, so
+    # this changes exactly when its events do): what figures computed from the events are keyed by
+    # (clocks/budgets.py ``_Memo``), without counting the events
+    last_seq = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("clock")

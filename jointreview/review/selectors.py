@@ -37,6 +37,7 @@ from jointreview.models import (
     PauseRequest,
     ReviewRound,
 )
+from jointreview.paging import RowsById
 from jointreview.review.services import certificate_outstanding_many
 from projects.models import DocumentVersion
 
@@ -44,8 +45,9 @@ INBOX_STATES = [(s.value, s.label) for s in AssignmentStatus]
 LIGHTS = [(c.value, c.label) for c in Light]
 
 
-def inbox(user, *, state: str = "", light: str = "", reviewer: str = "", workflow: str = "") -> QuerySet:
-    """The agency's own assignments, newest work first; constant query count (one + one prefetch)."""
+def inbox(user, *, state: str = "", light: str = "", reviewer: str = "", workflow: str = "") -> RowsById:
+    """The agency's own assignments, most urgent first (due date, then id), for a Paginator: a page's ids
+    from the assignment table alone, then its rows (``inbox_rows``); a constant number of queries."""
     qs = policy.agency_assignments(user).exclude(status=AssignmentStatus.CANCELLED)
     if not policy.inbox_is_lead(user):
         qs = qs.filter(Q(reviewer=user) | Q(backup=user))
@@ -61,12 +63,17 @@ def inbox(user, *, state: str = "", light: str = "", reviewer: str = "", workflo
         qs = qs.filter(Q(reviewer_id=int(reviewer)) | Q(backup_id=int(reviewer)))
     if workflow.isdigit():
         qs = qs.filter(application__workflow_id=int(workflow))
+    return RowsById(qs.order_by("due_date", "pk"), inbox_rows)
+
+
+def inbox_rows(assignment_ids: list[int]) -> QuerySet:
+    """The inbox rows of these assignments, with what a row shows (application, project, workflow,
+    clock, reviewer A and B, items); the ids were already filtered by who may see them."""
     return (
-        qs.select_related(
-            "application__project", "application__workflow", "clock", "reviewer", "backup", "round", "agency"
-        )
-        .prefetch_related(Prefetch("items", queryset=ApplicationItem.objects.select_related("item")))
-        .order_by("due_date", "pk")
+        Assignment.objects.filter(pk__in=assignment_ids)
+        .select_related("application__project", "application__workflow", "clock")
+        .prefetch_related("reviewer", "backup",
+                          Prefetch("items", queryset=ApplicationItem.objects.select_related("item")))
     )
 
 

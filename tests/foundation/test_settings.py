@@ -98,3 +98,26 @@ def test_pause_max_days_is_checked(value, ok):
         assert out.returncode == 0, out.stderr
     else:
         assert out.returncode == 2 and out.stderr.strip().startswith("error: JR_PAUSE_MAX_DAYS: expected")
+
+
+def test_the_app_connects_with_random_page_cost_for_ssd(db):
+    """The planner's random_page_cost on the app's own connections (1.1 unless JR_DB_RANDOM_PAGE_COST says
+    otherwise): with PostgreSQL's default 4 it scanned a whole table to join a page's rows."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW random_page_cost")
+        assert cursor.fetchone()[0] == "1.1"
+
+
+@pytest.mark.parametrize(("value", "ok"), [("4", True), ("0", False), ("fast", False)])
+def test_random_page_cost_is_checked(value, ok):
+    out = run(["-c", "import django; django.setup(); from django.db import connection; c = connection.cursor(); "
+                     "c.execute('SHOW random_page_cost'); print(c.fetchone()[0])"],
+              DJANGO_SETTINGS_MODULE="jointreview.settings.test", JR_DB_RANDOM_PAGE_COST=value,
+              DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres")
+    if ok:
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.strip() == "4"
+    else:
+        assert out.returncode != 0 and "JR_DB_RANDOM_PAGE_COST: expected a number between 0 and 100" in out.stderr

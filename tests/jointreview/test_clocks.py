@@ -116,6 +116,43 @@ def test_stop_freezes_the_clock():
     assert status.state == "stopped" and status.light == "green" and status.used == 4
 
 
+def test_last_seq_moves_with_every_event_and_not_with_a_refusal(coordinator):
+    """Project budgets are memoised by each clock's last_seq: it must equal its last event's seq after
+    every kind of event, whichever service wrote it, and stay put when an event is refused."""
+    def last_seq(clock):
+        return Clock.objects.get(pk=clock.pk).last_seq
+
+    def max_seq(clock):
+        return max(clock.events.values_list("seq", flat=True), default=0)
+
+    clock = svc.clock_create(kind=Clock.Kind.APPLICATION, limit_value=5)
+    assert last_seq(clock) == 0
+    svc.clock_start(clock=clock, on=START, actor=coordinator)
+    steps = [
+        lambda: svc.clock_pause(clock=clock, on=date(2025, 9, 29), reason=PauseReason.SUPPLEMENT, actor=None),
+        lambda: svc.clock_resume(clock=clock, on=date(2025, 10, 13), actor=None),
+        lambda: svc.clock_extend(clock=clock, on=date(2025, 10, 14), days=2, approver=CentreAdminFactory(),
+                                 reason_text="专家论证", actor=coordinator),
+        lambda: svc.clock_stop(clock=clock, on=date(2025, 10, 15), actor=None),
+    ]
+    assert last_seq(clock) == max_seq(clock) == clock.last_seq == 1
+    for n, step in enumerate(steps, start=2):
+        step()
+        assert last_seq(clock) == max_seq(clock) == clock.last_seq == n
+    with pytest.raises(ConflictError):
+        svc.clock_resume(clock=clock, on=date(2025, 10, 16), actor=None)
+    assert last_seq(clock) == 5
+
+
+def test_clocks_started_together_have_their_start_event_as_last_seq(coordinator):
+    app = AssignmentFactory().application
+    clocks = svc.clocks_start_new(terms=[{"kind": "application", "limit_value": 5},
+                                         {"kind": "assignment", "limit_value": 3}],
+                                  on=START, actor=coordinator, application=app, audit=[])
+    for clock in clocks:
+        assert Clock.objects.get(pk=clock.pk).last_seq == 1 == clock.events.get().seq
+
+
 @pytest.mark.parametrize(
     "steps, message",
     [

@@ -36,7 +36,7 @@ from jointreview.services.errors import ConflictError, ServiceError
 
 _CACHE_FIELDS = [
     "state", "started_on", "due_date", "used_days", "paused_days", "remaining_days",
-    "light", "provisional", "evaluated_on",
+    "light", "provisional", "evaluated_on", "last_seq",
 ]
 _VERB = {
     "start": "start", "pause": "pause", "resume": "resume", "extend": "extend", "stop": "stop",
@@ -157,6 +157,7 @@ def _append(
         events.append(new)
         as_of = _as_of(events, None)
         values = _cache_values(_evaluate(locked, events, as_of, get_calendar()), as_of)
+        values["last_seq"] = event.seq
         _save_cache(locked, values)
         for name in _CACHE_FIELDS:
             setattr(clock, name, getattr(locked, name))
@@ -233,6 +234,7 @@ def clocks_start_new(*, terms: list[dict], on: date, actor, application: Applica
         befores.append({f: getattr(clock, f) for f in ("state", "due_date", "light")})
         for name, value in _cache_values(_evaluate(clock, [start], as_of, calendar), as_of).items():
             setattr(clock, name, value)
+        clock.last_seq = 1  # its start event, below
         clocks.append(clock)
     Clock.objects.bulk_create(clocks)
     person = actor if getattr(actor, "pk", None) else None

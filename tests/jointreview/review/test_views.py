@@ -247,10 +247,11 @@ def test_inbox_query_count_is_constant(client, django_assert_num_queries, n):
     _many_assignments(lead, n)
     client.force_login(lead)
     client.get(reverse("review:inbox"))  # warm the session/user caches
-    # session, user, its organization (header), count, rows, items prefetch, members, workflows, the
-    # header's unread notifications,
+    # session, user, its organization (header), count, the page's ids, its rows, their items and reviewers
+    # (prefetched; no backup is set, so no query for them), members, workflows, the header's unread
+    # notifications,
     # + the projects' budgets: which are visible (1), catalogue (4), projects, applications, assignments (3)
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(18):
         response = client.get(reverse("review:inbox"))
     assert len(response.context["page"]) == n
 
@@ -260,7 +261,7 @@ def test_inbox_api_query_count_is_constant(client, django_assert_num_queries, n)
     lead = LeadFactory()
     _many_assignments(lead, n)
     client.force_login(lead)
-    with django_assert_num_queries(5):  # session, user, count, rows, items prefetch
+    with django_assert_num_queries(7):  # session, user, count, the page's ids, its rows, items, reviewers
         response = client.get("/api/review/inbox/")
     assert response.json()["count"] == n
 
