@@ -11,7 +11,9 @@ from rest_framework.response import Response
 from jointreview.api.errors import InvalidInput
 from jointreview.forms_filters import ApplicationFilterForm
 from jointreview.intake import services as intake
+from jointreview.intake.selectors import application_rows
 from jointreview.models import Application, ApplicationItem
+from jointreview.paging import RowsById
 from jointreview.policy import access_application, applications_for
 
 
@@ -49,11 +51,13 @@ class ApplicationList(generics.ListAPIView):
     serializer_class = ApplicationSerializer
 
     def get_queryset(self):
-        qs = applications_for(self.request.user).order_by("-created_at")
+        qs = applications_for(self.request.user).order_by("-created_at", "-pk")
         filters, errors = ApplicationFilterForm(self.request.query_params).values_and_errors()
         if errors:
             raise InvalidInput(errors)
-        return qs.filter(status=filters["status"]) if filters["status"] else qs
+        if filters["status"]:
+            qs = qs.filter(status=filters["status"])
+        return RowsById(qs, application_rows)  # a page's ids in index order, then its rows
 
 
 class ApplicationDetail(generics.RetrieveAPIView):

@@ -79,7 +79,11 @@ class Application(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("application")
         verbose_name_plural = _("applications")
-        indexes = [models.Index(fields=["status"])]
+        indexes = [
+            models.Index(fields=["status"]),
+            # newest first (the API list, the window's recent applications): a page read in index order
+            models.Index(fields=["created_at", "id"], name="application_created_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.workflow.name}"

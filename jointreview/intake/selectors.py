@@ -19,9 +19,23 @@ from jointreview.models import (
     Item,
     Opinion,
 )
+from jointreview.paging import RowsById
 from projects.models import AgencyType, DocumentVersion, Organization, OrganizationKind
 
 # --------------------------------------------------------------------------------------------- window
+
+
+def application_rows(application_ids: list[int]) -> QuerySet[Application]:
+    """Applications by id with what a list row shows (project and owner, workflow and stage, clock); the
+    ids were already filtered by who may see them (``policy.applications_for``)."""
+    return Application.objects.filter(pk__in=application_ids).select_related("project__owner", "workflow__stage",
+                                                                             "clock")
+
+
+def recent_applications(user, *, limit: int = 30) -> list[Application]:
+    """The window's recent applications (neither draft nor waiting in the queue), newest first."""
+    qs = policy.applications_for(user).exclude(status__in=[ApplicationStatus.SUBMITTED, ApplicationStatus.DRAFT])
+    return RowsById(qs.order_by("-created_at", "-pk"), application_rows)[:limit]
 
 
 def window_queue(user) -> QuerySet[Application]:

@@ -37,6 +37,7 @@ from jointreview.intake.selectors import (
     completeness_notices,
     intermediary_registry,
     on_time_rate,
+    recent_applications,
     window_queue,
 )
 from jointreview.models import ApplicationStatus, CheckStatus, Deferral, Item
@@ -240,10 +241,7 @@ def window(request):
     if not policy.can_use_window(request.user):
         raise PermissionDenied(_("The window is for centre staff."))
     queue = Paginator(window_queue(request.user), WINDOW_PAGE_SIZE).get_page(request.GET.get("page"))
-    recent = list(
-        applications_for(request.user).exclude(status__in=[ApplicationStatus.SUBMITTED, ApplicationStatus.DRAFT])
-        .order_by("-created_at")[:30]
-    )
+    recent = recent_applications(request.user)
     attach_budgets(request.user, list(queue) + recent)
     return render(request, "intake/window.html", {"queue": queue, "recent": recent})
 
