@@ -192,10 +192,10 @@ def producer_for(url: str):
     patch ``jointreview.services.queue._producer_app`` to return it."""
     from celery import Celery
 
-    from jointreview.services.queue import PRODUCER_TRANSPORT_OPTIONS
+    from jointreview.services.queue import PRODUCER_TRANSPORT_OPTIONS, celery_settings
 
     app = Celery("jointreview-test-producer", set_as_current=False)
-    app.config_from_object("django.conf:settings", namespace="CELERY")
+    app.config_from_object(celery_settings(), namespace="CELERY")
     app.conf.update(broker_url=url, broker_connection_retry_on_startup=False, broker_connection_timeout=1,
                     broker_transport_options={**(app.conf.broker_transport_options or {}),
                                               **PRODUCER_TRANSPORT_OPTIONS})

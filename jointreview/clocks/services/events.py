@@ -227,10 +227,13 @@ def clocks_start_new(*, terms: list[dict], on: date, actor, application: Applica
     except workdays.ClockError as exc:
         raise ServiceError(str(exc)) from None
     as_of, calendar = _as_of([start], None), get_calendar()
-    clocks, befores = [], []
+    clocks, befores, checked = [], [], set()
     for spec in terms:
         clock = _new_clock(**spec)
-        common.full_clean(clock, validate_constraints=False)  # the checks of _new_clock are the constraints
+        key = tuple(sorted(spec.items()))
+        if key not in checked:  # clocks of the same terms have the same fields: validated once
+            common.full_clean(clock, validate_constraints=False)  # the checks of _new_clock are the constraints
+            checked.add(key)
         befores.append({f: getattr(clock, f) for f in ("state", "due_date", "light")})
         for name, value in _cache_values(_evaluate(clock, [start], as_of, calendar), as_of).items():
             setattr(clock, name, value)

@@ -78,8 +78,8 @@ def application_accept(*, actor, application: Application | int, deferrals: list
     app = common.lock_application(application)
     _require_window_pending(app, _("accept it"))
     today = today or common.today()
-    _auto_mark_missing(app, actor)
     materials = {am.pk: am for am in app.materials.select_related("material__item", "document")}
+    _auto_mark_missing(app, actor, materials.values())
     planned = _validate_deferrals(app, materials, deferrals, today)
     _require_complete(materials, planned)
     app_items = list(app.items.select_related("item", "agency").filter(required=True))
@@ -89,7 +89,7 @@ def application_accept(*, actor, application: Application | int, deferrals: list
     accepted_on = acceptance_date(app, today)
     mode = AcceptanceMode.WITH_GAPS if planned else AcceptanceMode.FULL
     audit: list[AuditEvent] = []
-    agencies = {o.pk: o for o in Organization.objects.filter(pk__in=set(by_agency) | set(report_depts))}
+    agencies = {ai.agency_id: ai.agency for ai in app_items}  # every agency and department concerned
     openings = _openings(app, by_agency, agencies, materials)
     app_clock, started = _start_clocks(app, actor, accepted_on, openings, audit)
     _mark_accepted(app, actor=actor, mode=mode, accepted_on=accepted_on, clock=app_clock)

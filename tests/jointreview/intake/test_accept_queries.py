@@ -10,6 +10,7 @@ from guardian.shortcuts import get_perms
 from jointreview.clocks.calendar import get_calendar
 from jointreview.intake import services as intake
 from jointreview.models import Application, Assignment, AuditEvent, ClockEvent
+from jointreview.policy.core import forget_permission_ids
 from projects.models import Document
 from tests.jointreview.intake.conftest import make_world, ready_app
 
@@ -25,6 +26,8 @@ def accept(n_agencies: int) -> tuple[list[str], object, object]:
     # content types of the granted objects
     get_calendar()
     ContentType.objects.get_for_models(Application, Assignment, Document)
+    # the permission ids are read once per process too: both accepts measured read them (one query)
+    forget_permission_ids()
     with CaptureQueriesContext(connection) as ctx:
         intake.application_accept(actor=w.centre, application=app.pk)
     app.refresh_from_db()
