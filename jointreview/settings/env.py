@@ -85,11 +85,28 @@ def env_database(name: str = "DATABASE_URL", default: str | None = None) -> dict
         # with the working set in memory, 1.1 lets it pick the index lookups it should (a page's rows by
         # their keys, not a scan of the whole table): docs/operations.md
         options.setdefault("options", f"-c random_page_cost={_page_cost()}")
+        # parameters bound on the server, and a statement run this many times on a connection kept
+        # prepared there (psycopg 3): the same statements every request runs (an accept's inserts, a
+        # page's queries) are no longer parsed and planned each time. Not through PgBouncer in
+        # transaction mode; JR_DB_PREPARE_THRESHOLD=off binds on the client and prepares nothing
+        threshold = _prepare_threshold()
+        if threshold is not None:
+            options.setdefault("server_side_binding", True)
+            options.setdefault("prepare_threshold", threshold)
     return config
 
 
+def _prepare_threshold() -> int | None:
+    raw = env_str("JR_DB_PREPARE_THRESHOLD", "").strip().lower() or "5"
+    if raw == "off":
+        return None
+    if not raw.isdigit() or int(raw) > 1000:
+        raise ImproperlyConfigured(f"JR_DB_PREPARE_THRESHOLD: expected off or a number from 0 to 1000, got {raw!r}")
+    return int(raw)
+
+
 def _page_cost() -> str:
-    raw = env_str("JR_DB_RANDOM_PAGE_COST", "1.1")
+    raw = env_str("JR_DB_RANDOM_PAGE_COST", "").strip() or "1.1"
     try:
         value = float(raw)
     except ValueError:

@@ -121,3 +121,17 @@ def test_random_page_cost_is_checked(value, ok):
         assert out.stdout.strip() == "4"
     else:
         assert out.returncode != 0 and "JR_DB_RANDOM_PAGE_COST: expected a number between 0 and 100" in out.stderr
+
+
+@pytest.mark.parametrize(("value", "expected"), [("", "True 5"), ("0", "True 0"), ("off", "None None"),
+                                                 ("sometimes", None), ("-1", None)])
+def test_prepare_threshold_binds_on_the_server_unless_off(value, expected):
+    out = run(["-c", "import django; django.setup(); from django.db import connection as c; "
+                     "o = c.settings_dict['OPTIONS']; print(o.get('server_side_binding'), o.get('prepare_threshold'))"],
+              DJANGO_SETTINGS_MODULE="jointreview.settings.test", JR_DB_PREPARE_THRESHOLD=value,
+              DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres")
+    if expected is None:
+        assert out.returncode != 0 and "JR_DB_PREPARE_THRESHOLD: expected off or a number" in out.stderr
+    else:
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.strip() == expected

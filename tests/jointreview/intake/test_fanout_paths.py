@@ -72,3 +72,33 @@ def test_the_prepared_statement_is_prepared_again_on_a_new_connection(world):
     assert fanout.assignment_notify(assignment_id=second.pk) is True
     assert fanout.assignment_notify(assignment_id=second.pk) is False
     assert Notification.objects.filter(assignment__in=[first, second]).count() == 2
+
+
+@pytest.fixture
+def client_side_binding():
+    """The database connection as JR_DB_PREPARE_THRESHOLD=off opens it: parameters bound on the client,
+    nothing prepared by psycopg (the notify then PREPAREs its statement itself)."""
+    options = connection.settings_dict["OPTIONS"]
+    saved = dict(options)
+    options.pop("server_side_binding", None)
+    options.pop("prepare_threshold", None)
+    connection.close()
+    yield
+    connection.close()
+    options.clear()
+    options.update(saved)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_client_side_binding_the_statement_is_prepared_by_name(world, client_side_binding):
+    app = ready_app(world)
+    intake.application_accept(actor=world.centre, application=app)
+    first, second = list(app.assignments.order_by("pk")[:2])
+    assert fanout.assignment_notify(assignment_id=first.pk) is True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE name = %s", [fanout.PREPARED_NAME])
+        assert cursor.fetchone()[0] == 1
+    connection.close()  # a new connection prepares it again
+    assert fanout.assignment_notify(assignment_id=second.pk) is True
+    assert fanout.assignment_notify(assignment_id=second.pk) is False
+    assert Notification.objects.filter(assignment__in=[first, second]).count() == 2
