@@ -266,6 +266,26 @@ def test_inbox_api_query_count_is_constant(client, django_assert_num_queries, n)
     assert response.json()["count"] == n
 
 
+def test_inbox_pages_are_the_most_urgent_first_without_gaps_or_repeats(client):
+    """The inbox reads a page's ids, then its rows (jointreview/paging.py): page 1 and page 2 together are
+    every assignment once, in due-date order, on the page and in the API."""
+    lead = LeadFactory()
+    _many_assignments(lead, 55)
+    mine = Assignment.objects.filter(agency=lead.organization)
+    for i, a in enumerate(mine.order_by("pk")):  # due dates out of id order, some shared
+        Assignment.objects.filter(pk=a.pk).update(due_date=D(2026, 4, 1) + datetime.timedelta(days=(i * 7) % 11))
+    expected = list(mine.order_by("due_date", "pk").values_list("pk", flat=True))
+    client.force_login(lead)
+    url = reverse("review:inbox")
+    pages = [client.get(url, {"page": n}).context["page"] for n in (1, 2)]
+    assert [len(p) for p in pages] == [50, 5]
+    assert [a.pk for p in pages for a in p] == expected
+    assert all(a.application.project.name and a.clock for p in pages for a in p)  # rows with what they show
+    api = [client.get("/api/review/inbox/", {"page": n}).json() for n in (1, 2)]
+    assert api[0]["count"] == 55 and api[0]["next"] and api[1]["previous"]
+    assert [row["id"] for page in api for row in page["results"]] == expected
+
+
 def test_inbox_filters(client):
     s = make_round(1, assign=False)
     side = s.agencies[0]
