@@ -45,15 +45,12 @@ def _require_window_pending(app: Application, what: str) -> None:
     )
 
 
-def _auto_mark_missing(app: Application, actor, materials=None) -> None:
+def _auto_mark_missing(app: Application, actor, materials) -> None:
     """Materials never uploaded and not yet checked are marked missing. ``materials``: the application's
-    materials, already read (then only those to mark are updated, in the database and on the objects,
-    and nothing is written when there are none)."""
+    materials, just read under the application's lock; only those to mark are updated, in the database
+    and on the objects, and nothing is written when there are none."""
     values = {"check_status": CheckStatus.MISSING, "check_note": NOT_SUBMITTED_NOTE, "checked_by": actor,
               "checked_at": timezone.now()}
-    if materials is None:
-        app.materials.filter(document__isnull=True, check_status=CheckStatus.UNCHECKED).update(**values)
-        return
     unseen = [am for am in materials if am.document_id is None and am.check_status == CheckStatus.UNCHECKED]
     if unseen:
         app.materials.filter(pk__in=[am.pk for am in unseen], check_status=CheckStatus.UNCHECKED).update(**values)

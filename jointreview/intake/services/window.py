@@ -90,8 +90,8 @@ def application_return(*, actor, application: Application) -> IssuedDocument:
     common.require_centre(actor, _("return applications"))
     app = common.lock_application(application)
     _require_window_pending(app, _("return it"))
-    _auto_mark_missing(app, actor)
     materials = list(app.materials.select_related("material__item"))
+    _auto_mark_missing(app, actor, materials)
     unchecked = [am.material.name for am in materials if am.check_status == CheckStatus.UNCHECKED]
     if unchecked:
         raise ServiceError(_("Check every material first, so that the one notice lists every defect. Not checked: "
