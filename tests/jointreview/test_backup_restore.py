@@ -34,15 +34,6 @@ def script(name: str, *args: str, env: dict | None = None) -> subprocess.Complet
                           timeout=60, env={**os.environ, **(env or {})}, cwd=ROOT)
 
 
-@pytest.fixture
-def run_tasks(monkeypatch):
-    import tasks.jobs  # noqa: F401 - registers every task
-    from tasks.app import app as celery_app
-
-    monkeypatch.setattr("jointreview.services.queue.enqueue",
-                        lambda name, **kw: celery_app.tasks[name].apply(kwargs=kw, throw=True))
-
-
 def small_data_set():
     """Two applications: one approved (materials, an attachment, issued joint notice + certificate),
     one still in review with two uploaded versions."""

@@ -76,24 +76,6 @@ def winner_and_loser(outcome: list[Any]) -> tuple[Any, ServiceError]:
 
 
 @pytest.fixture
-def run_tasks(monkeypatch):
-    """Tasks enqueued by name run at once, in the thread that committed (no broker)."""
-    import tasks.jobs  # noqa: F401 - registers every task
-    from tasks.app import app as celery_app
-
-    sent: list[tuple[str, dict]] = []
-    lock = threading.Lock()
-
-    def fake_enqueue(task_name, **kwargs):
-        with lock:
-            sent.append((task_name, kwargs))
-        celery_app.tasks[task_name].apply(kwargs=kwargs, throw=True)
-
-    monkeypatch.setattr("jointreview.services.queue.enqueue", fake_enqueue)
-    return sent
-
-
-@pytest.fixture
 def no_broker(monkeypatch):
     """Tasks enqueued by name are dropped (what they would do is not under test)."""
     monkeypatch.setattr("jointreview.services.queue.enqueue", lambda name, **kw: None)

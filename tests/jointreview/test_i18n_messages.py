@@ -17,7 +17,7 @@ from jointreview.review import services as review
 from projects.models import Project, Role
 from tests.factories import CoordinatorFactory, LeadFactory, OwnerUserFactory, ReviewerFactory
 from tests.jointreview.intake.conftest import make_world
-from tests.jointreview.review.conftest import make_round, run_tasks  # noqa: F401  (a fixture)
+from tests.jointreview.review.conftest import make_round
 
 pytestmark = pytest.mark.django_db
 

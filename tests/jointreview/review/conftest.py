@@ -111,22 +111,6 @@ def make_round(n: int = 3, *, project_name: str = "示范大厦1号楼", start: 
 
 
 @pytest.fixture
-def run_tasks(monkeypatch):
-    """Tasks enqueued by name run at once, in-process (no broker); the names are recorded."""
-    import tasks.jobs  # noqa: F401 - registers every task
-    from tasks.app import app as celery_app
-
-    sent: list[tuple[str, dict]] = []
-
-    def fake_enqueue(task_name, **kwargs):
-        sent.append((task_name, kwargs))
-        celery_app.tasks[task_name].apply(kwargs=kwargs, throw=True)
-
-    monkeypatch.setattr("jointreview.services.queue.enqueue", fake_enqueue)
-    return sent
-
-
-@pytest.fixture
 def no_tasks(monkeypatch):
     """Tasks enqueued by name are only recorded."""
     sent: list[tuple[str, dict]] = []
